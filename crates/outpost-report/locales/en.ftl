@@ -1,0 +1,64 @@
+# Messages for every error and problem code Outpost emits, in English.
+# Message ids are codes with "." and "_" written as "-": validation.too_long -> validation-too-long.
+
+## Validation of answers against a form
+validation-required = { $field } is required.
+validation-unknown-field = "{ $field }" is not a field of this form.
+validation-wrong-type = { $field } must be { $expected }.
+validation-too-long = { $field } is too long: { $length } characters, at most { $max }.
+validation-below-min = { $field } must be at least { $min } { $unit }.
+validation-above-max = { $field } must be at most { $max } { $unit }.
+validation-not-integer = { $field } must be a whole number.
+validation-unknown-option = "{ $value }" is not one of the choices for { $field }.
+validation-duplicate-option = "{ $value }" is chosen twice in { $field }.
+validation-bad-datetime = { $field }: "{ $value }" is not a date and time (expected e.g. 2026-03-14T06:30:00Z).
+validation-in-future = { $field } is in the future.
+validation-before-other = { $field } cannot be before { $other }.
+validation-bad-latitude = { $field }: latitude must be between -90 and 90.
+validation-bad-longitude = { $field }: longitude must be between -180 and 180.
+validation-bad-accuracy = { $field }: accuracy must be zero or more metres.
+validation-location-empty = { $field }: give coordinates (latitude and longitude) or a place name.
+validation-location-half = { $field }: latitude and longitude go together; one of them is missing.
+validation-count-negative = { $field }: the count for { $group } must be zero or more.
+validation-count-unknown-group = { $field }: "{ $group }" is not a group of this count.
+validation-too-many-items = { $field }: at most { $max } items.
+validation-bad-reference = { $field }: "{ $value }" is not a valid reference.
+
+expected-text = text
+expected-number = a number
+expected-whole-number = a whole number
+expected-choice = one of the choices
+expected-choices = a list of choices
+expected-datetime = a date and time
+expected-location = a location
+expected-people-count = counts by sex and age band
+expected-list = a list
+
+## Photos
+photo-empty = The photo file is empty.
+photo-file-too-large = The photo file is too large ({ $bytes } bytes; at most { $max }).
+photo-unsupported-format = This file is not a photo Outpost can read (use JPEG, PNG, WebP, GIF, BMP or TIFF).
+photo-too-many-pixels = The photo is too large to open safely ({ $width } × { $height } pixels; at most { $max } pixels).
+photo-corrupt = The photo file is damaged or incomplete and cannot be read ({ $detail }).
+photo-unknown = The photo could not be processed.
+
+## Reports and documents
+report-unknown-kind = Unknown report kind "{ $kind }". Known kinds: { $known }.
+report-unknown-classification = Unknown classification "{ $given }". Use UNCLASSIFIED, CONFIDENTIAL or STRICTLY CONFIDENTIAL.
+report-invalid-answers = The report has { $count } problem(s); nothing was saved.
+report-answers-not-object = The answers file must be a JSON object of field ids to answers.
+report-bad-json = The answers file is not valid JSON: { $detail }
+report-unknown-language = Unknown language "{ $given }". Use en or fr.
+document-corrupt = The report document is damaged and cannot be read ({ $detail }).
+document-not-a-report = This document is not an Outpost report ({ $detail }).
+document-newer-schema = This report was written by a newer version of Outpost (document schema { $found }; this version reads up to { $supported }). Update Outpost to open it.
+
+## The local store
+store-too-new = This data folder was written by a newer version of Outpost (database schema { $found }; this version knows up to { $supported }). Update Outpost; the data was not changed.
+store-not-found = No report with id { $id } on this device.
+store-photo-not-found = No photo with id { $id } on this device.
+store-blob-missing = A stored file is missing: { $hash }.
+store-io = The data folder could not be read or written: { $detail }
+store-database = The local database reported an error: { $detail }
+store-disk-full = The device is out of storage space; nothing was saved. Free some space and try again.
+store-busy = The local database is busy in another program; try again.

@@ -1,0 +1,63 @@
+# Messages de tous les codes d'erreur et de problème d'Outpost, en français.
+
+## Contrôle des réponses d'un formulaire
+validation-required = { $field } est obligatoire.
+validation-unknown-field = « { $field } » n'est pas un champ de ce formulaire.
+validation-wrong-type = { $field } doit être { $expected }.
+validation-too-long = { $field } est trop long : { $length } caractères, au plus { $max }.
+validation-below-min = { $field } doit valoir au moins { $min } { $unit }.
+validation-above-max = { $field } doit valoir au plus { $max } { $unit }.
+validation-not-integer = { $field } doit être un nombre entier.
+validation-unknown-option = « { $value } » ne fait pas partie des choix pour { $field }.
+validation-duplicate-option = « { $value } » est choisi deux fois dans { $field }.
+validation-bad-datetime = { $field } : « { $value } » n'est pas une date et heure (exemple attendu : 2026-03-14T06:30:00Z).
+validation-in-future = { $field } est dans le futur.
+validation-before-other = { $field } ne peut pas être antérieur à { $other }.
+validation-bad-latitude = { $field } : la latitude doit être comprise entre -90 et 90.
+validation-bad-longitude = { $field } : la longitude doit être comprise entre -180 et 180.
+validation-bad-accuracy = { $field } : la précision doit être de zéro mètre ou plus.
+validation-location-empty = { $field } : indiquez des coordonnées (latitude et longitude) ou un nom de lieu.
+validation-location-half = { $field } : latitude et longitude vont ensemble ; l'une des deux manque.
+validation-count-negative = { $field } : l'effectif pour { $group } doit être de zéro ou plus.
+validation-count-unknown-group = { $field } : « { $group } » n'est pas une catégorie de ce décompte.
+validation-too-many-items = { $field } : { $max } éléments au plus.
+validation-bad-reference = { $field } : « { $value } » n'est pas une référence valide.
+
+expected-text = du texte
+expected-number = un nombre
+expected-whole-number = un nombre entier
+expected-choice = l'un des choix proposés
+expected-choices = une liste de choix
+expected-datetime = une date et une heure
+expected-location = un lieu
+expected-people-count = des effectifs par sexe et tranche d'âge
+expected-list = une liste
+
+## Photos
+photo-empty = Le fichier photo est vide.
+photo-file-too-large = Le fichier photo est trop volumineux ({ $bytes } octets ; au plus { $max }).
+photo-unsupported-format = Ce fichier n'est pas une photo lisible par Outpost (utilisez JPEG, PNG, WebP, GIF, BMP ou TIFF).
+photo-too-many-pixels = La photo est trop grande pour être ouverte sans risque ({ $width } × { $height } pixels ; au plus { $max } pixels).
+photo-corrupt = Le fichier photo est endommagé ou incomplet et ne peut pas être lu ({ $detail }).
+photo-unknown = La photo n'a pas pu être traitée.
+
+## Rapports et documents
+report-unknown-kind = Type de rapport inconnu « { $kind } ». Types connus : { $known }.
+report-unknown-classification = Classification inconnue « { $given } ». Utilisez UNCLASSIFIED, CONFIDENTIAL ou STRICTLY CONFIDENTIAL.
+report-invalid-answers = Le rapport comporte { $count } problème(s) ; rien n'a été enregistré.
+report-answers-not-object = Le fichier de réponses doit être un objet JSON associant les identifiants de champ aux réponses.
+report-bad-json = Le fichier de réponses n'est pas du JSON valide : { $detail }
+report-unknown-language = Langue inconnue « { $given } ». Utilisez en ou fr.
+document-corrupt = Le document du rapport est endommagé et ne peut pas être lu ({ $detail }).
+document-not-a-report = Ce document n'est pas un rapport Outpost ({ $detail }).
+document-newer-schema = Ce rapport a été écrit par une version plus récente d'Outpost (schéma de document { $found } ; cette version lit jusqu'au { $supported }). Mettez Outpost à jour pour l'ouvrir.
+
+## Le stockage local
+store-too-new = Ce dossier de données a été écrit par une version plus récente d'Outpost (schéma de base { $found } ; cette version connaît jusqu'au { $supported }). Mettez Outpost à jour ; les données n'ont pas été modifiées.
+store-not-found = Aucun rapport d'identifiant { $id } sur cet appareil.
+store-photo-not-found = Aucune photo d'identifiant { $id } sur cet appareil.
+store-blob-missing = Un fichier enregistré est manquant : { $hash }.
+store-io = Le dossier de données n'a pas pu être lu ou écrit : { $detail }
+store-database = La base de données locale a signalé une erreur : { $detail }
+store-disk-full = L'appareil n'a plus d'espace de stockage ; rien n'a été enregistré. Libérez de l'espace et réessayez.
+store-busy = La base de données locale est occupée par un autre programme ; réessayez.

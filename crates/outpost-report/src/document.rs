@@ -1,0 +1,720 @@
+//! One automerge document per report: the truth that every store, hub and
+//! export is derived from.
+//!
+//! Layout of a report document (schema 1):
+//!
+//! ```text
+//! ROOT
+//!   schema        Int            document schema version (see SCHEMA)
+//!   id            Str            report id (UUID)
+//!   form          Str            form id ("patrol", "incident", "qip")
+//!   form_version  Int
+//!   meta          Map            author, author_unit, device, language,
+//!                                classification, status (Str);
+//!                                created_at, updated_at (Timestamp)
+//!   answers       Map            field id -> answer (scalars; objects/lists
+//!                                for locations, counts and id lists)
+//!   comments      Map            comment id -> {author, device, at, lang, text}
+//!   links         Map            report id -> {relation, at, by}
+//!   photos        Map            photo id -> {field, added_at, original,
+//!                                preview, thumbnail, [captured_at, location]}
+//! ```
+//!
+//! Ordinary fields are plain scalar strings, not automerge `Text`: a report is
+//! filled in by one person at a time and `Text` costs several times the memory.
+//! An answer is always *replaced whole*, so two devices that change the same
+//! field concurrently leave two values at that key; [`ReportDoc::conflicts`]
+//! shows both and [`ReportDoc::set_answer`] by a person resolves them.
+//! Collections are maps keyed by id, so the same comment or photo added twice
+//! (a retried sync) is still one entry.
+
+use std::collections::BTreeMap;
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, AutoCommit, AutomergeError, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value as AmValue};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Number, Value};
+
+use crate::classification::{Classification, ReviewStatus};
+use crate::form::{FieldKind, Form};
+use crate::i18n::Lang;
+use crate::ids::{CommentId, DeviceId, PhotoId, ReportId};
+use crate::time::Timestamp;
+
+/// The document schema this version writes and the newest it reads.
+pub const SCHEMA: i64 = 1;
+
+/// Why a document could not be read or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    #[error("the bytes are not a readable automerge document")]
+    Corrupt(#[source] AutomergeError),
+    #[error("not an Outpost report: {missing} is missing or malformed")]
+    NotAReport { missing: &'static str },
+    #[error("document schema {found} is newer than this version reads ({supported})")]
+    NewerSchema { found: i64, supported: i64 },
+    #[error("cannot merge report {theirs} into report {ours}")]
+    DifferentReports { ours: ReportId, theirs: ReportId },
+    #[error("automerge refused an operation")]
+    Automerge(#[from] AutomergeError),
+}
+
+impl DocumentError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            DocumentError::Corrupt(_) | DocumentError::Automerge(_) => "document.corrupt",
+            DocumentError::NotAReport { .. } | DocumentError::DifferentReports { .. } => "document.not_a_report",
+            DocumentError::NewerSchema { .. } => "document.newer_schema",
+        }
+    }
+
+    pub fn args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            DocumentError::Corrupt(e) | DocumentError::Automerge(e) => vec![("detail", e.to_string())],
+            DocumentError::NotAReport { missing } => vec![("detail", format!("{missing} missing"))],
+            DocumentError::NewerSchema { found, supported } => {
+                vec![("found", found.to_string()), ("supported", supported.to_string())]
+            }
+            DocumentError::DifferentReports { ours, theirs } => vec![("detail", format!("{theirs} is not {ours}"))],
+        }
+    }
+}
+
+/// What a new report starts with.
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    pub id: ReportId,
+    pub author: String,
+    pub author_unit: String,
+    pub device: DeviceId,
+    pub language: Lang,
+    pub classification: Classification,
+    pub status: ReviewStatus,
+}
+
+/// One stored rendition of a photo: a content-addressed blob.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariantRef {
+    pub sha256: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+    pub media_type: String,
+}
+
+/// A photo as the report knows it: its three renditions and, only if the user
+/// chose to keep them, where and when it was taken.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhotoRef {
+    pub id: PhotoId,
+    /// The form field it answers (`photos`), if any.
+    pub field: Option<String>,
+    pub added_at: Timestamp,
+    pub original: VariantRef,
+    pub preview: VariantRef,
+    pub thumbnail: VariantRef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captured_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Value>,
+}
+
+/// A comment on a report (review notes, questions, answers to them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: CommentId,
+    pub author: String,
+    pub device: String,
+    pub at: Timestamp,
+    pub lang: Lang,
+    pub text: String,
+}
+
+/// A link from this report to another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    pub report: ReportId,
+    pub relation: String,
+}
+
+/// Concurrent values of one field that a person must choose between.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conflict {
+    /// `answers.<field>` or `meta.<key>`.
+    pub path: String,
+    /// Every concurrent value, in automerge's deterministic order (the first is
+    /// the one shown until someone resolves the conflict).
+    pub values: Vec<Value>,
+}
+
+/// Metadata every report carries, resolved for display.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Meta {
+    pub author: String,
+    pub author_unit: String,
+    pub device: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub language: Lang,
+    pub classification: Classification,
+    pub status: ReviewStatus,
+}
+
+/// A report document.
+#[derive(Debug, Clone)]
+pub struct ReportDoc {
+    doc: AutoCommit,
+    id: ReportId,
+}
+
+fn actor_for(device: DeviceId) -> ActorId {
+    ActorId::from(device.as_uuid().as_bytes().as_slice())
+}
+
+impl ReportDoc {
+    /// Starts a report of `form`, written by `new.device` at `now`.
+    pub fn create(form: &Form, new: &NewReport, now: Timestamp) -> Result<ReportDoc, DocumentError> {
+        let mut doc = AutoCommit::new().with_actor(actor_for(new.device));
+        doc.put(ROOT, "schema", SCHEMA)?;
+        doc.put(ROOT, "id", new.id.to_string())?;
+        doc.put(ROOT, "form", form.id.as_str())?;
+        doc.put(ROOT, "form_version", i64::from(form.version))?;
+        let meta = doc.put_object(ROOT, "meta", ObjType::Map)?;
+        doc.put(&meta, "author", new.author.as_str())?;
+        doc.put(&meta, "author_unit", new.author_unit.as_str())?;
+        doc.put(&meta, "device", new.device.to_string())?;
+        doc.put(&meta, "language", new.language.as_str())?;
+        doc.put(&meta, "classification", new.classification.as_str())?;
+        doc.put(&meta, "status", new.status.as_str())?;
+        doc.put(&meta, "created_at", ScalarValue::Timestamp(now.as_millis()))?;
+        doc.put(&meta, "updated_at", ScalarValue::Timestamp(now.as_millis()))?;
+        for key in ["answers", "comments", "links", "photos"] {
+            doc.put_object(ROOT, key, ObjType::Map)?;
+        }
+        let mut report = ReportDoc { doc, id: new.id };
+        report.commit("create", now);
+        Ok(report)
+    }
+
+    /// Reads a saved document (full save or concatenated changes).
+    pub fn load(bytes: &[u8]) -> Result<ReportDoc, DocumentError> {
+        let doc = AutoCommit::load(bytes).map_err(DocumentError::Corrupt)?;
+        let schema = match doc.get(ROOT, "schema")? {
+            Some((AmValue::Scalar(s), _)) => match s.as_ref() {
+                ScalarValue::Int(n) => *n,
+                ScalarValue::Uint(n) => *n as i64,
+                _ => return Err(DocumentError::NotAReport { missing: "schema" }),
+            },
+            _ => return Err(DocumentError::NotAReport { missing: "schema" }),
+        };
+        if schema > SCHEMA {
+            return Err(DocumentError::NewerSchema { found: schema, supported: SCHEMA });
+        }
+        let id = scalar_str(&doc, &ROOT, "id")
+            .and_then(|s| s.parse::<ReportId>().ok())
+            .ok_or(DocumentError::NotAReport { missing: "id" })?;
+        for key in ["meta", "answers", "comments", "links", "photos"] {
+            match doc.get(ROOT, key)? {
+                Some((AmValue::Object(ObjType::Map), _)) => {}
+                _ => return Err(DocumentError::NotAReport { missing: "a top-level map" }),
+            }
+        }
+        if scalar_str(&doc, &ROOT, "form").is_none() {
+            return Err(DocumentError::NotAReport { missing: "form" });
+        }
+        Ok(ReportDoc { doc, id })
+    }
+
+    /// The compact saved form (standard automerge document format).
+    pub fn save(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    pub fn id(&self) -> ReportId {
+        self.id
+    }
+
+    /// Edits after this are attributed to `device`.
+    pub fn set_device(&mut self, device: DeviceId) {
+        self.doc.set_actor(actor_for(device));
+    }
+
+    pub fn form_id(&self) -> String {
+        scalar_str(&self.doc, &ROOT, "form").unwrap_or_default()
+    }
+
+    pub fn form_version(&self) -> u32 {
+        match self.doc.get(ROOT, "form_version") {
+            Ok(Some((AmValue::Scalar(s), _))) => s.as_i64().unwrap_or(0) as u32,
+            _ => 0,
+        }
+    }
+
+    /// The document's heads (hex change hashes), sorted.
+    pub fn heads(&mut self) -> Vec<String> {
+        let mut heads: Vec<String> = self.doc.get_heads().iter().map(|h| h.to_string()).collect();
+        heads.sort();
+        heads
+    }
+
+    fn map(&self, key: &str) -> ObjId {
+        match self.doc.get(ROOT, key) {
+            Ok(Some((AmValue::Object(ObjType::Map), id))) => id,
+            // `load` and `create` guarantee the top-level maps exist.
+            _ => ROOT,
+        }
+    }
+
+    fn commit(&mut self, message: &str, now: Timestamp) {
+        self.doc
+            .commit_with(CommitOptions::default().with_message(message).with_time(now.as_millis() / 1000));
+    }
+
+    fn touch(&mut self, now: Timestamp) -> Result<(), DocumentError> {
+        let meta = self.map("meta");
+        self.doc.put(&meta, "updated_at", ScalarValue::Timestamp(now.as_millis()))?;
+        Ok(())
+    }
+
+    pub fn meta(&self) -> Meta {
+        let meta = self.map("meta");
+        let s = |k: &str| scalar_str(&self.doc, &meta, k).unwrap_or_default();
+        let all_str = |k: &str| -> Vec<String> {
+            self.doc
+                .get_all(&meta, k)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(v, _)| match v {
+                    AmValue::Scalar(s) => s.as_str().map(str::to_string),
+                    _ => None,
+                })
+                .collect()
+        };
+        let times = |k: &str| -> Vec<i64> {
+            self.doc
+                .get_all(&meta, k)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(v, _)| match v {
+                    AmValue::Scalar(s) => match s.as_ref() {
+                        ScalarValue::Timestamp(t) | ScalarValue::Int(t) => Some(*t),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect()
+        };
+        // Until a person resolves a classification conflict the report is
+        // treated at the highest level anyone gave it: never shown too widely.
+        let classification = all_str("classification")
+            .iter()
+            .filter_map(|c| c.parse::<Classification>().ok())
+            .max()
+            .unwrap_or(Classification::StrictlyConfidential);
+        Meta {
+            author: s("author"),
+            author_unit: s("author_unit"),
+            device: s("device"),
+            created_at: Timestamp::from_millis(times("created_at").into_iter().min().unwrap_or(0)),
+            updated_at: Timestamp::from_millis(times("updated_at").into_iter().max().unwrap_or(0)),
+            language: s("language").parse().unwrap_or_default(),
+            classification,
+            status: s("status").parse().unwrap_or(ReviewStatus::Draft),
+        }
+    }
+
+    /// The answers as shown: for a conflicted field, automerge's deterministic
+    /// pick (see [`Self::conflicts`] for all values).
+    pub fn answers(&self) -> Map<String, Value> {
+        let answers = self.map("answers");
+        self.doc
+            .keys(&answers)
+            .filter_map(|k| {
+                let (v, id) = self.doc.get(&answers, k.as_str()).ok()??;
+                Some((k, to_json(&self.doc, v, &id)))
+            })
+            .filter(|(_, v)| !v.is_null())
+            .collect()
+    }
+
+    pub fn answer(&self, field: &str) -> Option<Value> {
+        let answers = self.map("answers");
+        let (v, id) = self.doc.get(&answers, field).ok()??;
+        Some(to_json(&self.doc, v, &id)).filter(|v| !v.is_null())
+    }
+
+    /// Sets (or, with `Value::Null`, clears) one answer. Writing the value a
+    /// field already has is not a change, unless it resolves a conflict.
+    pub fn set_answer(&mut self, field: &str, value: &Value, now: Timestamp) -> Result<bool, DocumentError> {
+        let answers = self.map("answers");
+        let current = self.doc.get_all(&answers, field)?;
+        if current.len() == 1 {
+            let (v, id) = &current[0];
+            if to_json(&self.doc, v.clone(), id) == *value {
+                return Ok(false);
+            }
+        } else if current.is_empty() && value.is_null() {
+            return Ok(false);
+        }
+        put_json(&mut self.doc, &answers, field, value)?;
+        self.touch(now)?;
+        self.commit(&format!("answer {field}"), now);
+        Ok(true)
+    }
+
+    /// Sets many answers in one change (a whole form submitted at once).
+    pub fn set_answers(&mut self, answers: &Map<String, Value>, now: Timestamp) -> Result<(), DocumentError> {
+        let obj = self.map("answers");
+        for (field, value) in answers {
+            let current = self.doc.get_all(&obj, field.as_str())?;
+            let same = current.len() == 1 && to_json(&self.doc, current[0].0.clone(), &current[0].1) == *value;
+            if !same {
+                put_json(&mut self.doc, &obj, field, value)?;
+            }
+        }
+        self.touch(now)?;
+        self.commit("answers", now);
+        Ok(())
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str, now: Timestamp) -> Result<(), DocumentError> {
+        let meta = self.map("meta");
+        let current = self.doc.get_all(&meta, key)?;
+        let same = current.len() == 1 && matches!(&current[0].0, AmValue::Scalar(s) if s.as_str() == Some(value));
+        if !same {
+            self.doc.put(&meta, key, value)?;
+            self.touch(now)?;
+            self.commit(&format!("{key} {value}"), now);
+        }
+        Ok(())
+    }
+
+    pub fn set_status(&mut self, status: ReviewStatus, now: Timestamp) -> Result<(), DocumentError> {
+        self.set_meta("status", status.as_str(), now)
+    }
+
+    pub fn set_classification(&mut self, level: Classification, now: Timestamp) -> Result<(), DocumentError> {
+        self.set_meta("classification", level.as_str(), now)
+    }
+
+    pub fn add_comment(&mut self, comment: &Comment) -> Result<(), DocumentError> {
+        let comments = self.map("comments");
+        let c = self.doc.put_object(&comments, comment.id.to_string(), ObjType::Map)?;
+        self.doc.put(&c, "author", comment.author.as_str())?;
+        self.doc.put(&c, "device", comment.device.as_str())?;
+        self.doc.put(&c, "at", ScalarValue::Timestamp(comment.at.as_millis()))?;
+        self.doc.put(&c, "lang", comment.lang.as_str())?;
+        self.doc.put(&c, "text", comment.text.as_str())?;
+        self.touch(comment.at)?;
+        self.commit("comment", comment.at);
+        Ok(())
+    }
+
+    pub fn comments(&self) -> Vec<Comment> {
+        let comments = self.map("comments");
+        let mut out: Vec<Comment> = self
+            .doc
+            .keys(&comments)
+            .filter_map(|k| {
+                let id = k.parse().ok()?;
+                let (_, obj) = self.doc.get(&comments, k.as_str()).ok()??;
+                let s = |key: &str| scalar_str(&self.doc, &obj, key).unwrap_or_default();
+                Some(Comment {
+                    id,
+                    author: s("author"),
+                    device: s("device"),
+                    at: Timestamp::from_millis(scalar_i64(&self.doc, &obj, "at").unwrap_or(0)),
+                    lang: s("lang").parse().unwrap_or_default(),
+                    text: s("text"),
+                })
+            })
+            .collect();
+        out.sort_by_key(|c| (c.at, c.id));
+        out
+    }
+
+    pub fn add_link(&mut self, link: &Link, now: Timestamp) -> Result<(), DocumentError> {
+        let links = self.map("links");
+        let l = self.doc.put_object(&links, link.report.to_string(), ObjType::Map)?;
+        self.doc.put(&l, "relation", link.relation.as_str())?;
+        self.doc.put(&l, "at", ScalarValue::Timestamp(now.as_millis()))?;
+        self.touch(now)?;
+        self.commit("link", now);
+        Ok(())
+    }
+
+    pub fn links(&self) -> Vec<Link> {
+        let links = self.map("links");
+        self.doc
+            .keys(&links)
+            .filter_map(|k| {
+                let report = k.parse().ok()?;
+                let (_, obj) = self.doc.get(&links, k.as_str()).ok()??;
+                Some(Link { report, relation: scalar_str(&self.doc, &obj, "relation").unwrap_or_default() })
+            })
+            .collect()
+    }
+
+    /// Attaches a photo; if the form field is given, the photo id is also
+    /// appended to that answer so the report reads naturally.
+    pub fn add_photo(&mut self, photo: &PhotoRef) -> Result<(), DocumentError> {
+        let photos = self.map("photos");
+        let value = serde_json::to_value(photo).map_err(|_| DocumentError::NotAReport { missing: "photo" })?;
+        put_json(&mut self.doc, &photos, &photo.id.to_string(), &value)?;
+        if let Some(field) = &photo.field {
+            let mut ids = match self.answer(field) {
+                Some(Value::Array(ids)) => ids,
+                _ => Vec::new(),
+            };
+            let id = Value::String(photo.id.to_string());
+            if !ids.contains(&id) {
+                ids.push(id);
+                let answers = self.map("answers");
+                put_json(&mut self.doc, &answers, field, &Value::Array(ids))?;
+            }
+        }
+        self.touch(photo.added_at)?;
+        self.commit("photo", photo.added_at);
+        Ok(())
+    }
+
+    pub fn photos(&self) -> Vec<PhotoRef> {
+        let photos = self.map("photos");
+        let mut out: Vec<PhotoRef> = self
+            .doc
+            .keys(&photos)
+            .filter_map(|k| {
+                let (v, id) = self.doc.get(&photos, k.as_str()).ok()??;
+                serde_json::from_value(to_json(&self.doc, v, &id)).ok()
+            })
+            .collect();
+        out.sort_by_key(|p| (p.added_at, p.id));
+        out
+    }
+
+    /// Every field with concurrent values, for a person to resolve.
+    pub fn conflicts(&self) -> Vec<Conflict> {
+        let mut out = Vec::new();
+        for (section, keys) in [("answers", None), ("meta", Some(["classification", "status", "language"]))] {
+            let obj = self.map(section);
+            let names: Vec<String> = match keys {
+                Some(k) => k.iter().map(|s| s.to_string()).collect(),
+                None => self.doc.keys(&obj).collect(),
+            };
+            for key in names {
+                let all = self.doc.get_all(&obj, key.as_str()).unwrap_or_default();
+                if all.len() > 1 {
+                    let values = all.into_iter().map(|(v, id)| to_json(&self.doc, v, &id)).collect();
+                    out.push(Conflict { path: format!("{section}.{key}"), values });
+                }
+            }
+        }
+        out
+    }
+
+    /// Merges another copy of the same report into this one.
+    pub fn merge(&mut self, other: &mut ReportDoc) -> Result<(), DocumentError> {
+        if other.id != self.id {
+            return Err(DocumentError::DifferentReports { ours: self.id, theirs: other.id });
+        }
+        self.doc.merge(&mut other.doc)?;
+        Ok(())
+    }
+
+    /// An independent copy that edits as `device` (another tablet's copy, in tests
+    /// and when a hub hands a document to a peer).
+    pub fn fork_as(&mut self, device: DeviceId) -> ReportDoc {
+        let doc = self.doc.fork().with_actor(actor_for(device));
+        ReportDoc { doc, id: self.id }
+    }
+
+    /// The report's one-line title from the form's summary fields.
+    pub fn title(&self, form: &Form, lang: Lang) -> String {
+        let parts: Vec<String> = form
+            .summary_fields
+            .iter()
+            .filter_map(|id| {
+                let field = form.field(id)?;
+                let value = self.answer(id)?;
+                let text = match (&field.kind, &value) {
+                    (FieldKind::Choice { options }, Value::String(v)) => options
+                        .iter()
+                        .find(|o| &o.value == v)
+                        .map(|o| o.label.get(lang).to_string())
+                        .unwrap_or_else(|| v.clone()),
+                    (FieldKind::Location, Value::Object(o)) => o.get("place").and_then(Value::as_str)?.to_string(),
+                    (_, Value::String(s)) => s.clone(),
+                    (_, Value::Number(n)) => n.to_string(),
+                    _ => return None,
+                };
+                let text = text.trim().to_string();
+                (!text.is_empty()).then_some(text)
+            })
+            .collect();
+        if parts.is_empty() { form.title.get(lang).to_string() } else { parts.join(" — ") }
+    }
+
+    /// The whole report as JSON: what `report export --format json` writes.
+    pub fn to_json(&mut self) -> Value {
+        let meta = self.meta();
+        let mut out = Map::new();
+        out.insert("schema".into(), SCHEMA.into());
+        out.insert("id".into(), self.id.to_string().into());
+        out.insert("form".into(), serde_json::json!({"id": self.form_id(), "version": self.form_version()}));
+        out.insert("meta".into(), serde_json::to_value(&meta).unwrap_or_default());
+        out.insert("answers".into(), Value::Object(self.answers()));
+        out.insert("conflicts".into(), serde_json::to_value(self.conflicts()).unwrap_or_default());
+        out.insert("comments".into(), serde_json::to_value(self.comments()).unwrap_or_default());
+        out.insert("links".into(), serde_json::to_value(self.links()).unwrap_or_default());
+        out.insert("photos".into(), serde_json::to_value(self.photos()).unwrap_or_default());
+        out.insert("heads".into(), self.heads().into());
+        Value::Object(out)
+    }
+
+    /// Every piece of text a person wrote, for full-text search.
+    pub fn searchable_text(&self, form: &Form) -> String {
+        let answers = self.answers();
+        let mut parts: Vec<&str> = form
+            .fields
+            .iter()
+            .filter(|f| f.kind.is_searchable_text())
+            .filter_map(|f| answers.get(&f.id).and_then(Value::as_str))
+            .collect();
+        if let Some(place) = form
+            .fields
+            .iter()
+            .filter(|f| f.kind == FieldKind::Location)
+            .filter_map(|f| answers.get(&f.id)?.get("place")?.as_str())
+            .next()
+        {
+            parts.push(place);
+        }
+        let comments = self.comments();
+        parts.extend(comments.iter().map(|c| c.text.as_str()));
+        parts.join("\n")
+    }
+
+    /// The change history: who (device), when, what.
+    pub fn history(&mut self) -> Vec<HistoryEntry> {
+        self.doc
+            .get_changes(&[])
+            .iter()
+            .map(|c| HistoryEntry {
+                device: uuid::Uuid::from_slice(c.actor_id().to_bytes())
+                    .map(|u| u.to_string())
+                    .unwrap_or_else(|_| c.actor_id().to_hex_string()),
+                at_seconds: c.timestamp(),
+                message: c.message().map(str::to_string).unwrap_or_default(),
+            })
+            .collect()
+    }
+}
+
+/// One change in a report's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryEntry {
+    pub device: String,
+    pub at_seconds: i64,
+    pub message: String,
+}
+
+fn scalar_str(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<String> {
+    match doc.get(obj, key).ok()?? {
+        (AmValue::Scalar(s), _) => s.as_str().map(str::to_string),
+        _ => None,
+    }
+}
+
+fn scalar_i64(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<i64> {
+    match doc.get(obj, key).ok()?? {
+        (AmValue::Scalar(s), _) => match s.as_ref() {
+            ScalarValue::Timestamp(t) | ScalarValue::Int(t) => Some(*t),
+            other => other.as_i64(),
+        },
+        _ => None,
+    }
+}
+
+fn to_json(doc: &AutoCommit, value: AmValue<'_>, id: &ObjId) -> Value {
+    match value {
+        AmValue::Scalar(s) => match s.as_ref() {
+            ScalarValue::Str(s) => Value::String(s.to_string()),
+            ScalarValue::Int(n) | ScalarValue::Timestamp(n) => Value::Number((*n).into()),
+            ScalarValue::Uint(n) => Value::Number((*n).into()),
+            ScalarValue::F64(f) => Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
+            ScalarValue::Boolean(b) => Value::Bool(*b),
+            ScalarValue::Counter(c) => Value::Number(i64::from(c).into()),
+            ScalarValue::Null | ScalarValue::Bytes(_) | ScalarValue::Unknown { .. } => Value::Null,
+        },
+        AmValue::Object(ObjType::Map | ObjType::Table) => {
+            let mut out = Map::new();
+            for k in doc.keys(id) {
+                if let Ok(Some((v, child))) = doc.get(id, k.as_str()) {
+                    out.insert(k, to_json(doc, v, &child));
+                }
+            }
+            Value::Object(out)
+        }
+        AmValue::Object(ObjType::List) => Value::Array(
+            (0..doc.length(id))
+                .filter_map(|i| doc.get(id, i).ok().flatten())
+                .map(|(v, child)| to_json(doc, v, &child))
+                .collect(),
+        ),
+        AmValue::Object(ObjType::Text) => Value::String(doc.text(id).unwrap_or_default()),
+    }
+}
+
+fn scalar_of(value: &Value) -> Option<ScalarValue> {
+    Some(match value {
+        Value::Null => ScalarValue::Null,
+        Value::Bool(b) => ScalarValue::Boolean(*b),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => ScalarValue::Int(i),
+            (None, Some(f)) => ScalarValue::F64(f),
+            (None, None) => ScalarValue::Null,
+        },
+        Value::String(s) => ScalarValue::Str(s.as_str().into()),
+        Value::Array(_) | Value::Object(_) => return None,
+    })
+}
+
+/// Writes a JSON value at `obj[key]` as a fresh value (objects are new
+/// objects), which is what makes concurrent edits of a field a visible conflict.
+fn put_json(doc: &mut AutoCommit, obj: &ObjId, key: &str, value: &Value) -> Result<(), AutomergeError> {
+    if let Some(s) = scalar_of(value) {
+        return doc.put(obj, key, s);
+    }
+    let child = match value {
+        Value::Array(_) => doc.put_object(obj, key, ObjType::List)?,
+        _ => doc.put_object(obj, key, ObjType::Map)?,
+    };
+    fill(doc, &child, value)
+}
+
+fn fill(doc: &mut AutoCommit, obj: &ObjId, value: &Value) -> Result<(), AutomergeError> {
+    match value {
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                match scalar_of(item) {
+                    Some(s) => doc.insert(obj, i, s)?,
+                    None => {
+                        let kind = if item.is_array() { ObjType::List } else { ObjType::Map };
+                        let child = doc.insert_object(obj, i, kind)?;
+                        fill(doc, &child, item)?;
+                    }
+                }
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                put_json(doc, obj, k, v)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Answers grouped by field for tests and exports.
+pub type Answers = BTreeMap<String, Value>;

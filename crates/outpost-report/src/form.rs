@@ -1,0 +1,461 @@
+//! Report kinds as data: versioned, bilingual form definitions.
+//!
+//! A form is a JSON file in `forms/` (shipped with the app, not code): its fields
+//! with labels, debrief prompts and help in English and French, the steps of the
+//! spoken-style debrief, and cross-field rules. Adding a kind means adding a file.
+//! [`Catalog::builtin`] loads the shipped forms; [`Form::check`] rejects a
+//! definition that would confuse the app (a field in no step, a missing French
+//! label, an example answer that the form itself would refuse).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::i18n::Lang;
+
+/// A text in both languages. Both are required: the mission works in both.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalText {
+    pub en: String,
+    pub fr: String,
+}
+
+impl LocalText {
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Fr => &self.fr,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub value: String,
+    pub label: LocalText,
+}
+
+/// What kind of answer a field takes, with the kind's own settings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldKind {
+    /// A short line of text.
+    Text { max_length: Option<usize> },
+    /// A free narrative, the written form of what was said.
+    Narrative { max_length: Option<usize> },
+    Integer { min: Option<f64>, max: Option<f64>, unit: Option<LocalText> },
+    Decimal { min: Option<f64>, max: Option<f64>, unit: Option<LocalText> },
+    Choice { options: Vec<Choice> },
+    Choices { options: Vec<Choice> },
+    Datetime { not_in_future: bool },
+    /// Coordinates (`lat`, `lon`, optional `accuracy_m`) and/or a named `place`.
+    Location,
+    /// Head counts by sex and age band, as the mission reports on women, peace and security.
+    PeopleCount { sexes: Vec<Choice>, age_bands: Vec<Choice> },
+    /// Ids of photos attached to the report.
+    Photos { max_items: Option<usize> },
+    /// Ids of voice notes attached to the report.
+    VoiceNotes { max_items: Option<usize> },
+    /// Ids of other reports.
+    ReportLinks { max_items: Option<usize> },
+}
+
+impl FieldKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            FieldKind::Text { .. } => "text",
+            FieldKind::Narrative { .. } => "narrative",
+            FieldKind::Integer { .. } => "integer",
+            FieldKind::Decimal { .. } => "decimal",
+            FieldKind::Choice { .. } => "choice",
+            FieldKind::Choices { .. } => "choices",
+            FieldKind::Datetime { .. } => "datetime",
+            FieldKind::Location => "location",
+            FieldKind::PeopleCount { .. } => "people_count",
+            FieldKind::Photos { .. } => "photos",
+            FieldKind::VoiceNotes { .. } => "voice_notes",
+            FieldKind::ReportLinks { .. } => "report_links",
+        }
+    }
+
+    /// Whether the field's text belongs in full-text search.
+    pub fn is_searchable_text(&self) -> bool {
+        matches!(self, FieldKind::Text { .. } | FieldKind::Narrative { .. })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawField", into = "RawField")]
+pub struct Field {
+    pub id: String,
+    pub kind: FieldKind,
+    pub required: bool,
+    /// Short label for the plain form view.
+    pub label: LocalText,
+    /// How a debrief officer asks for this answer.
+    pub prompt: LocalText,
+    pub help: Option<LocalText>,
+    /// A realistic answer: it fills `report template` and is checked against the form.
+    pub example: Value,
+}
+
+/// A field as written in a definition file: one flat object whose `type` says
+/// which of the other keys apply. Keys that do not apply to the type are refused
+/// so that a typo in a definition is caught, not ignored.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawField {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    required: bool,
+    label: LocalText,
+    prompt: LocalText,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    help: Option<LocalText>,
+    example: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_length: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unit: Option<LocalText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    options: Option<Vec<Choice>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    not_in_future: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sexes: Option<Vec<Choice>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    age_bands: Option<Vec<Choice>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_items: Option<usize>,
+}
+
+impl TryFrom<RawField> for Field {
+    type Error = String;
+
+    fn try_from(mut raw: RawField) -> Result<Field, String> {
+        let id = raw.id.clone();
+        let need = |v: Option<Vec<Choice>>, key: &str| {
+            v.ok_or_else(|| format!("field {id:?} of type {:?} needs {key:?}", raw.kind))
+        };
+        let kind = match raw.kind.as_str() {
+            "text" => FieldKind::Text { max_length: raw.max_length.take() },
+            "narrative" => FieldKind::Narrative { max_length: raw.max_length.take() },
+            "integer" | "decimal" => {
+                let (min, max, unit) = (raw.min.take(), raw.max.take(), raw.unit.take());
+                if raw.kind == "integer" {
+                    FieldKind::Integer { min, max, unit }
+                } else {
+                    FieldKind::Decimal { min, max, unit }
+                }
+            }
+            "choice" => FieldKind::Choice { options: need(raw.options.take(), "options")? },
+            "choices" => FieldKind::Choices { options: need(raw.options.take(), "options")? },
+            "datetime" => FieldKind::Datetime { not_in_future: raw.not_in_future.take().unwrap_or(false) },
+            "location" => FieldKind::Location,
+            "people_count" => FieldKind::PeopleCount {
+                sexes: need(raw.sexes.take(), "sexes")?,
+                age_bands: need(raw.age_bands.take(), "age_bands")?,
+            },
+            "photos" => FieldKind::Photos { max_items: raw.max_items.take() },
+            "voice_notes" => FieldKind::VoiceNotes { max_items: raw.max_items.take() },
+            "report_links" => FieldKind::ReportLinks { max_items: raw.max_items.take() },
+            other => return Err(format!("field {id:?} has unknown type {other:?}")),
+        };
+        let leftovers = [
+            ("max_length", raw.max_length.is_some()),
+            ("min", raw.min.is_some()),
+            ("max", raw.max.is_some()),
+            ("unit", raw.unit.is_some()),
+            ("options", raw.options.is_some()),
+            ("not_in_future", raw.not_in_future.is_some()),
+            ("sexes", raw.sexes.is_some()),
+            ("age_bands", raw.age_bands.is_some()),
+            ("max_items", raw.max_items.is_some()),
+        ];
+        if let Some((key, _)) = leftovers.iter().find(|(_, present)| *present) {
+            return Err(format!("field {id:?}: {key:?} does not apply to type {:?}", raw.kind));
+        }
+        Ok(Field {
+            id: raw.id,
+            kind,
+            required: raw.required,
+            label: raw.label,
+            prompt: raw.prompt,
+            help: raw.help,
+            example: raw.example,
+        })
+    }
+}
+
+impl From<Field> for RawField {
+    fn from(f: Field) -> RawField {
+        let mut raw = RawField {
+            id: f.id,
+            kind: f.kind.name().to_string(),
+            required: f.required,
+            label: f.label,
+            prompt: f.prompt,
+            help: f.help,
+            example: f.example,
+            ..RawField::default()
+        };
+        match f.kind {
+            FieldKind::Text { max_length } | FieldKind::Narrative { max_length } => raw.max_length = max_length,
+            FieldKind::Integer { min, max, unit } | FieldKind::Decimal { min, max, unit } => {
+                (raw.min, raw.max, raw.unit) = (min, max, unit)
+            }
+            FieldKind::Choice { options } | FieldKind::Choices { options } => raw.options = Some(options),
+            FieldKind::Datetime { not_in_future } => raw.not_in_future = not_in_future.then_some(true),
+            FieldKind::Location => {}
+            FieldKind::PeopleCount { sexes, age_bands } => (raw.sexes, raw.age_bands) = (Some(sexes), Some(age_bands)),
+            FieldKind::Photos { max_items } | FieldKind::VoiceNotes { max_items } | FieldKind::ReportLinks { max_items } => {
+                raw.max_items = max_items
+            }
+        }
+        raw
+    }
+}
+
+/// One screen of the debrief: a question and the fields it fills.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub id: String,
+    pub question: LocalText,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<LocalText>,
+    pub fields: Vec<String>,
+}
+
+/// A rule between two fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Rule {
+    /// Datetime `field` must not be earlier than datetime `other` (return after departure).
+    NotBefore { field: String, other: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Form {
+    pub id: String,
+    pub version: u32,
+    pub title: LocalText,
+    pub description: LocalText,
+    /// Fields whose answers make a report's one-line title in lists.
+    pub summary_fields: Vec<String>,
+    pub fields: Vec<Field>,
+    pub steps: Vec<Step>,
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+/// A form definition that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum FormError {
+    #[error("form definition {name} is not valid JSON for a form")]
+    Parse {
+        name: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("form {form}: {problem}")]
+    Definition { form: String, problem: String },
+    #[error("two forms share the id {0:?}")]
+    DuplicateId(String),
+}
+
+impl Form {
+    pub fn field(&self, id: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.id == id)
+    }
+
+    /// Parses and checks one definition.
+    pub fn from_json(name: &str, json: &str) -> Result<Form, FormError> {
+        let form: Form = serde_json::from_str(json).map_err(|source| FormError::Parse {
+            name: name.to_string(),
+            source,
+        })?;
+        form.check()?;
+        Ok(form)
+    }
+
+    /// The example answers of every field: a complete report to start from.
+    pub fn template(&self) -> serde_json::Map<String, Value> {
+        self.fields
+            .iter()
+            .map(|f| (f.id.clone(), f.example.clone()))
+            .collect()
+    }
+
+    /// Rejects definitions the app could not present or validate coherently.
+    pub fn check(&self) -> Result<(), FormError> {
+        let bad = |problem: String| FormError::Definition {
+            form: self.id.clone(),
+            problem,
+        };
+        let mut texts: Vec<(String, &LocalText)> = vec![
+            ("title".into(), &self.title),
+            ("description".into(), &self.description),
+        ];
+        let mut ids = BTreeSet::new();
+        for f in &self.fields {
+            if !ids.insert(f.id.as_str()) {
+                return Err(bad(format!("field id {:?} is used twice", f.id)));
+            }
+            texts.push((format!("{}.label", f.id), &f.label));
+            texts.push((format!("{}.prompt", f.id), &f.prompt));
+            if let Some(h) = &f.help {
+                texts.push((format!("{}.help", f.id), h));
+            }
+            let options: &[Choice] = match &f.kind {
+                FieldKind::Choice { options } | FieldKind::Choices { options } => options,
+                FieldKind::PeopleCount { sexes, age_bands } => {
+                    if sexes.is_empty() || age_bands.is_empty() {
+                        return Err(bad(format!("{}: a count needs sexes and age bands", f.id)));
+                    }
+                    for c in sexes.iter().chain(age_bands) {
+                        texts.push((format!("{}.{}", f.id, c.value), &c.label));
+                    }
+                    &[]
+                }
+                _ => &[],
+            };
+            if matches!(f.kind, FieldKind::Choice { .. } | FieldKind::Choices { .. }) && options.len() < 2 {
+                return Err(bad(format!("{}: a choice needs at least two options", f.id)));
+            }
+            let mut values = BTreeSet::new();
+            for c in options {
+                if !values.insert(c.value.as_str()) {
+                    return Err(bad(format!("{}: option {:?} is listed twice", f.id, c.value)));
+                }
+                texts.push((format!("{}.{}", f.id, c.value), &c.label));
+            }
+        }
+        let mut placed = BTreeMap::new();
+        for s in &self.steps {
+            texts.push((format!("step {}", s.id), &s.question));
+            for fid in &s.fields {
+                if !ids.contains(fid.as_str()) {
+                    return Err(bad(format!("step {} names unknown field {fid:?}", s.id)));
+                }
+                if let Some(prev) = placed.insert(fid.as_str(), s.id.as_str()) {
+                    return Err(bad(format!("field {fid:?} is in steps {prev} and {}", s.id)));
+                }
+            }
+        }
+        if let Some(missing) = self.fields.iter().find(|f| !placed.contains_key(f.id.as_str())) {
+            return Err(bad(format!("field {:?} is in no debrief step", missing.id)));
+        }
+        for sf in &self.summary_fields {
+            if !ids.contains(sf.as_str()) {
+                return Err(bad(format!("summary field {sf:?} is not a field")));
+            }
+        }
+        for rule in &self.rules {
+            let Rule::NotBefore { field, other } = rule;
+            for id in [field, other] {
+                match self.field(id).map(|f| &f.kind) {
+                    Some(FieldKind::Datetime { .. }) => {}
+                    _ => return Err(bad(format!("rule names {id:?}, which is not a datetime field"))),
+                }
+            }
+        }
+        if let Some((at, _)) = texts
+            .iter()
+            .find(|(_, t)| t.en.trim().is_empty() || t.fr.trim().is_empty())
+        {
+            return Err(bad(format!("{at} lacks its English or French text")));
+        }
+        Ok(())
+    }
+}
+
+/// The forms a device knows, by id.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    forms: BTreeMap<String, Form>,
+}
+
+const BUILTIN: [(&str, &str); 3] = [
+    ("patrol.json", include_str!("../../../forms/patrol.json")),
+    ("incident.json", include_str!("../../../forms/incident.json")),
+    ("qip.json", include_str!("../../../forms/qip.json")),
+];
+
+impl Catalog {
+    /// The forms shipped with this version of Outpost.
+    pub fn builtin() -> Catalog {
+        // Shipped forms are checked by the test suite; failing here would mean
+        // a build that never passed its tests.
+        Catalog::from_sources(&BUILTIN).expect("shipped forms are valid (checked by tests)")
+    }
+
+    pub fn from_sources(sources: &[(&str, &str)]) -> Result<Catalog, FormError> {
+        let mut forms = BTreeMap::new();
+        for (name, json) in sources {
+            let form = Form::from_json(name, json)?;
+            if forms.contains_key(&form.id) {
+                return Err(FormError::DuplicateId(form.id));
+            }
+            forms.insert(form.id.clone(), form);
+        }
+        Ok(Catalog { forms })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Form> {
+        self.forms.get(id)
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.forms.keys().map(String::as_str)
+    }
+
+    pub fn forms(&self) -> impl Iterator<Item = &Form> {
+        self.forms.values()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_forms_load_and_pass_their_checks() {
+        let catalog = Catalog::from_sources(&BUILTIN).expect("shipped forms are valid");
+        let ids: Vec<_> = catalog.ids().collect();
+        assert_eq!(ids, ["incident", "patrol", "qip"], "the three first report kinds ship");
+    }
+
+    #[test]
+    fn a_field_outside_every_step_is_rejected() {
+        let mut form: Form = serde_json::from_str(BUILTIN[0].1).expect("patrol parses");
+        for s in &mut form.steps {
+            s.fields.retain(|f| f != &form.fields[0].id);
+        }
+        let err = form.check().expect_err("a field nobody is asked about is a definition error");
+        assert!(err.to_string().contains("in no debrief step"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_french_label_is_rejected() {
+        let mut form: Form = serde_json::from_str(BUILTIN[1].1).expect("incident parses");
+        form.fields[0].label.fr = " ".into();
+        let err = form.check().expect_err("both languages are required");
+        assert!(err.to_string().contains("English or French"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_in_a_definition_are_refused() {
+        let json = BUILTIN[2].1.replacen("\"version\"", "\"colour\": 1, \"version\"", 1);
+        assert!(matches!(Form::from_json("qip.json", &json), Err(FormError::Parse { .. })));
+    }
+}

@@ -1,0 +1,30 @@
+//! The report domain of Outpost: what a field report *is*, independent of where it
+//! is stored or how it travels.
+//!
+//! - [`form`]: report kinds as data — versioned, bilingual form definitions shipped
+//!   as JSON files and loaded into a [`form::Catalog`].
+//! - [`validate`]: checks a set of answers against a form and returns *every*
+//!   problem at once, each with the field, a stable code and a localised message.
+//! - [`document`]: one automerge document per report. Answers and metadata live in
+//!   it; concurrent edits of the same field are kept side by side as a
+//!   [`document::Conflict`] for a person to resolve, never silently dropped.
+//! - [`i18n`]: English and French messages for every code this workspace emits.
+//!
+//! Nothing here does IO: the clock, identifiers and bytes are passed in, so the
+//! same code runs on a tablet, in a hub and in deterministic tests.
+
+pub mod classification;
+pub mod document;
+pub mod form;
+pub mod i18n;
+pub mod ids;
+pub mod time;
+pub mod validate;
+
+pub use classification::{Classification, ReviewStatus};
+pub use document::{Conflict, DocumentError, NewReport, PhotoRef, ReportDoc, VariantRef};
+pub use form::{Catalog, FieldKind, Form, FormError};
+pub use i18n::Lang;
+pub use ids::{CommentId, DeviceId, PhotoId, ReportId};
+pub use time::Timestamp;
+pub use validate::{Problem, validate_answers};

@@ -1,0 +1,297 @@
+//! Checks answers against a form and reports every problem at once.
+//!
+//! A tired user fixing a report one error at a time is how reports get
+//! abandoned, so validation never stops at the first problem. Each problem names
+//! the field, a stable code (for the UI and tests) and a message in the user's
+//! language that quotes the field's label in that language.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::form::{Choice, Field, FieldKind, Form, Rule};
+use crate::i18n::{self, Lang};
+use crate::time::Timestamp;
+
+/// One thing wrong with one field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub field: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Whether missing required answers count: a draft may be incomplete, a
+/// submitted report may not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completeness {
+    Draft,
+    Complete,
+}
+
+struct Check<'a> {
+    lang: Lang,
+    field: &'a Field,
+    problems: Vec<Problem>,
+}
+
+impl Check<'_> {
+    fn push(&mut self, code: &'static str, mut args: Vec<(&str, String)>) {
+        args.push(("field", self.field.label.get(self.lang).to_string()));
+        self.problems.push(Problem {
+            field: self.field.id.clone(),
+            code,
+            message: i18n::message(self.lang, code, &args),
+        });
+    }
+
+    fn wrong_type(&mut self, expected: &str) {
+        let expected = i18n::message(self.lang, expected, &[]);
+        self.push("validation.wrong_type", vec![("expected", expected)]);
+    }
+
+    fn number_range(&mut self, n: f64, min: Option<f64>, max: Option<f64>, unit: Option<&str>) {
+        let unit = unit.unwrap_or_default().to_string();
+        if let Some(min) = min.filter(|m| n < *m) {
+            self.push("validation.below_min", vec![("min", fmt_num(min)), ("unit", unit.clone())]);
+        }
+        if let Some(max) = max.filter(|m| n > *m) {
+            self.push("validation.above_max", vec![("max", fmt_num(max)), ("unit", unit)]);
+        }
+    }
+
+    fn option(&mut self, options: &[Choice], value: &str) {
+        if !options.iter().any(|o| o.value == value) {
+            self.push("validation.unknown_option", vec![("value", value.to_string())]);
+        }
+    }
+
+    fn item_list(&mut self, value: &Value, max_items: Option<usize>, check_item: impl Fn(&str) -> bool) {
+        let Some(items) = value.as_array() else {
+            return self.wrong_type("expected.list");
+        };
+        if let Some(max) = max_items.filter(|m| items.len() > *m) {
+            self.push("validation.too_many_items", vec![("max", max.to_string())]);
+        }
+        for item in items {
+            match item.as_str() {
+                Some(s) if check_item(s) => {}
+                _ => self.push("validation.bad_reference", vec![("value", compact(item))]),
+            }
+        }
+    }
+}
+
+fn fmt_num(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
+}
+
+fn compact(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn is_uuid(s: &str) -> bool {
+    uuid::Uuid::parse_str(s).is_ok()
+}
+
+/// Validates `answers` (field id → answer) against `form`.
+///
+/// `now` bounds "not in the future" fields; a few minutes of clock skew between
+/// a tablet and the reality it reports are tolerated.
+pub fn validate_answers(
+    form: &Form,
+    answers: &Map<String, Value>,
+    now: Timestamp,
+    lang: Lang,
+    completeness: Completeness,
+) -> Vec<Problem> {
+    const SKEW_MS: i64 = 5 * 60 * 1000;
+    let mut problems = Vec::new();
+
+    for id in answers.keys() {
+        if form.field(id).is_none() {
+            problems.push(Problem {
+                field: id.clone(),
+                code: "validation.unknown_field",
+                message: i18n::message(lang, "validation.unknown_field", &[("field", id.clone())]),
+            });
+        }
+    }
+
+    for field in &form.fields {
+        let mut check = Check { lang, field, problems: Vec::new() };
+        match answers.get(&field.id).filter(|v| !is_blank(v)) {
+            None => {
+                if field.required && completeness == Completeness::Complete {
+                    check.push("validation.required", vec![]);
+                }
+            }
+            Some(value) => check_value(&mut check, value, now, SKEW_MS),
+        }
+        problems.extend(check.problems);
+    }
+
+    for rule in &form.rules {
+        let Rule::NotBefore { field, other } = rule;
+        let at = |id: &str| answers.get(id).and_then(Value::as_str).and_then(Timestamp::parse_rfc3339);
+        if let (Some(later), Some(earlier)) = (at(field), at(other)) {
+            if later < earlier {
+                let (Some(f), Some(o)) = (form.field(field), form.field(other)) else { continue };
+                let mut check = Check { lang, field: f, problems: Vec::new() };
+                check.push("validation.before_other", vec![("other", o.label.get(lang).to_string())]);
+                problems.extend(check.problems);
+            }
+        }
+    }
+    problems
+}
+
+/// An empty answer is no answer: clearing a box in the UI must not leave a
+/// required field "answered" with an empty string.
+fn is_blank(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
+fn check_value(check: &mut Check<'_>, value: &Value, now: Timestamp, skew_ms: i64) {
+    match &check.field.kind {
+        FieldKind::Text { max_length } | FieldKind::Narrative { max_length } => {
+            let Some(s) = value.as_str() else {
+                return check.wrong_type("expected.text");
+            };
+            let length = s.chars().count();
+            if let Some(max) = max_length.filter(|m| length > *m) {
+                check.push("validation.too_long", vec![("max", max.to_string()), ("length", length.to_string())]);
+            }
+        }
+        FieldKind::Integer { min, max, unit } => {
+            let Some(n) = value.as_f64() else {
+                return check.wrong_type("expected.whole_number");
+            };
+            if n.fract() != 0.0 {
+                check.push("validation.not_integer", vec![]);
+            }
+            let unit = unit.as_ref().map(|u| u.get(check.lang).to_string());
+            check.number_range(n, *min, *max, unit.as_deref());
+        }
+        FieldKind::Decimal { min, max, unit } => {
+            let Some(n) = value.as_f64() else {
+                return check.wrong_type("expected.number");
+            };
+            let unit = unit.as_ref().map(|u| u.get(check.lang).to_string());
+            check.number_range(n, *min, *max, unit.as_deref());
+        }
+        FieldKind::Choice { options } => match value.as_str() {
+            Some(s) => check.option(options, s),
+            None => check.wrong_type("expected.choice"),
+        },
+        FieldKind::Choices { options } => {
+            let Some(items) = value.as_array() else {
+                return check.wrong_type("expected.choices");
+            };
+            let mut seen = std::collections::BTreeSet::new();
+            for item in items {
+                match item.as_str() {
+                    Some(s) => {
+                        check.option(options, s);
+                        if !seen.insert(s) {
+                            check.push("validation.duplicate_option", vec![("value", s.to_string())]);
+                        }
+                    }
+                    None => check.wrong_type("expected.choices"),
+                }
+            }
+        }
+        FieldKind::Datetime { not_in_future } => {
+            let Some(s) = value.as_str() else {
+                return check.wrong_type("expected.datetime");
+            };
+            match Timestamp::parse_rfc3339(s) {
+                None => check.push("validation.bad_datetime", vec![("value", s.to_string())]),
+                Some(t) if *not_in_future && t.as_millis() > now.as_millis() + skew_ms => {
+                    check.push("validation.in_future", vec![])
+                }
+                Some(_) => {}
+            }
+        }
+        FieldKind::Location => check_location(check, value),
+        FieldKind::PeopleCount { sexes, age_bands } => check_people(check, value, sexes, age_bands),
+        FieldKind::Photos { max_items } | FieldKind::VoiceNotes { max_items } | FieldKind::ReportLinks { max_items } => {
+            check.item_list(value, *max_items, is_uuid)
+        }
+    }
+}
+
+fn check_location(check: &mut Check<'_>, value: &Value) {
+    let Some(obj) = value.as_object() else {
+        return check.wrong_type("expected.location");
+    };
+    let known = ["lat", "lon", "accuracy_m", "place"];
+    if obj.keys().any(|k| !known.contains(&k.as_str())) {
+        return check.wrong_type("expected.location");
+    }
+    let num = |k: &str| obj.get(k).filter(|v| !v.is_null());
+    let (lat, lon) = (num("lat"), num("lon"));
+    let place = obj.get("place").and_then(Value::as_str).map(str::trim).unwrap_or_default();
+    match (lat, lon) {
+        (None, None) if place.is_empty() => check.push("validation.location_empty", vec![]),
+        (Some(_), None) | (None, Some(_)) => check.push("validation.location_half", vec![]),
+        _ => {}
+    }
+    let in_range = |v: Option<&Value>, limit: f64| v.is_none_or(|v| v.as_f64().is_some_and(|n| n.abs() <= limit));
+    if !in_range(lat, 90.0) {
+        check.push("validation.bad_latitude", vec![]);
+    }
+    if !in_range(lon, 180.0) {
+        check.push("validation.bad_longitude", vec![]);
+    }
+    if num("accuracy_m").is_some_and(|v| v.as_f64().is_none_or(|n| n < 0.0)) {
+        check.push("validation.bad_accuracy", vec![]);
+    }
+    if obj.get("place").is_some_and(|p| !p.is_string() && !p.is_null()) {
+        check.wrong_type("expected.location");
+    }
+}
+
+fn check_people(check: &mut Check<'_>, value: &Value, sexes: &[Choice], age_bands: &[Choice]) {
+    let Some(by_sex) = value.as_object() else {
+        return check.wrong_type("expected.people_count");
+    };
+    let lang = check.lang;
+    for (sex, bands) in by_sex {
+        let Some(sex_choice) = sexes.iter().find(|c| &c.value == sex) else {
+            check.push("validation.count_unknown_group", vec![("group", sex.clone())]);
+            continue;
+        };
+        let Some(bands) = bands.as_object() else {
+            check.wrong_type("expected.people_count");
+            continue;
+        };
+        for (band, count) in bands {
+            let Some(band_choice) = age_bands.iter().find(|c| &c.value == band) else {
+                check.push("validation.count_unknown_group", vec![("group", format!("{sex}/{band}"))]);
+                continue;
+            };
+            let group = format!("{} {}", sex_choice.label.get(lang), band_choice.label.get(lang));
+            if count.is_null() {
+                continue;
+            }
+            match count.as_f64() {
+                None => check.wrong_type("expected.people_count"),
+                Some(n) if n < 0.0 => check.push("validation.count_negative", vec![("group", group)]),
+                Some(n) if n.fract() != 0.0 => check.push("validation.not_integer", vec![]),
+                Some(_) => {}
+            }
+        }
+    }
+}
