@@ -1,1 +1,341 @@
-//! placeholder
+//! The local store of a device or hub: one directory holding `outpost.db`
+//! (SQLite, WAL) and `blobs/` (content-addressed photo and voice files).
+//!
+//! Report documents are the truth; the `reports`, `reports_fts` and `photos`
+//! tables are projections written with every save and rebuildable from the
+//! documents ([`Store::rebuild_projections`]). Saving *merges* into what is
+//! stored, so a save can never overwrite a change it had not seen.
+//!
+//! Durability: every write is one `IMMEDIATE` transaction with
+//! `synchronous = FULL`, so a save that returned survives a crash or power loss;
+//! blob files are synced and renamed into place before the transaction that
+//! references them commits.
+
+mod blobs;
+mod doctor;
+mod error;
+mod projection;
+mod query;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+
+use outpost_media::ProcessedPhoto;
+use outpost_report::{Catalog, DeviceId, PhotoId, PhotoRef, ReportDoc, ReportId, Timestamp, VariantRef};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+pub use doctor::DoctorReport;
+pub use error::{Result, StoreError};
+pub use query::{ReportFilter, ReportSummary};
+pub use schema::{MIGRATIONS, Migrated};
+
+/// Who uses this device: the default author and unit of new reports.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Profile {
+    pub author: String,
+    pub unit: String,
+}
+
+pub struct Store {
+    conn: Connection,
+    dir: PathBuf,
+    blobs: blobs::BlobDir,
+    catalog: Catalog,
+    device: DeviceId,
+    migrated: Migrated,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("dir", &self.dir).field("device", &self.device).finish()
+    }
+}
+
+pub const DATABASE_FILE: &str = "outpost.db";
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir` at the latest schema.
+    pub fn open(dir: &Path, now: Timestamp) -> Result<Store> {
+        Store::open_with_schema(dir, MIGRATIONS, now)
+    }
+
+    /// Opens with a given list of migrations: how an older build sees the world.
+    /// Tests use it to check that an old database upgrades and that a newer one
+    /// is refused.
+    pub fn open_with_schema(dir: &Path, migrations: &[&'static str], now: Timestamp) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
+        let db_path = dir.join(DATABASE_FILE);
+        let mut conn = Connection::open(&db_path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // WAL lets the UI read while a sync writes; FULL makes each commit durable.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let migrated = schema::migrate(&mut conn, &db_path, &dir.join("backups"), migrations, now.as_millis())?;
+        let blobs = blobs::BlobDir::open(dir.join("blobs"))?;
+        let device = ensure_device(&conn, now)?;
+        let mut store = Store { conn, dir: dir.to_path_buf(), blobs, catalog: Catalog::builtin(), device, migrated };
+        let projections_exist = migrations.len() >= 2;
+        if store.migrated.from > 0 && store.migrated.from < store.migrated.to && projections_exist {
+            // A schema change may change what projections hold: rebuild from the truth.
+            store.rebuild_projections()?;
+        }
+        Ok(store)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn device_id(&self) -> DeviceId {
+        self.device
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// What opening did to the schema (from, to, and the backup made, if any).
+    pub fn migrated(&self) -> &Migrated {
+        &self.migrated
+    }
+
+    pub fn schema_version(&self) -> Result<usize> {
+        schema::user_version(&self.conn)
+    }
+
+    pub fn profile(&self) -> Result<Profile> {
+        Ok(self.conn.query_row("SELECT author, unit FROM device", [], |r| {
+            Ok(Profile { author: r.get(0)?, unit: r.get(1)? })
+        })?)
+    }
+
+    pub fn set_profile(&mut self, profile: &Profile) -> Result<()> {
+        self.conn
+            .execute("UPDATE device SET author = ?1, unit = ?2", params![profile.author, profile.unit])?;
+        Ok(())
+    }
+
+    /// Saves a report: merges it with the stored copy (if any), writes the
+    /// result durably and updates the projections, in one transaction. On
+    /// return `doc` holds the merged state.
+    pub fn save(&mut self, doc: &mut ReportDoc, now: Timestamp) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(mut stored) = load_in(&tx, doc.id())? {
+            doc.merge(&mut stored)?;
+        }
+        write_document(&tx, doc, now)?;
+        projection::project(&tx, &self.catalog, doc)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Loads a report document.
+    pub fn load(&self, id: ReportId) -> Result<ReportDoc> {
+        let mut doc = load_in(&self.conn, id)?.ok_or(StoreError::NotFound(id))?;
+        doc.set_device(self.device);
+        Ok(doc)
+    }
+
+    /// The saved bytes of a report, exactly as stored (a standard automerge file).
+    pub fn document_bytes(&self, id: ReportId) -> Result<Vec<u8>> {
+        self.conn
+            .query_row("SELECT bytes FROM documents WHERE report_id = ?1", [id.to_string()], |r| r.get(0))
+            .optional()?
+            .ok_or(StoreError::NotFound(id))
+    }
+
+    /// Changes a stored report under one write transaction: load, edit as this
+    /// device, save, project. Nothing is written if `edit` fails.
+    pub fn update<T>(
+        &mut self,
+        id: ReportId,
+        now: Timestamp,
+        edit: impl FnOnce(&mut ReportDoc) -> Result<T>,
+    ) -> Result<T> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut doc = load_in(&tx, id)?.ok_or(StoreError::NotFound(id))?;
+        doc.set_device(self.device);
+        let out = edit(&mut doc)?;
+        write_document(&tx, &mut doc, now)?;
+        projection::project(&tx, &self.catalog, &doc)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    pub fn list(&self, filter: &ReportFilter) -> Result<Vec<ReportSummary>> {
+        query::list(&self.conn, filter)
+    }
+
+    pub fn count(&self, filter: &ReportFilter) -> Result<u64> {
+        query::count(&self.conn, filter)
+    }
+
+    pub fn report_ids(&self) -> Result<Vec<ReportId>> {
+        let mut stmt = self.conn.prepare("SELECT report_id FROM documents ORDER BY report_id")?;
+        let ids = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .filter_map(|r| r.ok()?.parse().ok())
+            .collect();
+        Ok(ids)
+    }
+
+    /// Rebuilds every projection from the documents; returns how many reports.
+    pub fn rebuild_projections(&mut self) -> Result<usize> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        projection::clear(&tx)?;
+        let mut n = 0;
+        {
+            let mut stmt = tx.prepare("SELECT bytes FROM documents ORDER BY report_id")?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let bytes: Vec<u8> = row.get(0)?;
+                // One unreadable document must not hide every other report;
+                // the doctor names it.
+                if let Ok(doc) = ReportDoc::load(&bytes) {
+                    projection::project(&tx, &self.catalog, &doc)?;
+                    n += 1;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Stores a blob durably and indexes it; returns its SHA-256.
+    pub fn put_blob(&mut self, bytes: &[u8], media_type: &str, size: Option<(u32, u32)>, now: Timestamp) -> Result<String> {
+        let sha = self.blobs.put(bytes, rand::random())?;
+        index_blob(&self.conn, &sha, bytes.len() as u64, media_type, size, now)?;
+        Ok(sha)
+    }
+
+    /// Reads a blob, verifying its hash.
+    pub fn read_blob(&self, sha256: &str) -> Result<Vec<u8>> {
+        self.blobs.read(sha256)
+    }
+
+    pub fn blob_path(&self, sha256: &str) -> PathBuf {
+        self.blobs.path(sha256)
+    }
+
+    pub fn has_blob(&self, sha256: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row("SELECT 1 FROM blobs WHERE sha256 = ?1", [sha256], |_| Ok(()))
+            .optional()?
+            .is_some()
+            && self.blobs.path(sha256).exists())
+    }
+
+    /// Attaches a processed photo to a report. Its three variants go to the
+    /// blob store; the report gains a [`PhotoRef`]. The same photo added twice
+    /// to a report is one photo. Capture time and place are kept only if
+    /// `keep_capture_facts` (EXIF GPS can expose a source).
+    pub fn add_photo(
+        &mut self,
+        report: ReportId,
+        photo: &ProcessedPhoto,
+        field: Option<&str>,
+        keep_capture_facts: bool,
+        id: PhotoId,
+        now: Timestamp,
+    ) -> Result<PhotoRef> {
+        let existing = self.load(report)?;
+        if let Some(same) = existing.photos().into_iter().find(|p| p.original.sha256 == photo.original.sha256) {
+            return Ok(same);
+        }
+        let mut refs = Vec::with_capacity(3);
+        for v in photo.variants() {
+            self.blobs.put(&v.bytes, rand::random())?;
+            refs.push(VariantRef {
+                sha256: v.sha256.clone(),
+                width: v.width,
+                height: v.height,
+                bytes: v.bytes.len() as u64,
+                media_type: v.media_type.to_string(),
+            });
+        }
+        let [original, preview, thumbnail]: [VariantRef; 3] =
+            refs.try_into().map_err(|_| StoreError::PhotoNotFound(id))?;
+        let photo_ref = PhotoRef {
+            id,
+            field: field.map(str::to_string),
+            added_at: now,
+            original,
+            preview,
+            thumbnail,
+            captured_at: keep_capture_facts.then(|| photo.facts.captured_at.clone()).flatten(),
+            location: keep_capture_facts
+                .then(|| photo.facts.location.as_ref().map(|g| serde_json::json!({"lat": g.lat, "lon": g.lon})))
+                .flatten(),
+        };
+        let variants = [&photo_ref.original, &photo_ref.preview, &photo_ref.thumbnail];
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for v in variants {
+            index_blob(&tx, &v.sha256, v.bytes, &v.media_type, Some((v.width, v.height)), now)?;
+        }
+        let mut doc = load_in(&tx, report)?.ok_or(StoreError::NotFound(report))?;
+        doc.set_device(self.device);
+        doc.add_photo(&photo_ref)?;
+        write_document(&tx, &mut doc, now)?;
+        projection::project(&tx, &self.catalog, &doc)?;
+        tx.commit()?;
+        Ok(photo_ref)
+    }
+
+    /// Checks the database and every blob; see [`DoctorReport`].
+    pub fn doctor(&self) -> Result<DoctorReport> {
+        doctor::examine(&self.conn, &self.blobs)
+    }
+}
+
+fn ensure_device(conn: &Connection, now: Timestamp) -> Result<DeviceId> {
+    let existing: Option<String> =
+        conn.query_row("SELECT device_id FROM device", [], |r| r.get(0)).optional()?;
+    if let Some(id) = existing.and_then(|s| s.parse().ok()) {
+        return Ok(id);
+    }
+    let id = DeviceId::from_uuid(uuid::Uuid::new_v4());
+    conn.execute(
+        "INSERT INTO device (singleton, device_id, created_at) VALUES (1, ?1, ?2)
+         ON CONFLICT (singleton) DO UPDATE SET device_id = excluded.device_id",
+        params![id.to_string(), now.as_millis()],
+    )?;
+    Ok(id)
+}
+
+fn load_in(conn: &Connection, id: ReportId) -> Result<Option<ReportDoc>> {
+    let bytes: Option<Vec<u8>> = conn
+        .query_row("SELECT bytes FROM documents WHERE report_id = ?1", [id.to_string()], |r| r.get(0))
+        .optional()?;
+    Ok(match bytes {
+        Some(b) => Some(ReportDoc::load(&b)?),
+        None => None,
+    })
+}
+
+fn write_document(conn: &Connection, doc: &mut ReportDoc, now: Timestamp) -> Result<()> {
+    let heads = serde_json::to_string(&doc.heads()).unwrap_or_else(|_| "[]".into());
+    conn.execute(
+        "INSERT INTO documents (report_id, bytes, heads, saved_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (report_id) DO UPDATE SET bytes = excluded.bytes, heads = excluded.heads, saved_at = excluded.saved_at",
+        params![doc.id().to_string(), doc.save(), heads, now.as_millis()],
+    )?;
+    Ok(())
+}
+
+fn index_blob(
+    conn: &Connection,
+    sha256: &str,
+    bytes: u64,
+    media_type: &str,
+    size: Option<(u32, u32)>,
+    now: Timestamp,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO blobs (sha256, bytes, media_type, width, height, stored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (sha256) DO NOTHING",
+        params![sha256, bytes as i64, media_type, size.map(|s| s.0), size.map(|s| s.1), now.as_millis()],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,104 @@
+use std::io;
+use std::path::PathBuf;
+
+use outpost_report::{DocumentError, PhotoId, ReportId};
+
+/// Everything that can go wrong in the local store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database has schema {found}, newer than this version knows ({supported})")]
+    TooNew { found: usize, supported: usize },
+    #[error("no report {0}")]
+    NotFound(ReportId),
+    #[error("no photo {0}")]
+    PhotoNotFound(PhotoId),
+    #[error("blob {sha256} is missing from the blob store")]
+    BlobMissing { sha256: String },
+    #[error("blob {sha256} does not match its hash (the file is damaged)")]
+    BlobCorrupt { sha256: String },
+    #[error("report {report} uses form {form:?}, which this version does not know")]
+    UnknownForm { report: ReportId, form: String },
+    #[error("the device is out of storage space")]
+    DiskFull(#[source] io::Error),
+    #[error("cannot read or write {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("the database reported an error")]
+    Database(#[source] rusqlite::Error),
+    #[error("the database schema could not be brought up to date")]
+    Migration(#[source] rusqlite_migration::Error),
+    #[error("a report document could not be used")]
+    Document(#[from] DocumentError),
+    #[error("the photo could not be processed")]
+    Photo(#[from] outpost_media::PhotoError),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => StoreError::DiskFull(io::Error::other(e)),
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+impl StoreError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> StoreError {
+        // ENOSPC gets its own message: the user can act on it (free space).
+        if source.raw_os_error() == Some(28) || source.kind() == io::ErrorKind::StorageFull {
+            return StoreError::DiskFull(source);
+        }
+        StoreError::Io { path: path.into(), source }
+    }
+
+    /// A stable code for the UI and the CLI (`store.too_new`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::TooNew { .. } => "store.too_new",
+            StoreError::NotFound(_) => "store.not_found",
+            StoreError::PhotoNotFound(_) => "store.photo_not_found",
+            StoreError::BlobMissing { .. } | StoreError::BlobCorrupt { .. } => "store.blob_missing",
+            StoreError::UnknownForm { .. } => "report.unknown_kind",
+            StoreError::DiskFull(_) => "store.disk_full",
+            StoreError::Io { .. } => "store.io",
+            StoreError::Database(e) if is_busy(e) => "store.busy",
+            StoreError::Database(_) | StoreError::Migration(_) => "store.database",
+            StoreError::Document(e) => e.code(),
+            StoreError::Photo(e) => e.code(),
+        }
+    }
+
+    /// Named arguments for the localised message of [`Self::code`].
+    pub fn args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            StoreError::TooNew { found, supported } => {
+                vec![("found", found.to_string()), ("supported", supported.to_string())]
+            }
+            StoreError::NotFound(id) => vec![("id", id.to_string())],
+            StoreError::PhotoNotFound(id) => vec![("id", id.to_string())],
+            StoreError::BlobMissing { sha256 } | StoreError::BlobCorrupt { sha256 } => {
+                vec![("hash", sha256.clone())]
+            }
+            StoreError::UnknownForm { form, .. } => vec![("kind", form.clone()), ("known", String::new())],
+            StoreError::DiskFull(_) => vec![],
+            StoreError::Io { path, source } => vec![("detail", format!("{}: {source}", path.display()))],
+            StoreError::Database(e) => vec![("detail", e.to_string())],
+            StoreError::Migration(e) => vec![("detail", e.to_string())],
+            StoreError::Document(e) => e.args(),
+            StoreError::Photo(e) => e.args(),
+        }
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,63 @@
+//! The database schema: the migrations in `migrations/`, applied in one
+//! transaction after the file has been backed up.
+//!
+//! `PRAGMA user_version` holds the number of migrations applied. A database
+//! whose version is higher than this build knows was written by a newer
+//! Outpost: it is refused untouched rather than read with the wrong schema.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
+
+use crate::error::{Result, StoreError};
+
+/// Every released migration, oldest first. Append only.
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/0001_documents_and_blobs.sql"),
+    include_str!("../../../migrations/0002_projections.sql"),
+];
+
+/// What opening did to the schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migrated {
+    pub from: usize,
+    pub to: usize,
+    pub backup: Option<PathBuf>,
+}
+
+pub(crate) fn user_version(conn: &Connection) -> Result<usize> {
+    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    Ok(usize::try_from(v).unwrap_or(usize::MAX))
+}
+
+/// Brings `conn` to the schema made by `migrations`, backing up first.
+pub(crate) fn migrate(
+    conn: &mut Connection,
+    db_path: &Path,
+    backup_dir: &Path,
+    migrations: &[&'static str],
+    now_ms: i64,
+) -> Result<Migrated> {
+    let from = user_version(conn)?;
+    let to = migrations.len();
+    if from > to {
+        return Err(StoreError::TooNew { found: from, supported: to });
+    }
+    let mut backup = None;
+    if from > 0 && from < to && db_path.exists() {
+        std::fs::create_dir_all(backup_dir).map_err(|e| StoreError::io(backup_dir, e))?;
+        let path = backup_dir.join(format!("outpost-schema{from}-{now_ms}.db"));
+        // VACUUM INTO writes a consistent copy even with a WAL pending.
+        conn.execute("VACUUM INTO ?1", [path.to_string_lossy()])?;
+        backup = Some(path);
+    }
+    let ms = Migrations::new(migrations.iter().map(|sql| M::up(sql)).collect());
+    ms.to_latest(conn).map_err(|e| match e {
+        rusqlite_migration::Error::MigrationDefinition(MigrationDefinitionError::DatabaseTooFarAhead) => {
+            StoreError::TooNew { found: from, supported: to }
+        }
+        other => StoreError::Migration(other),
+    })?;
+    Ok(Migrated { from, to, backup })
+}

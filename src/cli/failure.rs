@@ -1,0 +1,111 @@
+//! Turning an error into what a person reads: a message in their language they
+//! can act on, then the technical chain for whoever reads logs.
+
+use std::fmt::Write;
+
+use outpost_media::PhotoError;
+use outpost_report::validate::Problem;
+use outpost_report::{DocumentError, Lang, i18n};
+use outpost_store::StoreError;
+
+/// Errors of the command line itself (bad arguments or input files).
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("unknown report kind {kind:?}")]
+    UnknownKind { kind: String, known: Vec<String> },
+    #[error("unknown classification {given:?}")]
+    UnknownClassification { given: String },
+    #[error("unknown language {given:?}")]
+    UnknownLanguage { given: String },
+    #[error("the answers are not valid JSON")]
+    BadJson(#[source] serde_json::Error),
+    #[error("the answers are not a JSON object")]
+    AnswersNotObject,
+    #[error("the report has {} problem(s)", .0.len())]
+    InvalidAnswers(Vec<Problem>),
+    #[error("{0:?} is not a report id")]
+    BadReportId(String),
+}
+
+impl CliError {
+    fn code(&self) -> &'static str {
+        match self {
+            CliError::UnknownKind { .. } => "report.unknown_kind",
+            CliError::UnknownClassification { .. } => "report.unknown_classification",
+            CliError::UnknownLanguage { .. } => "report.unknown_language",
+            CliError::BadJson(_) => "report.bad_json",
+            CliError::AnswersNotObject => "report.answers_not_object",
+            CliError::InvalidAnswers(_) => "report.invalid_answers",
+            CliError::BadReportId(_) => "store.not_found",
+        }
+    }
+
+    fn args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            CliError::UnknownKind { kind, known } => vec![("kind", kind.clone()), ("known", known.join(", "))],
+            CliError::UnknownClassification { given } | CliError::UnknownLanguage { given } => {
+                vec![("given", given.clone())]
+            }
+            CliError::BadJson(e) => vec![("detail", e.to_string())],
+            CliError::AnswersNotObject => vec![],
+            CliError::InvalidAnswers(p) => vec![("count", p.len().to_string())],
+            CliError::BadReportId(id) => vec![("id", id.clone())],
+        }
+    }
+}
+
+/// The code and localised message of the first error in the chain we know.
+pub fn localise(err: &anyhow::Error, lang: Lang) -> Option<(&'static str, String)> {
+    for cause in err.chain() {
+        let (code, args) = if let Some(e) = cause.downcast_ref::<CliError>() {
+            (e.code(), e.args())
+        } else if let Some(e) = cause.downcast_ref::<StoreError>() {
+            (e.code(), e.args())
+        } else if let Some(e) = cause.downcast_ref::<DocumentError>() {
+            (e.code(), e.args())
+        } else if let Some(e) = cause.downcast_ref::<PhotoError>() {
+            (e.code(), e.args())
+        } else {
+            continue;
+        };
+        return Some((code, i18n::message(lang, code, &args)));
+    }
+    None
+}
+
+pub fn render(err: &anyhow::Error, lang: Lang) -> String {
+    let mut out = String::new();
+    let label = match lang {
+        Lang::En => "error",
+        Lang::Fr => "erreur",
+    };
+    match localise(err, lang) {
+        Some((code, message)) => {
+            let _ = writeln!(out, "{label}: {message} [{code}]");
+        }
+        None => {
+            let _ = writeln!(out, "{label}: {err}");
+        }
+    }
+    if let Some(CliError::InvalidAnswers(problems)) = err.chain().find_map(|c| c.downcast_ref::<CliError>()) {
+        for p in problems {
+            let _ = writeln!(out, "  - {}: {} [{}]", p.field, p.message, p.code);
+        }
+        return out;
+    }
+    for cause in err.chain().skip(1) {
+        let _ = writeln!(out, "  caused by: {cause}");
+    }
+    if localise(err, lang).is_some() {
+        let _ = writeln!(out, "  context: {err}");
+    }
+    out
+}
+
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    match err.chain().find_map(|c| c.downcast_ref::<CliError>()) {
+        Some(CliError::InvalidAnswers(_)) => 3,
+        Some(_) => 2,
+        None => 1,
+    }
+}

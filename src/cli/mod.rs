@@ -1,0 +1,80 @@
+//! Command-line arguments and the commands they run.
+
+pub mod failure;
+mod photo;
+mod report;
+mod store;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use outpost_report::Lang;
+
+#[derive(Debug, Parser)]
+#[command(name = "outpost", version, about = "Outpost field reporting: the headless command line")]
+pub struct Args {
+    /// The data directory (store and blobs).
+    #[arg(long, global = true, env = "OUTPOST_DATA")]
+    pub data: Option<PathBuf>,
+    /// Language of messages: en or fr (default from OUTPOST_LANG or LANG).
+    #[arg(long, global = true, env = "OUTPOST_LANG")]
+    pub ui_lang: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Args {
+    pub fn ui_lang(&self) -> Lang {
+        match &self.ui_lang {
+            Some(l) => l.parse().unwrap_or_else(|_| Lang::from_locale(l)),
+            None => Lang::from_locale(&std::env::var("LANG").unwrap_or_default()),
+        }
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.data.clone().unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+            home.join(".local/share/outpost")
+        })
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, list, show and export reports.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
+    /// Attach photos to reports.
+    #[command(subcommand)]
+    Photo(photo::PhotoCommand),
+    /// Show or set who uses this device (default author and unit of new reports).
+    Profile {
+        #[arg(long)]
+        author: Option<String>,
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// Check the store and every stored file; exits non-zero if anything is wrong.
+    Doctor {
+        #[arg(long)]
+        json: bool,
+        /// Rebuild the report list and search index from the documents first.
+        #[arg(long)]
+        rebuild: bool,
+    },
+    /// Fill the data directory with a few example reports and show them.
+    Demo,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let lang = args.ui_lang();
+    let dir = args.data_dir();
+    match args.command {
+        Command::Report(cmd) => report::run(cmd, &dir, lang),
+        Command::Photo(cmd) => photo::run(cmd, &dir, lang),
+        Command::Profile { author, unit } => store::profile(&dir, author, unit),
+        Command::Doctor { json, rebuild } => store::doctor(&dir, json, rebuild, lang),
+        Command::Demo => store::demo(&dir, lang),
+    }
+}

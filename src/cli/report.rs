@@ -1,0 +1,279 @@
+//! `outpost report …`
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Subcommand, ValueEnum};
+use outpost_report::form::FieldKind;
+use outpost_report::time::{Clock, SystemClock};
+use outpost_report::validate::{Completeness, validate_answers};
+use outpost_report::{Classification, Form, Lang, NewReport, ReportDoc, ReportId, ReviewStatus};
+use outpost_store::{ReportFilter, Store};
+use serde_json::{Map, Value};
+
+use super::failure::CliError;
+use super::store::open;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Automerge,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Create a report from a JSON answers file; prints the new report's id.
+    Create {
+        /// patrol, incident or qip
+        #[arg(long)]
+        kind: String,
+        /// JSON object of field id -> answer (`-` for standard input).
+        #[arg(long)]
+        answers: PathBuf,
+        /// UNCLASSIFIED, CONFIDENTIAL or STRICTLY CONFIDENTIAL.
+        #[arg(long, default_value = "UNCLASSIFIED")]
+        classification: String,
+        /// The language the report is written in (default: the message language).
+        #[arg(long)]
+        lang: Option<String>,
+        /// Keep it as a draft: missing required answers are allowed.
+        #[arg(long)]
+        draft: bool,
+        #[arg(long)]
+        author: Option<String>,
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// Print a complete example answers file for a kind.
+    Template {
+        #[arg(long)]
+        kind: String,
+    },
+    /// List reports, newest first.
+    List {
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+        /// Words to search for in titles, narratives, places and comments.
+        #[arg(long)]
+        search: Option<String>,
+    },
+    /// Show one report with its answers, conflicts, comments and photos.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export a report as JSON or as a standard automerge document file.
+    Export {
+        id: String,
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
+    match cmd {
+        ReportCommand::Create { kind, answers, classification, lang: written_in, draft, author, unit } => {
+            let level: Classification = classification
+                .parse()
+                .map_err(|_| CliError::UnknownClassification { given: classification.clone() })?;
+            let written_in = match written_in {
+                Some(l) => l.parse().map_err(|_| CliError::UnknownLanguage { given: l.clone() })?,
+                None => lang,
+            };
+            let mut store = open(dir)?;
+            let form = form_of(&store, &kind)?;
+            let answers = read_answers(&answers)?;
+            let now = SystemClock.now();
+            let completeness = if draft { Completeness::Draft } else { Completeness::Complete };
+            let problems = validate_answers(&form, &answers, now, lang, completeness);
+            if !problems.is_empty() {
+                return Err(CliError::InvalidAnswers(problems).into());
+            }
+            let new = new_report(&store, author, unit, written_in, level, draft)?;
+            let mut doc = ReportDoc::create(&form, &new, now)?;
+            doc.set_answers(&answers, now)?;
+            store.save(&mut doc, now).context("saving the report")?;
+            println!("{}", doc.id());
+        }
+        ReportCommand::Template { kind } => {
+            let store = open(dir)?;
+            let form = form_of(&store, &kind)?;
+            println!("{}", serde_json::to_string_pretty(&form.template())?);
+        }
+        ReportCommand::List { json, kind, status, search } => {
+            let store = open(dir)?;
+            let status = status
+                .map(|s| s.parse::<ReviewStatus>())
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("{e}; expected one of draft, submitted, under_review, needs_information, verified, closed"))?;
+            let filter = ReportFilter { kind, status, text: search, ..Default::default() };
+            let reports = store.list(&filter)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&reports)?);
+            } else {
+                for r in &reports {
+                    println!(
+                        "{}  {:<8}  {:<17}  {:<21}  {}  {}",
+                        r.id,
+                        r.kind,
+                        r.status,
+                        r.classification,
+                        r.updated_at,
+                        r.title
+                    );
+                }
+                eprintln!("{} report(s)", reports.len());
+            }
+        }
+        ReportCommand::Show { id, json } => {
+            let store = open(dir)?;
+            let mut doc = store.load(parse_id(&id)?)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&doc.to_json())?);
+            } else {
+                print_report(&store, &mut doc, lang);
+            }
+        }
+        ReportCommand::Export { id, format, out } => {
+            let store = open(dir)?;
+            let id = parse_id(&id)?;
+            let bytes = match format {
+                ExportFormat::Automerge => store.document_bytes(id)?,
+                ExportFormat::Json => {
+                    let mut text = serde_json::to_string_pretty(&store.load(id)?.to_json())?;
+                    text.push('\n');
+                    text.into_bytes()
+                }
+            };
+            match out {
+                Some(path) => std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?,
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn parse_id(id: &str) -> Result<ReportId> {
+    Ok(id.parse().map_err(|_| CliError::BadReportId(id.to_string()))?)
+}
+
+fn form_of(store: &Store, kind: &str) -> Result<Form> {
+    store.catalog().get(kind).cloned().ok_or_else(|| {
+        CliError::UnknownKind { kind: kind.to_string(), known: store.catalog().ids().map(str::to_string).collect() }
+            .into()
+    })
+}
+
+fn read_answers(path: &Path) -> Result<Map<String, Value>> {
+    let mut text = String::new();
+    if path == Path::new("-") {
+        std::io::stdin().read_to_string(&mut text).context("reading answers from standard input")?;
+    } else {
+        text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    }
+    match serde_json::from_str::<Value>(&text).map_err(CliError::BadJson)? {
+        Value::Object(map) => Ok(map),
+        _ => Err(CliError::AnswersNotObject.into()),
+    }
+}
+
+pub fn new_report(
+    store: &Store,
+    author: Option<String>,
+    unit: Option<String>,
+    language: Lang,
+    classification: Classification,
+    draft: bool,
+) -> Result<NewReport> {
+    let profile = store.profile()?;
+    Ok(NewReport {
+        id: ReportId::from_uuid(uuid::Uuid::now_v7()),
+        author: author.unwrap_or(profile.author),
+        author_unit: unit.unwrap_or(profile.unit),
+        device: store.device_id(),
+        language,
+        classification,
+        status: if draft { ReviewStatus::Draft } else { ReviewStatus::Submitted },
+    })
+}
+
+fn display_value(form: Option<&Form>, field: &str, value: &Value, lang: Lang) -> String {
+    let kind = form.and_then(|f| f.field(field)).map(|f| &f.kind);
+    let label_of = |options: &[outpost_report::form::Choice], v: &str| {
+        options.iter().find(|o| o.value == v).map(|o| o.label.get(lang).to_string()).unwrap_or_else(|| v.to_string())
+    };
+    match (kind, value) {
+        (Some(FieldKind::Choice { options }), Value::String(v)) => label_of(options, v),
+        (Some(FieldKind::Choices { options }), Value::Array(vs)) => vs
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|v| label_of(options, v))
+            .collect::<Vec<_>>()
+            .join(", "),
+        (_, Value::String(s)) => s.clone(),
+        (_, other) => other.to_string(),
+    }
+}
+
+fn print_report(store: &Store, doc: &mut ReportDoc, lang: Lang) {
+    let form = store.catalog().get(&doc.form_id());
+    let meta = doc.meta();
+    let title = form.map(|f| doc.title(f, lang)).unwrap_or_else(|| doc.form_id());
+    println!("{title}");
+    println!("  id:             {}", doc.id());
+    println!("  kind:           {} (form version {})", doc.form_id(), doc.form_version());
+    println!("  status:         {}", meta.status);
+    println!("  classification: {}", meta.classification);
+    println!("  written in:     {}", meta.language);
+    println!("  author:         {} ({})", meta.author, meta.author_unit);
+    println!("  device:         {}", meta.device);
+    println!("  created:        {}", meta.created_at);
+    println!("  updated:        {}", meta.updated_at);
+    println!();
+    let answers = doc.answers();
+    let order: Vec<String> = match form {
+        Some(f) => f.fields.iter().map(|x| x.id.clone()).filter(|id| answers.contains_key(id)).collect(),
+        None => answers.keys().cloned().collect(),
+    };
+    for id in order {
+        let label = form.and_then(|f| f.field(&id)).map(|f| f.label.get(lang).to_string()).unwrap_or(id.clone());
+        println!("  {label}: {}", display_value(form, &id, &answers[&id], lang));
+    }
+    for c in doc.conflicts() {
+        println!("\n  CONFLICT {}:", c.path);
+        for v in &c.values {
+            println!("    - {v}");
+        }
+    }
+    let comments = doc.comments();
+    if !comments.is_empty() {
+        println!("\n  comments:");
+        for c in comments {
+            println!("    {} {}: {}", c.at, c.author, c.text);
+        }
+    }
+    let photos = doc.photos();
+    if !photos.is_empty() {
+        println!("\n  photos:");
+        for p in photos {
+            println!("    {} (added {})", p.id, p.added_at);
+            for (name, v) in [("original", &p.original), ("preview", &p.preview), ("thumbnail", &p.thumbnail)] {
+                let held = if store.has_blob(&v.sha256).unwrap_or(false) { "" } else { "  (not on this device)" };
+                println!("      {name:<9} {}  {}x{}  {} bytes{held}", v.sha256, v.width, v.height, v.bytes);
+            }
+        }
+    }
+}

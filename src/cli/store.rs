@@ -1,0 +1,92 @@
+//! Commands about the store as a whole: profile, doctor, demo.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use outpost_report::time::{Clock, SystemClock};
+use outpost_report::{Lang, ReportDoc};
+use outpost_store::{Profile, Store};
+
+pub fn open(dir: &Path) -> Result<Store> {
+    Store::open(dir, SystemClock.now()).with_context(|| format!("opening the store in {}", dir.display()))
+}
+
+pub fn profile(dir: &Path, author: Option<String>, unit: Option<String>) -> Result<()> {
+    let mut store = open(dir)?;
+    let mut profile = store.profile()?;
+    if author.is_some() || unit.is_some() {
+        profile = Profile {
+            author: author.unwrap_or(profile.author),
+            unit: unit.unwrap_or(profile.unit),
+        };
+        store.set_profile(&profile)?;
+    }
+    println!("device: {}", store.device_id());
+    println!("author: {}", profile.author);
+    println!("unit:   {}", profile.unit);
+    Ok(())
+}
+
+pub fn doctor(dir: &Path, json: bool, rebuild: bool, lang: Lang) -> Result<()> {
+    let mut store = open(dir)?;
+    if rebuild {
+        let n = store.rebuild_projections().context("rebuilding the report list")?;
+        eprintln!("rebuilt the list and search index of {n} report(s)");
+    }
+    let report = store.doctor().context("examining the store")?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        let (ok, bad) = match lang {
+            Lang::En => ("healthy", "PROBLEMS FOUND"),
+            Lang::Fr => ("en bon état", "PROBLÈMES DÉTECTÉS"),
+        };
+        println!("store:      {}", store.dir().display());
+        println!("integrity:  {}", report.integrity.join("; "));
+        println!("documents:  {} ({} unreadable)", report.documents, report.unreadable_documents.len());
+        println!(
+            "blobs:      {} ({} missing, {} damaged, {} orphan files)",
+            report.blobs,
+            report.missing_blobs.len(),
+            report.corrupt_blobs.len(),
+            report.orphan_blob_files
+        );
+        for (id, why) in &report.unreadable_documents {
+            println!("  unreadable report {id}: {why}");
+        }
+        for sha in report.missing_blobs.iter().chain(&report.corrupt_blobs) {
+            println!("  blob {sha}");
+        }
+        for v in &report.unindexed_photo_variants {
+            println!("  photo variant not in the blob index: {v}");
+        }
+        for id in &report.projection_mismatches {
+            println!("  list entry out of date: {id} (run `outpost doctor --rebuild`)");
+        }
+        println!("{}", if report.is_healthy() { ok } else { bad });
+    }
+    if !report.is_healthy() {
+        anyhow::bail!("the store has problems (see above)");
+    }
+    Ok(())
+}
+
+/// A few complete reports from the shipped templates, so a new user sees what
+/// Outpost holds before filing their own.
+pub fn demo(dir: &Path, lang: Lang) -> Result<()> {
+    let mut store = open(dir)?;
+    if store.profile()?.author.is_empty() {
+        store.set_profile(&Profile { author: "Capt. A. Diallo".into(), unit: "BATGAO-2".into() })?;
+    }
+    let now = SystemClock.now();
+    let forms: Vec<_> = store.catalog().forms().cloned().collect();
+    for form in forms {
+        let new = super::report::new_report(&store, None, None, lang, outpost_report::Classification::Unclassified, false)?;
+        let mut doc = ReportDoc::create(&form, &new, now)?;
+        doc.set_answers(&form.template(), now)?;
+        store.save(&mut doc, now)?;
+        println!("{}  {}  {}", doc.id(), form.id, doc.title(&form, lang));
+    }
+    println!("\n{} report(s) in {}", store.count(&Default::default())?, store.dir().display());
+    Ok(())
+}
