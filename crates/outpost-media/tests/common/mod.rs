@@ -267,13 +267,48 @@ impl Noise {
     }
 }
 
+/// Smooth random field in [-1, 1] with features about `cell` pixels wide
+/// (value noise: random lattice values, smoothly interpolated).
+struct ValueNoise {
+    cell: u32,
+    columns: usize,
+    lattice: Vec<f64>,
+}
+
+impl ValueNoise {
+    fn new(width: u32, height: u32, cell: u32, noise: &mut Noise) -> Self {
+        let columns = (width / cell + 2) as usize;
+        let rows = (height / cell + 2) as usize;
+        let lattice = (0..columns * rows)
+            .map(|_| (noise.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0)
+            .collect();
+        ValueNoise { cell, columns, lattice }
+    }
+
+    fn at(&self, x: u32, y: u32) -> f64 {
+        let smooth = |t: f64| t * t * (3.0 - 2.0 * t);
+        let (cx, cy) = ((x / self.cell) as usize, (y / self.cell) as usize);
+        let tx = smooth(f64::from(x % self.cell) / f64::from(self.cell));
+        let ty = smooth(f64::from(y % self.cell) / f64::from(self.cell));
+        let v = |dx: usize, dy: usize| self.lattice[(cy + dy) * self.columns + cx + dx];
+        let top = v(0, 0) + (v(1, 0) - v(0, 0)) * tx;
+        let bottom = v(0, 1) + (v(1, 1) - v(0, 1)) * tx;
+        top + (bottom - top) * ty
+    }
+}
+
 /// Something a camera could produce: soft lighting gradients, a few
-/// blurred shapes, and mild sensor noise. Not trivially compressible, not
-/// adversarial either.
+/// blurred shapes, ground texture at several scales (gravel, shrubs) and
+/// mild sensor noise. Not trivially compressible, not adversarial either.
 pub fn camera_like_photo(width: u32, height: u32, seed: u64) -> RgbImage {
     let mut noise = Noise::new(seed);
     let (wf, hf) = (f64::from(width), f64::from(height));
     let blobs = [(0.3, 0.4, 0.15, [40.0, 90.0, 30.0]), (0.7, 0.6, 0.2, [120.0, 60.0, 20.0])];
+    let textures = [
+        (ValueNoise::new(width, height, 97, &mut noise), 22.0),
+        (ValueNoise::new(width, height, 23, &mut noise), 16.0),
+        (ValueNoise::new(width, height, 5, &mut noise), 10.0),
+    ];
     RgbImage::from_fn(width, height, |x, y| {
         let (u, v) = (f64::from(x) / wf, f64::from(y) / hf);
         // Sky-to-ground gradient with a slow ripple, like terrain.
@@ -289,10 +324,13 @@ pub fn camera_like_photo(width: u32, height: u32, seed: u64) -> RgbImage {
                 rgb[c] = rgb[c] * (1.0 - weight) + colour[c] * weight;
             }
         }
+        // Texture on the ground only: the sky stays smooth, as in photos.
+        let ground = (v * 2.0 - 0.4).clamp(0.0, 1.0);
+        let texture: f64 = textures.iter().map(|(n, amp)| n.at(x, y) * amp).sum::<f64>() * ground;
         let bits = noise.next_u64();
         Rgb(std::array::from_fn(|c| {
             let grain = f64::from((bits >> (c * 8)) as u8 % 9) - 4.0;
-            (rgb[c] + grain).clamp(0.0, 255.0) as u8
+            (rgb[c] + texture + grain).clamp(0.0, 255.0) as u8
         }))
     })
 }

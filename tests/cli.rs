@@ -1,0 +1,1 @@
+//! The `outpost` command line, run as a user or a script would.

@@ -1,0 +1,12 @@
+//! Outpost's integration tests: real SQLite files in temporary directories, the
+//! real `outpost` binary, real JPEGs. One test binary; helpers in `util`.
+
+mod util;
+
+mod cli;
+mod crash;
+mod document;
+mod forms;
+mod migration;
+mod projection;
+mod store;

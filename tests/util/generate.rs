@@ -1,0 +1,85 @@
+//! Random but valid reports, for volume tests and benchmarks.
+
+use outpost_report::form::FieldKind;
+use outpost_report::{Form, Timestamp};
+use rand::Rng;
+use rand::seq::IndexedRandom;
+use serde_json::{Map, Value, json};
+
+const WORDS: &[&str] = &[
+    "patrouille", "route", "village", "marché", "puits", "école", "sécurité", "population", "checkpoint",
+    "convoy", "bridge", "wadi", "engin", "explosif", "women", "youth", "elders", "water", "pump", "clinic",
+    "tension", "calme", "déplacés", "returnees", "livestock", "herders", "farmers", "harvest", "fuel", "rumour",
+    "motorbikes", "armed", "men", "observed", "north", "south", "Ménaka", "Anefis", "Tessalit", "Aguelhok",
+];
+
+const PLACES: &[(&str, f64, f64)] = &[
+    ("Gao", 16.2717, -0.0447),
+    ("Tombouctou", 16.7666, -3.0026),
+    ("Kidal", 18.4411, 1.4078),
+    ("Ménaka", 15.9182, 2.4022),
+    ("Tessalit", 20.2011, 1.0111),
+    ("Aguelhok", 19.4611, 0.8586),
+    ("Anefis", 17.9500, 0.5200),
+    ("Ansongo", 15.6597, 0.5022),
+];
+
+fn words(rng: &mut impl Rng, n: usize) -> String {
+    (0..n).map(|_| *WORDS.choose(rng).unwrap_or(&"rapport")).collect::<Vec<_>>().join(" ")
+}
+
+/// A complete, valid set of answers for `form`. Datetimes increase in form
+/// order so "return after departure" rules hold.
+pub fn answers(form: &Form, rng: &mut impl Rng, before: Timestamp) -> Map<String, Value> {
+    let mut t = before.as_millis() - rng.random_range(10..300) * 86_400_000;
+    let mut out = Map::new();
+    for field in &form.fields {
+        let value = match &field.kind {
+            FieldKind::Text { max_length } => {
+                let n = rng.random_range(2..6);
+                let s = words(rng, n);
+                json!(s.chars().take(max_length.unwrap_or(200)).collect::<String>())
+            }
+            FieldKind::Narrative { .. } => {
+                let n = rng.random_range(15..60);
+                json!(words(rng, n))
+            }
+            FieldKind::Integer { min, max, .. } => {
+                let lo = min.unwrap_or(0.0) as i64;
+                let hi = max.unwrap_or(500.0) as i64;
+                json!(rng.random_range(lo..=hi.max(lo)))
+            }
+            FieldKind::Decimal { min, max, .. } => {
+                let lo = min.unwrap_or(0.0);
+                let hi = max.unwrap_or(50_000_000.0);
+                json!((rng.random_range(lo..=hi) * 100.0).round() / 100.0)
+            }
+            FieldKind::Choice { options } => json!(options.choose(rng).map(|o| o.value.clone())),
+            FieldKind::Choices { options } => {
+                let picked: Vec<_> = options.iter().filter(|_| rng.random_bool(0.4)).map(|o| o.value.clone()).collect();
+                json!(picked)
+            }
+            FieldKind::Datetime { .. } => {
+                t += rng.random_range(10..600) * 60_000;
+                json!(Timestamp::from_millis(t).to_rfc3339())
+            }
+            FieldKind::Location => {
+                let (place, lat, lon) = *PLACES.choose(rng).unwrap_or(&PLACES[0]);
+                json!({"lat": lat + rng.random_range(-0.2..0.2), "lon": lon + rng.random_range(-0.2..0.2),
+                       "accuracy_m": rng.random_range(5..100), "place": place})
+            }
+            FieldKind::PeopleCount { sexes, age_bands } => {
+                let mut by_sex = Map::new();
+                for s in sexes {
+                    let bands: Map<String, Value> =
+                        age_bands.iter().map(|b| (b.value.clone(), json!(rng.random_range(0..200)))).collect();
+                    by_sex.insert(s.value.clone(), Value::Object(bands));
+                }
+                Value::Object(by_sex)
+            }
+            FieldKind::Photos { .. } | FieldKind::VoiceNotes { .. } | FieldKind::ReportLinks { .. } => json!([]),
+        };
+        out.insert(field.id.clone(), value);
+    }
+    out
+}
