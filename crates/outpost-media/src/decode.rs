@@ -36,9 +36,7 @@ pub(crate) fn decode_upright(input: &[u8], limits: &Limits) -> Result<RgbImage, 
     }
 
     // A garbled orientation tag must not cost the photo: show it as stored.
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(Orientation::NoTransforms);
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
 
     let decoded_bytes = decoder.total_bytes();
     let pixels = u64::from(width) * u64::from(height);

@@ -182,9 +182,8 @@ mod tests {
 
     #[test]
     fn limit_error_maps_to_too_large() {
-        let limit = image::error::LimitError::from_kind(
-            image::error::LimitErrorKind::InsufficientMemory,
-        );
+        let limit =
+            image::error::LimitError::from_kind(image::error::LimitErrorKind::InsufficientMemory);
         let err = PhotoError::from_decode(ImageError::Limits(limit), 42);
         assert_eq!(err.code(), "photo.too_large");
         assert_eq!(err.args(), vec![("max", "42".to_owned())]);

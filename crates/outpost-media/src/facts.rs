@@ -66,7 +66,8 @@ fn captured_at(exif: &Exif) -> Option<String> {
 fn location(exif: &Exif) -> Option<GpsFix> {
     let lat = signed_degrees(exif, Tag::GPSLatitude, Tag::GPSLatitudeRef, b'N', b'S')?;
     let lon = signed_degrees(exif, Tag::GPSLongitude, Tag::GPSLongitudeRef, b'E', b'W')?;
-    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some(GpsFix { lat, lon })
+    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon))
+        .then_some(GpsFix { lat, lon })
 }
 
 /// Degrees/minutes/seconds plus hemisphere reference to signed degrees.

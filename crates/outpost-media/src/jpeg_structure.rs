@@ -30,8 +30,8 @@ pub(crate) fn check_complete(data: &[u8]) -> Result<(), &'static str> {
                 pos += length;
                 if marker == SOS {
                     seen_scan = true;
-                    pos = skip_entropy_coded_data(data, pos)
-                        .ok_or("truncated inside image data")?;
+                    pos =
+                        skip_entropy_coded_data(data, pos).ok_or("truncated inside image data")?;
                 }
             }
         }

@@ -6,9 +6,9 @@
 
 use std::fmt;
 
+use image::RgbImage;
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::{self, FilterType};
-use image::RgbImage;
 
 use crate::error::PhotoError;
 
@@ -118,11 +118,7 @@ pub(crate) fn build_variants(upright: &RgbImage) -> Result<Variants, PhotoError>
     );
     let preview_pixels = fit_within(upright, PREVIEW_MAX_SIDE);
     let preview_source = preview_pixels.as_ref().unwrap_or(upright);
-    let preview = encode_within(
-        preview_source,
-        PREVIEW_TARGET_BYTES,
-        VariantKind::Preview,
-    )?;
+    let preview = encode_within(preview_source, PREVIEW_TARGET_BYTES, VariantKind::Preview)?;
     // Resampling the preview instead of the full photo costs a fraction of
     // the time and gives the same thumbnail to the eye.
     let thumbnail_pixels = fit_within(preview_source, THUMBNAIL_MAX_SIDE);
@@ -147,7 +143,12 @@ fn fit_within(image: &RgbImage, max_side: u32) -> Option<RgbImage> {
         return None;
     }
     let (new_width, new_height) = scaled(width, height, f64::from(max_side) / f64::from(longest));
-    Some(imageops::resize(image, new_width, new_height, RESIZE_FILTER))
+    Some(imageops::resize(
+        image,
+        new_width,
+        new_height,
+        RESIZE_FILTER,
+    ))
 }
 
 /// Dimensions scaled by `factor`, rounded, never below one pixel.
@@ -264,7 +265,11 @@ mod tests {
         assert!(variant.width < 400, "width {}", variant.width);
         let aspect = f64::from(variant.width) / f64::from(variant.height);
         assert!((aspect - 400.0 / 300.0).abs() < 0.02, "aspect {aspect}");
-        assert!(variant.bytes.len() <= 12 * 1024, "{} bytes", variant.bytes.len());
+        assert!(
+            variant.bytes.len() <= 12 * 1024,
+            "{} bytes",
+            variant.bytes.len()
+        );
     }
 
     #[test]
@@ -276,19 +281,32 @@ mod tests {
             state ^= state >> 7;
             state ^= state << 17;
             let grain = (state % 24) as u8;
-            image::Rgb([(x as u8).wrapping_add(grain), (y as u8).wrapping_add(grain), 90])
+            image::Rgb([
+                (x as u8).wrapping_add(grain),
+                (y as u8).wrapping_add(grain),
+                90,
+            ])
         });
         let sizes: Vec<usize> = BUDGET_QUALITIES
             .iter()
-            .map(|&q| encode(&image, q, VariantKind::Preview).expect("encode").len())
+            .map(|&q| {
+                encode(&image, q, VariantKind::Preview)
+                    .expect("encode")
+                    .len()
+            })
             .collect();
         for target in [sizes[0], sizes[2] + 1, sizes[4], sizes[5] - 1] {
             let linear = BUDGET_QUALITIES
                 .iter()
                 .position(|&q| {
-                    encode(&image, q, VariantKind::Preview).expect("encode").len() <= target
+                    encode(&image, q, VariantKind::Preview)
+                        .expect("encode")
+                        .len()
+                        <= target
                 })
-                .map(|i| encode(&image, BUDGET_QUALITIES[i], VariantKind::Preview).expect("encode"));
+                .map(|i| {
+                    encode(&image, BUDGET_QUALITIES[i], VariantKind::Preview).expect("encode")
+                });
             let searched =
                 best_quality_within(&image, target, VariantKind::Preview).expect("search");
             assert_eq!(searched, linear, "target {target}, sizes {sizes:?}");

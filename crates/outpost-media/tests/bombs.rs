@@ -61,7 +61,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -112,7 +116,11 @@ fn jpeg_bomb(width: u16, height: u16) -> Vec<u8> {
 }
 
 fn assert_refused_cheaply(input: &[u8], width: &str, height: &str) {
-    assert!(input.len() < 2048, "the bomb itself is small: {} bytes", input.len());
+    assert!(
+        input.len() < 2048,
+        "the bomb itself is small: {} bytes",
+        input.len()
+    );
     let (code, args, largest, elapsed) = refuse(input);
     assert_eq!(code, "photo.too_many_pixels");
     assert_eq!(
@@ -123,7 +131,10 @@ fn assert_refused_cheaply(input: &[u8], width: &str, height: &str) {
             ("max", Limits::default().max_pixels.to_string()),
         ]
     );
-    assert!(largest < 1024 * 1024, "largest allocation was {largest} bytes");
+    assert!(
+        largest < 1024 * 1024,
+        "largest allocation was {largest} bytes"
+    );
     assert!(elapsed < Duration::from_secs(1), "took {elapsed:?}");
 }
 

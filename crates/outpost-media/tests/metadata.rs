@@ -17,7 +17,11 @@ const SOUTH_WEST: ExifGps = ExifGps {
 fn assert_no_exif(photo: &ProcessedPhoto) {
     for variant in photo.variants() {
         let kind = variant.kind.as_str();
-        assert_eq!(exif_app1_offsets(&variant.bytes), Vec::<usize>::new(), "{kind}: APP1 Exif");
+        assert_eq!(
+            exif_app1_offsets(&variant.bytes),
+            Vec::<usize>::new(),
+            "{kind}: APP1 Exif"
+        );
         let parsed = exif::Reader::new().read_from_container(&mut Cursor::new(&variant.bytes));
         assert!(parsed.is_err(), "{kind}: kamadak-exif found fields");
     }
@@ -53,23 +57,47 @@ fn gps_and_capture_time_are_read_then_stripped() {
     let input_exif = exif::Reader::new()
         .read_from_container(&mut Cursor::new(&input))
         .expect("input EXIF parses");
-    assert!(input_exif.get_field(exif::Tag::GPSLatitude, exif::In::PRIMARY).is_some());
+    assert!(
+        input_exif
+            .get_field(exif::Tag::GPSLatitude, exif::In::PRIMARY)
+            .is_some()
+    );
 
     let photo = process(&input, &Limits::default()).expect("process");
 
-    assert_eq!(photo.facts.captured_at.as_deref(), Some("2024-03-15T14:30:05"));
+    assert_eq!(
+        photo.facts.captured_at.as_deref(),
+        Some("2024-03-15T14:30:05")
+    );
     let GpsFix { lat, lon } = photo.facts.location.expect("location");
     let expected_lat = -(12.0 + 34.0 / 60.0 + 56.7 / 3600.0);
     let expected_lon = -(45.0 + 30.0 / 60.0 + 18.0 / 3600.0);
-    assert!((lat - expected_lat).abs() < 1e-9, "lat {lat}, expected {expected_lat}");
-    assert!((lon - expected_lon).abs() < 1e-9, "lon {lon}, expected {expected_lon}");
+    assert!(
+        (lat - expected_lat).abs() < 1e-9,
+        "lat {lat}, expected {expected_lat}"
+    );
+    assert!(
+        (lon - expected_lon).abs() < 1e-9,
+        "lon {lon}, expected {expected_lon}"
+    );
     assert_no_exif(&photo);
 }
 
 #[test]
 fn north_east_is_positive() {
-    let gps = ExifGps { lat_ref: b'N', lon_ref: b'E', ..SOUTH_WEST };
-    let input = oriented_jpeg(1, ExifSpec { gps: Some(gps), little_endian: true, ..ExifSpec::default() });
+    let gps = ExifGps {
+        lat_ref: b'N',
+        lon_ref: b'E',
+        ..SOUTH_WEST
+    };
+    let input = oriented_jpeg(
+        1,
+        ExifSpec {
+            gps: Some(gps),
+            little_endian: true,
+            ..ExifSpec::default()
+        },
+    );
     let photo = process(&input, &Limits::default()).expect("process");
     let fix = photo.facts.location.expect("location");
     assert!(fix.lat > 12.58 && fix.lat < 12.59, "lat {}", fix.lat);
@@ -79,7 +107,10 @@ fn north_east_is_positive() {
 
 #[test]
 fn unset_camera_clock_and_missing_ref_give_none() {
-    let gps = ExifGps { lat_ref: b'?', ..SOUTH_WEST };
+    let gps = ExifGps {
+        lat_ref: b'?',
+        ..SOUTH_WEST
+    };
     let input = oriented_jpeg(
         1,
         ExifSpec {
@@ -133,7 +164,10 @@ fn xmp_icc_and_comments_do_not_survive() {
     for variant in photo.variants() {
         let bytes = &variant.bytes;
         for needle in [&b"secret-name"[..], b"ns.adobe.com", b"ICC_PROFILE"] {
-            assert!(!bytes.windows(needle.len()).any(|w| w == needle), "{needle:?} survived");
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle),
+                "{needle:?} survived"
+            );
         }
         // JFIF, tables, frame, scan: nothing else before the image data.
         for marker in header_markers(bytes) {

@@ -7,10 +7,26 @@ use outpost_media::{Limits, process};
 
 fn assert_upright(jpeg: &[u8], what: &str) {
     let img = decode_rgb(jpeg);
-    assert_eq!(img.dimensions(), (PATTERN_WIDTH, PATTERN_HEIGHT), "{what}: dimensions");
-    assert_close(mean_rgb(&img, 3, 3, 12, 9), RED, &format!("{what}: top-left"));
-    assert_close(mean_rgb(&img, 45, 3, 12, 9), BLUE, &format!("{what}: top-right"));
-    assert_close(mean_rgb(&img, 5, 24, 50, 12), GREY, &format!("{what}: bottom"));
+    assert_eq!(
+        img.dimensions(),
+        (PATTERN_WIDTH, PATTERN_HEIGHT),
+        "{what}: dimensions"
+    );
+    assert_close(
+        mean_rgb(&img, 3, 3, 12, 9),
+        RED,
+        &format!("{what}: top-left"),
+    );
+    assert_close(
+        mean_rgb(&img, 45, 3, 12, 9),
+        BLUE,
+        &format!("{what}: top-right"),
+    );
+    assert_close(
+        mean_rgb(&img, 5, 24, 50, 12),
+        GREY,
+        &format!("{what}: bottom"),
+    );
 }
 
 #[test]
@@ -22,7 +38,10 @@ fn the_stored_pixels_really_are_turned() {
         let looks_upright = stored.dimensions() == (PATTERN_WIDTH, PATTERN_HEIGHT)
             && stored.get_pixel(5, 5).0 == RED
             && stored.get_pixel(50, 5).0 == BLUE;
-        assert!(!looks_upright, "orientation {orientation} stores upright pixels");
+        assert!(
+            !looks_upright,
+            "orientation {orientation} stores upright pixels"
+        );
     }
 }
 
@@ -34,7 +53,11 @@ fn all_eight_orientations_come_out_upright() {
             .unwrap_or_else(|e| panic!("orientation {orientation}: {e}"));
         for variant in photo.variants() {
             let what = format!("orientation {orientation}, {}", variant.kind.as_str());
-            assert_eq!((variant.width, variant.height), (PATTERN_WIDTH, PATTERN_HEIGHT), "{what}");
+            assert_eq!(
+                (variant.width, variant.height),
+                (PATTERN_WIDTH, PATTERN_HEIGHT),
+                "{what}"
+            );
             assert_upright(&variant.bytes, &what);
         }
     }
@@ -43,9 +66,18 @@ fn all_eight_orientations_come_out_upright() {
 #[test]
 fn little_endian_exif_is_honoured_too() {
     for orientation in [3, 6, 8] {
-        let input = oriented_jpeg(orientation, ExifSpec { little_endian: true, ..ExifSpec::default() });
+        let input = oriented_jpeg(
+            orientation,
+            ExifSpec {
+                little_endian: true,
+                ..ExifSpec::default()
+            },
+        );
         let photo = process(&input, &Limits::default()).expect("process");
-        assert_upright(&photo.original.bytes, &format!("little-endian {orientation}"));
+        assert_upright(
+            &photo.original.bytes,
+            &format!("little-endian {orientation}"),
+        );
     }
 }
 
@@ -53,7 +85,10 @@ fn little_endian_exif_is_honoured_too() {
 fn a_nonsense_orientation_value_is_ignored() {
     let input = with_exif(
         &encode_jpeg(&upright_pattern(), 95),
-        &ExifSpec { orientation: Some(42), ..ExifSpec::default() },
+        &ExifSpec {
+            orientation: Some(42),
+            ..ExifSpec::default()
+        },
     );
     let photo = process(&input, &Limits::default()).expect("process");
     assert_upright(&photo.original.bytes, "orientation 42");

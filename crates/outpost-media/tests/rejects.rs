@@ -29,11 +29,23 @@ fn empty_input() {
 #[test]
 fn input_over_the_byte_limit_is_refused_before_decoding() {
     let jpeg = textured_jpeg();
-    let limits = Limits { max_input_bytes: jpeg.len() as u64 - 1, ..Limits::default() };
+    let limits = Limits {
+        max_input_bytes: jpeg.len() as u64 - 1,
+        ..Limits::default()
+    };
     let err = process(&jpeg, &limits).expect_err("too big");
     assert_eq!(err.code(), "photo.file_too_large");
     assert_eq!(err.args()[0], ("bytes", jpeg.len().to_string()));
-    assert!(process(&jpeg, &Limits { max_input_bytes: jpeg.len() as u64, ..limits }).is_ok());
+    assert!(
+        process(
+            &jpeg,
+            &Limits {
+                max_input_bytes: jpeg.len() as u64,
+                ..limits
+            }
+        )
+        .is_ok()
+    );
 }
 
 #[test]
@@ -70,7 +82,10 @@ fn truncated_png_is_corrupt() {
     camera_like_photo(128, 96, 3)
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
         .expect("encode png");
-    assert_eq!(code_of(&png[..png.len() / 2], &Limits::default()), "photo.corrupt");
+    assert_eq!(
+        code_of(&png[..png.len() / 2], &Limits::default()),
+        "photo.corrupt"
+    );
 }
 
 #[test]
@@ -83,14 +98,21 @@ fn non_images_are_unsupported() {
         b"\x00",
     ];
     for sample in samples {
-        assert_eq!(code_of(sample, &Limits::default()), "photo.unsupported_format", "{sample:?}");
+        assert_eq!(
+            code_of(sample, &Limits::default()),
+            "photo.unsupported_format",
+            "{sample:?}"
+        );
     }
 }
 
 #[test]
 fn a_side_over_the_limit_is_refused_with_its_size() {
     let jpeg = encode_jpeg(&upright_pattern(), 90);
-    let limits = Limits { max_width: 50, ..Limits::default() };
+    let limits = Limits {
+        max_width: 50,
+        ..Limits::default()
+    };
     let err = process(&jpeg, &limits).expect_err("too wide");
     assert_eq!(err.code(), "photo.dimensions_too_large");
     assert_eq!(err.args()[0], ("width", "60".to_owned()));
@@ -99,6 +121,9 @@ fn a_side_over_the_limit_is_refused_with_its_size() {
 #[test]
 fn memory_budget_is_enforced() {
     let jpeg = encode_jpeg(&upright_pattern(), 90);
-    let limits = Limits { max_alloc: 1000, ..Limits::default() };
+    let limits = Limits {
+        max_alloc: 1000,
+        ..Limits::default()
+    };
     assert_eq!(code_of(&jpeg, &limits), "photo.too_large");
 }

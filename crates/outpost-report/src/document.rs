@@ -234,9 +234,21 @@ impl ReportDoc {
         self.id
     }
 
-    /// Edits after this are attributed to `device`.
+    /// Edits after this are made as `device` itself. Only one copy of a report
+    /// may edit as the bare device at a time (automerge numbers each actor's
+    /// changes); the store reserves this for its serialised write path.
     pub fn set_device(&mut self, device: DeviceId) {
         self.doc.set_actor(actor_for(device));
+    }
+
+    /// Edits after this are a separate session of `device`: a copy held by a
+    /// screen or a script can then change the report while the store also
+    /// writes it, and the two merge instead of clashing. `session` should be
+    /// random; the history still names the device.
+    pub fn set_session(&mut self, device: DeviceId, session: u32) {
+        let mut bytes = device.as_uuid().as_bytes().to_vec();
+        bytes.extend_from_slice(&session.to_be_bytes());
+        self.doc.set_actor(ActorId::from(bytes.as_slice()));
     }
 
     pub fn form_id(&self) -> String {
@@ -600,9 +612,13 @@ impl ReportDoc {
             .get_changes(&[])
             .iter()
             .map(|c| HistoryEntry {
-                device: uuid::Uuid::from_slice(c.actor_id().to_bytes())
+                device: c
+                    .actor_id()
+                    .to_bytes()
+                    .get(..16)
+                    .and_then(|b| uuid::Uuid::from_slice(b).ok())
                     .map(|u| u.to_string())
-                    .unwrap_or_else(|_| c.actor_id().to_hex_string()),
+                    .unwrap_or_else(|| c.actor_id().to_hex_string()),
                 at_seconds: c.timestamp(),
                 message: c.message().map(str::to_string).unwrap_or_default(),
             })

@@ -127,13 +127,17 @@ impl Store {
         write_document(&tx, doc, now)?;
         projection::project(&tx, &self.catalog, doc)?;
         tx.commit()?;
+        // From here the caller holds a copy; its further edits are a session of
+        // their own so they can never clash with the store's own writes.
+        doc.set_session(self.device, rand::random());
         Ok(())
     }
 
-    /// Loads a report document.
+    /// Loads a copy of a report. Edits to it are a separate session of this
+    /// device; bring them back with [`Store::save`], which merges.
     pub fn load(&self, id: ReportId) -> Result<ReportDoc> {
         let mut doc = load_in(&self.conn, id)?.ok_or(StoreError::NotFound(id))?;
-        doc.set_device(self.device);
+        doc.set_session(self.device, rand::random());
         Ok(doc)
     }
 

@@ -95,21 +95,44 @@ struct Writer {
 
 impl Writer {
     fn u16(&self, v: u16) -> [u8; 2] {
-        if self.le { v.to_le_bytes() } else { v.to_be_bytes() }
+        if self.le {
+            v.to_le_bytes()
+        } else {
+            v.to_be_bytes()
+        }
     }
     fn u32(&self, v: u32) -> [u8; 4] {
-        if self.le { v.to_le_bytes() } else { v.to_be_bytes() }
+        if self.le {
+            v.to_le_bytes()
+        } else {
+            v.to_be_bytes()
+        }
     }
     fn short(&self, tag: u16, v: u16) -> Entry {
-        Entry { tag, kind: SHORT, count: 1, data: self.u16(v).to_vec() }
+        Entry {
+            tag,
+            kind: SHORT,
+            count: 1,
+            data: self.u16(v).to_vec(),
+        }
     }
     fn long(&self, tag: u16, v: u32) -> Entry {
-        Entry { tag, kind: LONG, count: 1, data: self.u32(v).to_vec() }
+        Entry {
+            tag,
+            kind: LONG,
+            count: 1,
+            data: self.u32(v).to_vec(),
+        }
     }
     fn ascii(&self, tag: u16, s: &str) -> Entry {
         let mut data = s.as_bytes().to_vec();
         data.push(0);
-        Entry { tag, kind: ASCII, count: data.len() as u32, data }
+        Entry {
+            tag,
+            kind: ASCII,
+            count: data.len() as u32,
+            data,
+        }
     }
     fn rationals(&self, tag: u16, values: &[(u32, u32)]) -> Entry {
         let mut data = Vec::new();
@@ -117,7 +140,12 @@ impl Writer {
             data.extend_from_slice(&self.u32(n));
             data.extend_from_slice(&self.u32(d));
         }
-        Entry { tag, kind: RATIONAL, count: values.len() as u32, data }
+        Entry {
+            tag,
+            kind: RATIONAL,
+            count: values.len() as u32,
+            data,
+        }
     }
 
     /// One IFD placed at `start` (offset from the TIFF header), followed by
@@ -154,12 +182,19 @@ impl Writer {
 /// A TIFF-structured EXIF block: IFD0 with Orientation, and pointers to an
 /// Exif sub-IFD (DateTimeOriginal) and a GPS IFD when asked for.
 pub fn exif_tiff(spec: &ExifSpec) -> Vec<u8> {
-    let w = Writer { le: spec.little_endian };
+    let w = Writer {
+        le: spec.little_endian,
+    };
     let exif_entries = || spec.date_time_original.map(|d| vec![w.ascii(0x9003, d)]);
     let gps_entries = || {
         spec.gps.map(|g| {
             vec![
-                Entry { tag: 0x0000, kind: BYTE, count: 4, data: vec![2, 3, 0, 0] },
+                Entry {
+                    tag: 0x0000,
+                    kind: BYTE,
+                    count: 4,
+                    data: vec![2, 3, 0, 0],
+                },
                 w.ascii(0x0001, std::str::from_utf8(&[g.lat_ref]).expect("ascii")),
                 w.rationals(0x0002, &g.lat),
                 w.ascii(0x0003, std::str::from_utf8(&[g.lon_ref]).expect("ascii")),
@@ -183,7 +218,9 @@ pub fn exif_tiff(spec: &ExifSpec) -> Vec<u8> {
 
     let ifd0_len = w.ifd(ifd0_entries(0, 0), 8).len() as u32;
     let exif_at = 8 + ifd0_len;
-    let exif_ifd = exif_entries().map(|e| w.ifd(e, exif_at)).unwrap_or_default();
+    let exif_ifd = exif_entries()
+        .map(|e| w.ifd(e, exif_at))
+        .unwrap_or_default();
     let gps_at = exif_at + exif_ifd.len() as u32;
     let gps_ifd = gps_entries().map(|e| w.ifd(e, gps_at)).unwrap_or_default();
 
@@ -217,7 +254,10 @@ pub fn oriented_jpeg(orientation: u16, spec: ExifSpec) -> Vec<u8> {
     let stored = stored_for_orientation(&upright_pattern(), orientation);
     with_exif(
         &encode_jpeg(&stored, 95),
-        &ExifSpec { orientation: Some(orientation), ..spec },
+        &ExifSpec {
+            orientation: Some(orientation),
+            ..spec
+        },
     )
 }
 
@@ -239,7 +279,10 @@ pub fn mean_rgb(image: &RgbImage, x0: u32, y0: u32, w: u32, h: u32) -> [f64; 3] 
 pub fn assert_close(actual: [f64; 3], expected: [u8; 3], what: &str) {
     for c in 0..3 {
         let diff = (actual[c] - f64::from(expected[c])).abs();
-        assert!(diff < 35.0, "{what}: mean {actual:?}, expected about {expected:?}");
+        assert!(
+            diff < 35.0,
+            "{what}: mean {actual:?}, expected about {expected:?}"
+        );
     }
 }
 
@@ -282,7 +325,11 @@ impl ValueNoise {
         let lattice = (0..columns * rows)
             .map(|_| (noise.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0)
             .collect();
-        ValueNoise { cell, columns, lattice }
+        ValueNoise {
+            cell,
+            columns,
+            lattice,
+        }
     }
 
     fn at(&self, x: u32, y: u32) -> f64 {
@@ -303,7 +350,10 @@ impl ValueNoise {
 pub fn camera_like_photo(width: u32, height: u32, seed: u64) -> RgbImage {
     let mut noise = Noise::new(seed);
     let (wf, hf) = (f64::from(width), f64::from(height));
-    let blobs = [(0.3, 0.4, 0.15, [40.0, 90.0, 30.0]), (0.7, 0.6, 0.2, [120.0, 60.0, 20.0])];
+    let blobs = [
+        (0.3, 0.4, 0.15, [40.0, 90.0, 30.0]),
+        (0.7, 0.6, 0.2, [120.0, 60.0, 20.0]),
+    ];
     let textures = [
         (ValueNoise::new(width, height, 97, &mut noise), 22.0),
         (ValueNoise::new(width, height, 23, &mut noise), 16.0),
@@ -326,7 +376,11 @@ pub fn camera_like_photo(width: u32, height: u32, seed: u64) -> RgbImage {
         }
         // Texture on the ground only: the sky stays smooth, as in photos.
         let ground = (v * 2.0 - 0.4).clamp(0.0, 1.0);
-        let texture: f64 = textures.iter().map(|(n, amp)| n.at(x, y) * amp).sum::<f64>() * ground;
+        let texture: f64 = textures
+            .iter()
+            .map(|(n, amp)| n.at(x, y) * amp)
+            .sum::<f64>()
+            * ground;
         let bits = noise.next_u64();
         Rgb(std::array::from_fn(|c| {
             let grain = f64::from((bits >> (c * 8)) as u8 % 9) - 4.0;
