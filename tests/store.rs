@@ -104,7 +104,8 @@ fn search_finds_french_and_english_words_with_or_without_accents() {
     assert_eq!(find("Tabank"), [en.id()], "a prefix matches");
     assert_eq!(find("Tabankort"), [en.id()]);
     assert_eq!(find("précaire Tabankort"), Vec::<outpost_report::ReportId>::new(), "no report has both words");
-    assert_eq!(find("\"NEAR( -"), Vec::<outpost_report::ReportId>::new(), "query syntax cannot break the search");
+    assert_eq!(find("zzqx\" NEAR( -"), Vec::<outpost_report::ReportId>::new(), "query syntax cannot break the search");
+    assert_eq!(find("\")( -*").len(), 2, "punctuation alone filters nothing");
 }
 
 #[test]
