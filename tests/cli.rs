@@ -1,1 +1,386 @@
 //! The `outpost` command line, run as a user or a script would.
+
+use std::collections::BTreeSet;
+
+use outpost_report::{Lang, ReportDoc, i18n};
+use serde_json::Value;
+
+use crate::util::{self, outpost, run_ok, stderr, write_file};
+
+fn create(data: &std::path::Path, kind: &str, extra: &[&str]) -> String {
+    let template = run_ok(outpost(data).args(["report", "template", "--kind", kind]));
+    let answers = write_file(data, &format!("{kind}.json"), template.as_bytes());
+    let out = run_ok(
+        outpost(data)
+            .args(["report", "create", "--kind", kind, "--answers"])
+            .arg(&answers)
+            .args(extra),
+    );
+    out.trim().to_string()
+}
+
+#[test]
+fn create_list_show_and_export_round_trip() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path();
+    let mut ids = Vec::new();
+    for kind in ["patrol", "incident", "qip"] {
+        let id = create(
+            data,
+            kind,
+            &["--classification", "confidential", "--lang", "fr"],
+        );
+        assert!(
+            id.parse::<outpost_report::ReportId>().is_ok(),
+            "create prints the new id: {id:?}"
+        );
+        ids.push((kind, id));
+    }
+    let list: Value =
+        serde_json::from_str(&run_ok(outpost(data).args(["report", "list", "--json"])))
+            .expect("json list");
+    let listed: BTreeSet<_> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|r| r["id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        listed,
+        ids.iter().map(|(_, id)| id.clone()).collect(),
+        "every created report is listed"
+    );
+
+    for (kind, id) in &ids {
+        let show: Value = serde_json::from_str(&run_ok(
+            outpost(data).args(["report", "show", id, "--json"]),
+        ))
+        .expect("json");
+        let template: Value = serde_json::from_str(&run_ok(
+            outpost(data).args(["report", "template", "--kind", kind]),
+        ))
+        .expect("t");
+        assert_eq!(
+            show["answers"], template,
+            "{kind}: the stored answers are the ones given"
+        );
+        assert_eq!(show["meta"]["classification"], "CONFIDENTIAL");
+        assert_eq!(show["meta"]["language"], "fr");
+        assert_eq!(show["meta"]["status"], "submitted");
+
+        let file = data.join(format!("{id}.automerge"));
+        run_ok(
+            outpost(data)
+                .args(["report", "export", id, "--format", "automerge", "--out"])
+                .arg(&file),
+        );
+        let mut doc = ReportDoc::load(&std::fs::read(&file).expect("exported"))
+            .expect("a standard automerge document");
+        assert_eq!(
+            doc.to_json(),
+            show,
+            "{kind}: the automerge export is the same report"
+        );
+
+        let json = run_ok(outpost(data).args(["report", "export", id, "--format", "json"]));
+        assert_eq!(
+            serde_json::from_str::<Value>(&json).expect("json export"),
+            show
+        );
+    }
+    let human = run_ok(outpost(data).args(["report", "show", &ids[0].1]));
+    assert!(
+        human.contains("Route") || human.contains("Itinéraire"),
+        "the human view uses field labels:\n{human}"
+    );
+}
+
+#[test]
+fn invalid_answers_are_refused_with_every_problem_in_the_users_language() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path();
+    let answers = write_file(
+        data,
+        "bad.json",
+        br#"{"incident_type": "alien", "occurred_at": "2099-01-01T00:00:00Z", "un_killed": -2, "activity": "x"}"#,
+    );
+    let out = outpost(data)
+        .env("OUTPOST_LANG", "fr")
+        .args(["report", "create", "--kind", "incident", "--answers"])
+        .arg(&answers)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(3), "invalid answers exit with 3");
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("erreur : ") || err.starts_with("erreur:"),
+        "French label: {err}"
+    );
+    for needle in [
+        "incident_type",
+        "occurred_at",
+        "un_killed",
+        "incident_location",
+        "dans le futur",
+        "au moins 0",
+    ] {
+        assert!(
+            err.contains(needle),
+            "the French error lists {needle:?}:\n{err}"
+        );
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    let list = run_ok(outpost(data).args(["report", "list", "--json"]));
+    assert_eq!(list.trim(), "[]", "nothing was saved");
+}
+
+#[test]
+fn bad_arguments_get_specific_messages() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path();
+    let template = run_ok(outpost(data).args(["report", "template", "--kind", "patrol"]));
+    let answers = write_file(data, "p.json", template.as_bytes());
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--kind", "patrol", "--classification", "SECRET"],
+            "Unknown classification \"SECRET\"",
+        ),
+        (
+            &["--kind", "convoy"],
+            "Unknown report kind \"convoy\". Known kinds: incident, patrol, qip",
+        ),
+        (
+            &["--kind", "patrol", "--lang", "de"],
+            "Unknown language \"de\"",
+        ),
+        (&["--kind", "qip"], "\"route\" is not a field of this form"),
+    ];
+    for (args, want) in cases {
+        let out = outpost(data)
+            .args(["report", "create", "--answers"])
+            .arg(&answers)
+            .args(args)
+            .output()
+            .expect("runs");
+        assert!(!out.status.success(), "{args:?} must fail");
+        assert!(
+            stderr(&out).contains(want),
+            "{args:?}: stderr should contain {want:?}:\n{}",
+            stderr(&out)
+        );
+    }
+    let garbage = write_file(data, "g.json", b"{\"route\": ");
+    let out = outpost(data)
+        .args(["report", "create", "--kind", "patrol", "--answers"])
+        .arg(&garbage)
+        .output()
+        .expect("runs");
+    assert!(stderr(&out).contains("not valid JSON"), "{}", stderr(&out));
+    let list = write_file(data, "l.json", b"[1, 2]");
+    let out = outpost(data)
+        .args(["report", "create", "--kind", "patrol", "--answers"])
+        .arg(&list)
+        .output()
+        .expect("runs");
+    assert!(
+        stderr(&out).contains("must be a JSON object"),
+        "{}",
+        stderr(&out)
+    );
+    let out = outpost(data)
+        .args(["report", "show", &util::report_id(5).to_string()])
+        .output()
+        .expect("runs");
+    assert!(
+        stderr(&out).contains("No report with id"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn photos_are_added_deduplicated_listed_and_bad_files_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path();
+    let id = create(data, "patrol", &[]);
+    let photo = write_file(data, "photo.jpg", &util::jpeg(2000, 1500, 11));
+    let first = run_ok(outpost(data).args(["photo", "add", &id]).arg(&photo));
+    let again = run_ok(outpost(data).args(["photo", "add", &id]).arg(&photo));
+    assert_eq!(first, again, "the same photo added twice is one photo");
+
+    let show: Value = serde_json::from_str(&run_ok(
+        outpost(data).args(["report", "show", &id, "--json"]),
+    ))
+    .expect("json");
+    let photos = show["photos"].as_array().expect("photos");
+    assert_eq!(photos.len(), 1);
+    assert_eq!(
+        show["answers"]["photos"],
+        serde_json::json!([first.trim()]),
+        "the photos field lists it"
+    );
+    let p = &photos[0];
+    assert_eq!(
+        (
+            p["original"]["width"].as_u64(),
+            p["original"]["height"].as_u64()
+        ),
+        (Some(2000), Some(1500))
+    );
+    assert!(
+        p["thumbnail"]["width"].as_u64() <= Some(400)
+            && p["preview"]["width"].as_u64() <= Some(1600)
+    );
+    let human = run_ok(outpost(data).args(["report", "show", &id]));
+    for v in ["original", "preview", "thumbnail"] {
+        let sha = p[v]["sha256"].as_str().expect("hash");
+        assert!(human.contains(sha), "show lists the {v} hash:\n{human}");
+        assert_eq!(
+            util::sha256_of_file(&data.join("blobs").join(&sha[..2]).join(sha)),
+            sha,
+            "the {v} blob is stored under its hash"
+        );
+    }
+    let blob_files = walk(&data.join("blobs"))
+        .into_iter()
+        .filter(|p| !p.contains("/blobs/tmp/"))
+        .count();
+    assert_eq!(blob_files, 3, "three variants stored once each");
+
+    let mut truncated = util::jpeg(800, 600, 5);
+    truncated.truncate(truncated.len() / 2);
+    for (name, bytes, en, fr) in [
+        (
+            "cut.jpg",
+            truncated,
+            "damaged or incomplete",
+            "endommagé ou incomplet",
+        ),
+        (
+            "notes.jpg",
+            b"these are my patrol notes, not a photo".to_vec(),
+            "not a photo Outpost can read",
+            "n'est pas une photo",
+        ),
+    ] {
+        let file = write_file(data, name, &bytes);
+        for (lang, want) in [("en", en), ("fr", fr)] {
+            let out = outpost(data)
+                .env("OUTPOST_LANG", lang)
+                .args(["photo", "add", &id])
+                .arg(&file)
+                .output()
+                .expect("runs");
+            assert!(!out.status.success(), "{name} is refused");
+            assert!(
+                stderr(&out).contains(want),
+                "{name} in {lang}: {}",
+                stderr(&out)
+            );
+            assert!(!stderr(&out).contains("panicked"));
+        }
+    }
+    let after: Value = serde_json::from_str(&run_ok(
+        outpost(data).args(["report", "show", &id, "--json"]),
+    ))
+    .expect("json");
+    assert_eq!(
+        after["photos"].as_array().map(Vec::len),
+        Some(1),
+        "refused files change nothing"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path.to_string_lossy().to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn doctor_reports_a_missing_blob_and_rebuild_restores_the_list() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path();
+    let id = create(data, "qip", &[]);
+    let photo = write_file(data, "p.jpg", &util::jpeg(640, 480, 2));
+    run_ok(outpost(data).args(["photo", "add", &id]).arg(&photo));
+    let healthy = run_ok(outpost(data).arg("doctor"));
+    assert!(healthy.contains("healthy"), "{healthy}");
+
+    // The list is derived data: losing it loses nothing.
+    let conn = rusqlite::Connection::open(data.join(outpost_store::DATABASE_FILE)).expect("raw");
+    conn.execute("DELETE FROM reports", [])
+        .expect("drop list rows");
+    drop(conn);
+    let out = outpost(data).arg("doctor").output().expect("runs");
+    assert!(!out.status.success(), "a stale list is reported");
+    run_ok(outpost(data).args(["doctor", "--rebuild"]));
+    assert!(
+        run_ok(outpost(data).args(["report", "list"])).contains(&id),
+        "rebuild lists the report again"
+    );
+
+    let victim = walk(&data.join("blobs"))
+        .into_iter()
+        .find(|p| !p.contains("/blobs/tmp/"))
+        .expect("a blob file");
+    std::fs::remove_file(&victim).expect("remove");
+    let out = outpost(data)
+        .args(["doctor", "--json"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "doctor fails on a missing blob");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let name = std::path::Path::new(&victim)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    assert_eq!(
+        report["missing_blobs"],
+        serde_json::json!([name]),
+        "the missing blob is named"
+    );
+}
+
+#[test]
+fn every_error_code_in_the_source_has_an_english_and_a_french_message() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut codes = BTreeSet::new();
+    for file in walk(&root.join("crates"))
+        .into_iter()
+        .chain(walk(&root.join("src")))
+    {
+        if !file.ends_with(".rs") || file.contains("/tests/") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).expect("source");
+        for piece in text.split('"').skip(1).step_by(2) {
+            let mut parts = piece.splitn(2, '.');
+            let (Some(head), Some(tail)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            let is_code = ["validation", "photo", "store", "report", "document"].contains(&head)
+                && !tail.is_empty()
+                && tail.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+            if is_code {
+                codes.insert(piece.to_string());
+            }
+        }
+    }
+    assert!(codes.len() > 30, "the scan finds the codes: {codes:?}");
+    for code in &codes {
+        for lang in Lang::ALL {
+            assert!(
+                i18n::has_message(lang, code),
+                "{code} has no {lang} message"
+            );
+        }
+    }
+}

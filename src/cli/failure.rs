@@ -42,7 +42,9 @@ impl CliError {
 
     fn args(&self) -> Vec<(&'static str, String)> {
         match self {
-            CliError::UnknownKind { kind, known } => vec![("kind", kind.clone()), ("known", known.join(", "))],
+            CliError::UnknownKind { kind, known } => {
+                vec![("kind", kind.clone()), ("known", known.join(", "))]
+            }
             CliError::UnknownClassification { given } | CliError::UnknownLanguage { given } => {
                 vec![("given", given.clone())]
             }
@@ -87,7 +89,9 @@ pub fn render(err: &anyhow::Error, lang: Lang) -> String {
             let _ = writeln!(out, "{label}: {err}");
         }
     }
-    if let Some(CliError::InvalidAnswers(problems)) = err.chain().find_map(|c| c.downcast_ref::<CliError>()) {
+    if let Some(CliError::InvalidAnswers(problems)) =
+        err.chain().find_map(|c| c.downcast_ref::<CliError>())
+    {
         for p in problems {
             let _ = writeln!(out, "  - {}: {} [{}]", p.field, p.message, p.code);
         }

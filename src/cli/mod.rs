@@ -12,7 +12,11 @@ use clap::{Parser, Subcommand};
 use outpost_report::Lang;
 
 #[derive(Debug, Parser)]
-#[command(name = "outpost", version, about = "Outpost field reporting: the headless command line")]
+#[command(
+    name = "outpost",
+    version,
+    about = "Outpost field reporting: the headless command line"
+)]
 pub struct Args {
     /// The data directory (store and blobs).
     #[arg(long, global = true, env = "OUTPOST_DATA")]
@@ -34,7 +38,9 @@ impl Args {
 
     fn data_dir(&self) -> PathBuf {
         self.data.clone().unwrap_or_else(|| {
-            let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+            let home = std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("."));
             home.join(".local/share/outpost")
         })
     }

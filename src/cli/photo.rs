@@ -28,7 +28,12 @@ pub enum PhotoCommand {
 
 pub fn run(cmd: PhotoCommand, dir: &Path, _lang: Lang) -> Result<()> {
     match cmd {
-        PhotoCommand::Add { report, file, field, keep_capture_facts } => {
+        PhotoCommand::Add {
+            report,
+            file,
+            field,
+            keep_capture_facts,
+        } => {
             let report = parse_id(&report)?;
             let mut store = open(dir)?;
             let doc = store.load(report)?;
@@ -39,7 +44,8 @@ pub fn run(cmd: PhotoCommand, dir: &Path, _lang: Lang) -> Result<()> {
                     .find(|f| matches!(f.kind, outpost_report::FieldKind::Photos { .. }))
                     .map(|f| f.id.clone())
             });
-            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let processed = outpost_media::process(&bytes, &Limits::default())
                 .with_context(|| format!("processing {}", file.display()))?;
             let photo = store.add_photo(
@@ -51,8 +57,15 @@ pub fn run(cmd: PhotoCommand, dir: &Path, _lang: Lang) -> Result<()> {
                 SystemClock.now(),
             )?;
             println!("{}", photo.id);
-            for (name, v) in [("original", &photo.original), ("preview", &photo.preview), ("thumbnail", &photo.thumbnail)] {
-                eprintln!("  {name:<9} {}  {}x{}  {} bytes", v.sha256, v.width, v.height, v.bytes);
+            for (name, v) in [
+                ("original", &photo.original),
+                ("preview", &photo.preview),
+                ("thumbnail", &photo.thumbnail),
+            ] {
+                eprintln!(
+                    "  {name:<9} {}  {}x{}  {} bytes",
+                    v.sha256, v.width, v.height, v.bytes
+                );
             }
         }
     }

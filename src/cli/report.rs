@@ -81,19 +81,36 @@ pub enum ReportCommand {
 
 pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
     match cmd {
-        ReportCommand::Create { kind, answers, classification, lang: written_in, draft, author, unit } => {
-            let level: Classification = classification
-                .parse()
-                .map_err(|_| CliError::UnknownClassification { given: classification.clone() })?;
+        ReportCommand::Create {
+            kind,
+            answers,
+            classification,
+            lang: written_in,
+            draft,
+            author,
+            unit,
+        } => {
+            let level: Classification =
+                classification
+                    .parse()
+                    .map_err(|_| CliError::UnknownClassification {
+                        given: classification.clone(),
+                    })?;
             let written_in = match written_in {
-                Some(l) => l.parse().map_err(|_| CliError::UnknownLanguage { given: l.clone() })?,
+                Some(l) => l
+                    .parse()
+                    .map_err(|_| CliError::UnknownLanguage { given: l.clone() })?,
                 None => lang,
             };
             let mut store = open(dir)?;
             let form = form_of(&store, &kind)?;
             let answers = read_answers(&answers)?;
             let now = SystemClock.now();
-            let completeness = if draft { Completeness::Draft } else { Completeness::Complete };
+            let completeness = if draft {
+                Completeness::Draft
+            } else {
+                Completeness::Complete
+            };
             let problems = validate_answers(&form, &answers, now, lang, completeness);
             if !problems.is_empty() {
                 return Err(CliError::InvalidAnswers(problems).into());
@@ -109,13 +126,23 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
             let form = form_of(&store, &kind)?;
             println!("{}", serde_json::to_string_pretty(&form.template())?);
         }
-        ReportCommand::List { json, kind, status, search } => {
+        ReportCommand::List {
+            json,
+            kind,
+            status,
+            search,
+        } => {
             let store = open(dir)?;
             let status = status
                 .map(|s| s.parse::<ReviewStatus>())
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("{e}; expected one of draft, submitted, under_review, needs_information, verified, closed"))?;
-            let filter = ReportFilter { kind, status, text: search, ..Default::default() };
+            let filter = ReportFilter {
+                kind,
+                status,
+                text: search,
+                ..Default::default()
+            };
             let reports = store.list(&filter)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&reports)?);
@@ -123,12 +150,7 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
                 for r in &reports {
                     println!(
                         "{}  {:<8}  {:<17}  {:<21}  {}  {}",
-                        r.id,
-                        r.kind,
-                        r.status,
-                        r.classification,
-                        r.updated_at,
-                        r.title
+                        r.id, r.kind, r.status, r.classification, r.updated_at, r.title
                     );
                 }
                 eprintln!("{} report(s)", reports.len());
@@ -155,7 +177,8 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
                 }
             };
             match out {
-                Some(path) => std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?,
+                Some(path) => std::fs::write(&path, bytes)
+                    .with_context(|| format!("writing {}", path.display()))?,
                 None => {
                     use std::io::Write;
                     std::io::stdout().write_all(&bytes)?;
@@ -167,22 +190,30 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
 }
 
 pub fn parse_id(id: &str) -> Result<ReportId> {
-    Ok(id.parse().map_err(|_| CliError::BadReportId(id.to_string()))?)
+    Ok(id
+        .parse()
+        .map_err(|_| CliError::BadReportId(id.to_string()))?)
 }
 
 fn form_of(store: &Store, kind: &str) -> Result<Form> {
     store.catalog().get(kind).cloned().ok_or_else(|| {
-        CliError::UnknownKind { kind: kind.to_string(), known: store.catalog().ids().map(str::to_string).collect() }
-            .into()
+        CliError::UnknownKind {
+            kind: kind.to_string(),
+            known: store.catalog().ids().map(str::to_string).collect(),
+        }
+        .into()
     })
 }
 
 fn read_answers(path: &Path) -> Result<Map<String, Value>> {
     let mut text = String::new();
     if path == Path::new("-") {
-        std::io::stdin().read_to_string(&mut text).context("reading answers from standard input")?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading answers from standard input")?;
     } else {
-        text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     }
     match serde_json::from_str::<Value>(&text).map_err(CliError::BadJson)? {
         Value::Object(map) => Ok(map),
@@ -206,14 +237,22 @@ pub fn new_report(
         device: store.device_id(),
         language,
         classification,
-        status: if draft { ReviewStatus::Draft } else { ReviewStatus::Submitted },
+        status: if draft {
+            ReviewStatus::Draft
+        } else {
+            ReviewStatus::Submitted
+        },
     })
 }
 
 fn display_value(form: Option<&Form>, field: &str, value: &Value, lang: Lang) -> String {
     let kind = form.and_then(|f| f.field(field)).map(|f| &f.kind);
     let label_of = |options: &[outpost_report::form::Choice], v: &str| {
-        options.iter().find(|o| o.value == v).map(|o| o.label.get(lang).to_string()).unwrap_or_else(|| v.to_string())
+        options
+            .iter()
+            .find(|o| o.value == v)
+            .map(|o| o.label.get(lang).to_string())
+            .unwrap_or_else(|| v.to_string())
     };
     match (kind, value) {
         (Some(FieldKind::Choice { options }), Value::String(v)) => label_of(options, v),
@@ -231,10 +270,16 @@ fn display_value(form: Option<&Form>, field: &str, value: &Value, lang: Lang) ->
 fn print_report(store: &Store, doc: &mut ReportDoc, lang: Lang) {
     let form = store.catalog().get(&doc.form_id());
     let meta = doc.meta();
-    let title = form.map(|f| doc.title(f, lang)).unwrap_or_else(|| doc.form_id());
+    let title = form
+        .map(|f| doc.title(f, lang))
+        .unwrap_or_else(|| doc.form_id());
     println!("{title}");
     println!("  id:             {}", doc.id());
-    println!("  kind:           {} (form version {})", doc.form_id(), doc.form_version());
+    println!(
+        "  kind:           {} (form version {})",
+        doc.form_id(),
+        doc.form_version()
+    );
     println!("  status:         {}", meta.status);
     println!("  classification: {}", meta.classification);
     println!("  written in:     {}", meta.language);
@@ -245,12 +290,23 @@ fn print_report(store: &Store, doc: &mut ReportDoc, lang: Lang) {
     println!();
     let answers = doc.answers();
     let order: Vec<String> = match form {
-        Some(f) => f.fields.iter().map(|x| x.id.clone()).filter(|id| answers.contains_key(id)).collect(),
+        Some(f) => f
+            .fields
+            .iter()
+            .map(|x| x.id.clone())
+            .filter(|id| answers.contains_key(id))
+            .collect(),
         None => answers.keys().cloned().collect(),
     };
     for id in order {
-        let label = form.and_then(|f| f.field(&id)).map(|f| f.label.get(lang).to_string()).unwrap_or(id.clone());
-        println!("  {label}: {}", display_value(form, &id, &answers[&id], lang));
+        let label = form
+            .and_then(|f| f.field(&id))
+            .map(|f| f.label.get(lang).to_string())
+            .unwrap_or(id.clone());
+        println!(
+            "  {label}: {}",
+            display_value(form, &id, &answers[&id], lang)
+        );
     }
     for c in doc.conflicts() {
         println!("\n  CONFLICT {}:", c.path);
@@ -270,9 +326,20 @@ fn print_report(store: &Store, doc: &mut ReportDoc, lang: Lang) {
         println!("\n  photos:");
         for p in photos {
             println!("    {} (added {})", p.id, p.added_at);
-            for (name, v) in [("original", &p.original), ("preview", &p.preview), ("thumbnail", &p.thumbnail)] {
-                let held = if store.has_blob(&v.sha256).unwrap_or(false) { "" } else { "  (not on this device)" };
-                println!("      {name:<9} {}  {}x{}  {} bytes{held}", v.sha256, v.width, v.height, v.bytes);
+            for (name, v) in [
+                ("original", &p.original),
+                ("preview", &p.preview),
+                ("thumbnail", &p.thumbnail),
+            ] {
+                let held = if store.has_blob(&v.sha256).unwrap_or(false) {
+                    ""
+                } else {
+                    "  (not on this device)"
+                };
+                println!(
+                    "      {name:<9} {}  {}x{}  {} bytes{held}",
+                    v.sha256, v.width, v.height, v.bytes
+                );
             }
         }
     }

@@ -8,7 +8,8 @@ use outpost_report::{Lang, ReportDoc};
 use outpost_store::{Profile, Store};
 
 pub fn open(dir: &Path) -> Result<Store> {
-    Store::open(dir, SystemClock.now()).with_context(|| format!("opening the store in {}", dir.display()))
+    Store::open(dir, SystemClock.now())
+        .with_context(|| format!("opening the store in {}", dir.display()))
 }
 
 pub fn profile(dir: &Path, author: Option<String>, unit: Option<String>) -> Result<()> {
@@ -30,7 +31,9 @@ pub fn profile(dir: &Path, author: Option<String>, unit: Option<String>) -> Resu
 pub fn doctor(dir: &Path, json: bool, rebuild: bool, lang: Lang) -> Result<()> {
     let mut store = open(dir)?;
     if rebuild {
-        let n = store.rebuild_projections().context("rebuilding the report list")?;
+        let n = store
+            .rebuild_projections()
+            .context("rebuilding the report list")?;
         eprintln!("rebuilt the list and search index of {n} report(s)");
     }
     let report = store.doctor().context("examining the store")?;
@@ -43,7 +46,11 @@ pub fn doctor(dir: &Path, json: bool, rebuild: bool, lang: Lang) -> Result<()> {
         };
         println!("store:      {}", store.dir().display());
         println!("integrity:  {}", report.integrity.join("; "));
-        println!("documents:  {} ({} unreadable)", report.documents, report.unreadable_documents.len());
+        println!(
+            "documents:  {} ({} unreadable)",
+            report.documents,
+            report.unreadable_documents.len()
+        );
         println!(
             "blobs:      {} ({} missing, {} damaged, {} orphan files)",
             report.blobs,
@@ -76,17 +83,31 @@ pub fn doctor(dir: &Path, json: bool, rebuild: bool, lang: Lang) -> Result<()> {
 pub fn demo(dir: &Path, lang: Lang) -> Result<()> {
     let mut store = open(dir)?;
     if store.profile()?.author.is_empty() {
-        store.set_profile(&Profile { author: "Capt. A. Diallo".into(), unit: "BATGAO-2".into() })?;
+        store.set_profile(&Profile {
+            author: "Capt. A. Diallo".into(),
+            unit: "BATGAO-2".into(),
+        })?;
     }
     let now = SystemClock.now();
     let forms: Vec<_> = store.catalog().forms().cloned().collect();
     for form in forms {
-        let new = super::report::new_report(&store, None, None, lang, outpost_report::Classification::Unclassified, false)?;
+        let new = super::report::new_report(
+            &store,
+            None,
+            None,
+            lang,
+            outpost_report::Classification::Unclassified,
+            false,
+        )?;
         let mut doc = ReportDoc::create(&form, &new, now)?;
         doc.set_answers(&form.template(), now)?;
         store.save(&mut doc, now)?;
         println!("{}  {}  {}", doc.id(), form.id, doc.title(&form, lang));
     }
-    println!("\n{} report(s) in {}", store.count(&Default::default())?, store.dir().display());
+    println!(
+        "\n{} report(s) in {}",
+        store.count(&Default::default())?,
+        store.dir().display()
+    );
     Ok(())
 }

@@ -7,10 +7,46 @@ use rand::seq::IndexedRandom;
 use serde_json::{Map, Value, json};
 
 const WORDS: &[&str] = &[
-    "patrouille", "route", "village", "marché", "puits", "école", "sécurité", "population", "checkpoint",
-    "convoy", "bridge", "wadi", "engin", "explosif", "women", "youth", "elders", "water", "pump", "clinic",
-    "tension", "calme", "déplacés", "returnees", "livestock", "herders", "farmers", "harvest", "fuel", "rumour",
-    "motorbikes", "armed", "men", "observed", "north", "south", "Ménaka", "Anefis", "Tessalit", "Aguelhok",
+    "patrouille",
+    "route",
+    "village",
+    "marché",
+    "puits",
+    "école",
+    "sécurité",
+    "population",
+    "checkpoint",
+    "convoy",
+    "bridge",
+    "wadi",
+    "engin",
+    "explosif",
+    "women",
+    "youth",
+    "elders",
+    "water",
+    "pump",
+    "clinic",
+    "tension",
+    "calme",
+    "déplacés",
+    "returnees",
+    "livestock",
+    "herders",
+    "farmers",
+    "harvest",
+    "fuel",
+    "rumour",
+    "motorbikes",
+    "armed",
+    "men",
+    "observed",
+    "north",
+    "south",
+    "Ménaka",
+    "Anefis",
+    "Tessalit",
+    "Aguelhok",
 ];
 
 const PLACES: &[(&str, f64, f64)] = &[
@@ -25,7 +61,10 @@ const PLACES: &[(&str, f64, f64)] = &[
 ];
 
 fn words(rng: &mut impl Rng, n: usize) -> String {
-    (0..n).map(|_| *WORDS.choose(rng).unwrap_or(&"rapport")).collect::<Vec<_>>().join(" ")
+    (0..n)
+        .map(|_| *WORDS.choose(rng).unwrap_or(&"rapport"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A complete, valid set of answers for `form`. Datetimes increase in form
@@ -38,7 +77,11 @@ pub fn answers(form: &Form, rng: &mut impl Rng, before: Timestamp) -> Map<String
             FieldKind::Text { max_length } => {
                 let n = rng.random_range(2..6);
                 let s = words(rng, n);
-                json!(s.chars().take(max_length.unwrap_or(200)).collect::<String>())
+                json!(
+                    s.chars()
+                        .take(max_length.unwrap_or(200))
+                        .collect::<String>()
+                )
             }
             FieldKind::Narrative { .. } => {
                 let n = rng.random_range(15..60);
@@ -56,7 +99,11 @@ pub fn answers(form: &Form, rng: &mut impl Rng, before: Timestamp) -> Map<String
             }
             FieldKind::Choice { options } => json!(options.choose(rng).map(|o| o.value.clone())),
             FieldKind::Choices { options } => {
-                let picked: Vec<_> = options.iter().filter(|_| rng.random_bool(0.4)).map(|o| o.value.clone()).collect();
+                let picked: Vec<_> = options
+                    .iter()
+                    .filter(|_| rng.random_bool(0.4))
+                    .map(|o| o.value.clone())
+                    .collect();
                 json!(picked)
             }
             FieldKind::Datetime { .. } => {
@@ -71,13 +118,17 @@ pub fn answers(form: &Form, rng: &mut impl Rng, before: Timestamp) -> Map<String
             FieldKind::PeopleCount { sexes, age_bands } => {
                 let mut by_sex = Map::new();
                 for s in sexes {
-                    let bands: Map<String, Value> =
-                        age_bands.iter().map(|b| (b.value.clone(), json!(rng.random_range(0..200)))).collect();
+                    let bands: Map<String, Value> = age_bands
+                        .iter()
+                        .map(|b| (b.value.clone(), json!(rng.random_range(0..200))))
+                        .collect();
                     by_sex.insert(s.value.clone(), Value::Object(bands));
                 }
                 Value::Object(by_sex)
             }
-            FieldKind::Photos { .. } | FieldKind::VoiceNotes { .. } | FieldKind::ReportLinks { .. } => json!([]),
+            FieldKind::Photos { .. }
+            | FieldKind::VoiceNotes { .. }
+            | FieldKind::ReportLinks { .. } => json!([]),
         };
         out.insert(field.id.clone(), value);
     }

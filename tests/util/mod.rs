@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use outpost_report::{
-    Catalog, Classification, DeviceId, Form, Lang, NewReport, ReportDoc, ReportId, ReviewStatus, Timestamp,
+    Catalog, Classification, DeviceId, Form, Lang, NewReport, ReportDoc, ReportId, ReviewStatus,
+    Timestamp,
 };
 use outpost_store::Store;
 use tempfile::TempDir;
@@ -22,11 +23,15 @@ pub fn at(minutes: i64) -> Timestamp {
 }
 
 pub fn report_id(n: u128) -> ReportId {
-    ReportId::from_uuid(uuid::Uuid::from_u128(0x0197_0000_0000_7000_8000_0000_0000_0000 + n))
+    ReportId::from_uuid(uuid::Uuid::from_u128(
+        0x0197_0000_0000_7000_8000_0000_0000_0000 + n,
+    ))
 }
 
 pub fn device(n: u128) -> DeviceId {
-    DeviceId::from_uuid(uuid::Uuid::from_u128(0xdead_0000_0000_4000_8000_0000_0000_0000 + n))
+    DeviceId::from_uuid(uuid::Uuid::from_u128(
+        0xdead_0000_0000_4000_8000_0000_0000_0000 + n,
+    ))
 }
 
 pub fn catalog() -> Catalog {
@@ -34,7 +39,10 @@ pub fn catalog() -> Catalog {
 }
 
 pub fn form(kind: &str) -> Form {
-    catalog().get(kind).cloned().unwrap_or_else(|| panic!("the {kind} form ships"))
+    catalog()
+        .get(kind)
+        .cloned()
+        .unwrap_or_else(|| panic!("the {kind} form ships"))
 }
 
 pub fn new_report(id: ReportId, dev: DeviceId, classification: Classification) -> NewReport {
@@ -52,9 +60,14 @@ pub fn new_report(id: ReportId, dev: DeviceId, classification: Classification) -
 /// A complete report of `kind` built from the form's own example answers.
 pub fn template_report(kind: &str, id: ReportId, dev: DeviceId) -> ReportDoc {
     let form = form(kind);
-    let mut doc = ReportDoc::create(&form, &new_report(id, dev, Classification::Unclassified), T0)
-        .expect("a new report document is created");
-    doc.set_answers(&form.template(), T0).expect("the example answers are written");
+    let mut doc = ReportDoc::create(
+        &form,
+        &new_report(id, dev, Classification::Unclassified),
+        T0,
+    )
+    .expect("a new report document is created");
+    doc.set_answers(&form.template(), T0)
+        .expect("the example answers are written");
     doc
 }
 
@@ -79,7 +92,10 @@ impl TestStore {
 /// The `outpost` binary built for these tests.
 pub fn outpost(data: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_outpost"));
-    cmd.arg("--data").arg(data).env_remove("OUTPOST_DATA").env("OUTPOST_LANG", "en");
+    cmd.arg("--data")
+        .arg(data)
+        .env_remove("OUTPOST_DATA")
+        .env("OUTPOST_LANG", "en");
     cmd
 }
 
@@ -94,7 +110,11 @@ pub fn stderr(out: &Output) -> String {
 /// Runs a command that must succeed; returns its standard output.
 pub fn run_ok(cmd: &mut Command) -> String {
     let out = cmd.output().expect("the command starts");
-    assert!(out.status.success(), "command should succeed: {cmd:?}\nstderr:\n{}", stderr(&out));
+    assert!(
+        out.status.success(),
+        "command should succeed: {cmd:?}\nstderr:\n{}",
+        stderr(&out)
+    );
     stdout(&out)
 }
 
@@ -102,7 +122,11 @@ pub fn run_ok(cmd: &mut Command) -> String {
 pub fn jpeg(w: u32, h: u32, seed: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| {
         let n = (x.wrapping_mul(7919) ^ y.wrapping_mul(104_729) ^ seed.wrapping_mul(31)) % 23;
-        image::Rgb([((x * 255 / w) as u8).saturating_add(n as u8), ((y * 255 / h) as u8), (seed % 200) as u8 + n as u8])
+        image::Rgb([
+            ((x * 255 / w) as u8).saturating_add(n as u8),
+            ((y * 255 / h) as u8),
+            (seed % 200) as u8 + n as u8,
+        ])
     });
     let mut out = std::io::Cursor::new(Vec::new());
     image::DynamicImage::ImageRgb8(img)
@@ -115,4 +139,8 @@ pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, bytes).expect("a test file is written");
     path
+}
+
+pub fn sha256_of_file(path: &Path) -> String {
+    outpost_media::sha256_hex(&std::fs::read(path).expect("file readable"))
 }

@@ -13,6 +13,7 @@ use image::{ColorType, DynamicImage, ImageDecoder, ImageFormat, ImageReader, Rgb
 use crate::error::PhotoError;
 use crate::jpeg_structure;
 use crate::limits::Limits;
+use crate::variants;
 
 /// Formats decoded by the `image` features this crate is built with.
 const ACCEPTED_FORMATS: [ImageFormat; 6] = [
@@ -39,8 +40,12 @@ pub(crate) fn decode_upright(input: &[u8], limits: &Limits) -> Result<RgbImage, 
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
 
     let decoded_bytes = decoder.total_bytes();
-    let pixels = u64::from(width) * u64::from(height);
-    let peak = estimated_peak_bytes(decoded_bytes, decoder.color_type(), pixels, orientation);
+    let peak = estimated_peak_bytes(
+        decoded_bytes,
+        decoder.color_type(),
+        (width, height),
+        orientation,
+    );
     if peak > limits.max_alloc {
         return Err(PhotoError::TooLarge {
             max: limits.max_alloc,
@@ -115,18 +120,19 @@ fn check_dimensions(width: u32, height: u32, limits: &Limits) -> Result<(), Phot
     Ok(())
 }
 
-/// Most bytes held at once between decoding and the upright RGB copy.
+/// Most bytes held at once from decoding to the last variant.
 ///
-/// `image::Limits` only bounds the decoder; the conversion to RGB and the
-/// 90° rotations allocate further full-size buffers through the global
+/// `image::Limits` only bounds the decoder; the conversion to RGB, the 90°
+/// rotations and the resizes allocate further buffers through the global
 /// allocator, which aborts the process on failure. Counting them here turns
 /// an out-of-memory abort into an error.
 fn estimated_peak_bytes(
     decoded_bytes: u64,
     color: ColorType,
-    pixels: u64,
+    (width, height): (u32, u32),
     orientation: Orientation,
 ) -> u64 {
+    let pixels = u64::from(width) * u64::from(height);
     let rgb = pixels.saturating_mul(3);
     let conversion = if color == ColorType::Rgb8 {
         decoded_bytes
@@ -139,12 +145,13 @@ fn estimated_peak_bytes(
     } else {
         decoded_bytes.saturating_add(rgb)
     };
-    let orienting = if swaps_axes(orientation) {
-        rgb.saturating_mul(2)
+    let (orienting, upright) = if swaps_axes(orientation) {
+        (rgb.saturating_mul(2), (height, width))
     } else {
-        rgb
+        (rgb, (width, height))
     };
-    conversion.max(orienting)
+    let building = rgb.saturating_add(variants::working_set_bytes(upright.0, upright.1));
+    conversion.max(orienting).max(building)
 }
 
 /// Orientations that cannot be applied in place.
@@ -199,12 +206,35 @@ mod tests {
     }
 
     #[test]
-    fn rotation_doubles_the_rgb_peak() {
-        let px = 1_000;
-        let straight = estimated_peak_bytes(3 * px, ColorType::Rgb8, px, Orientation::Rotate180);
-        let turned = estimated_peak_bytes(3 * px, ColorType::Rgb8, px, Orientation::Rotate90);
-        assert_eq!(straight, 3 * px);
-        assert_eq!(turned, 6 * px);
+    fn rotation_doubles_the_full_size_peak() {
+        // Large enough that full-size buffers dominate the resize working set.
+        let (w, h) = (12_000, 8_000);
+        let rgb = 3 * u64::from(w) * u64::from(h);
+        let straight = estimated_peak_bytes(rgb, ColorType::Rgb8, (w, h), Orientation::Rotate180);
+        let turned = estimated_peak_bytes(rgb, ColorType::Rgb8, (w, h), Orientation::Rotate90);
+        assert!(straight < 2 * rgb, "{straight}");
+        assert_eq!(turned, 2 * rgb);
+    }
+
+    #[test]
+    fn default_limits_admit_every_shape_at_the_pixel_limit() {
+        // Otherwise some photos under `max_pixels` would still be refused,
+        // depending on their shape or on how the tablet was held.
+        let limits = Limits::default();
+        for width in (1_000..=limits.max_width).step_by(250) {
+            let height = u32::try_from(limits.max_pixels / u64::from(width))
+                .unwrap_or(u32::MAX)
+                .min(limits.max_height);
+            let rgb = 3 * u64::from(width) * u64::from(height);
+            for orientation in [Orientation::NoTransforms, Orientation::Rotate90] {
+                let peak = estimated_peak_bytes(rgb, ColorType::Rgb8, (width, height), orientation);
+                assert!(
+                    peak <= limits.max_alloc,
+                    "{width}x{height} {orientation:?}: {peak} > {}",
+                    limits.max_alloc
+                );
+            }
+        }
     }
 
     #[test]

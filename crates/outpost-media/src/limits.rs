@@ -20,15 +20,18 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// Generous for phone and tablet cameras (12–108 Mpx sensors bin to
-    /// 12–50 Mpx photos; a 100 Mpx photo is at most 300 MB of RGB), while a
-    /// tablet with a few GB of RAM survives the worst accepted photo.
+    /// Generous for phone and tablet cameras: their largest everyday
+    /// output is 50 Mpx (8160x6120), and the 108/200 Mpx "full resolution"
+    /// modes exceed any sane bound anyway. 80 Mpx is the most that fits the
+    /// 512 MiB memory budget in every shape and orientation (worst case
+    /// about 493 MiB, a square photo), so `max_alloc` remains a backstop
+    /// rather than a second, surprising pixel limit.
     fn default() -> Self {
         Limits {
             max_input_bytes: 64 * 1024 * 1024,
             max_width: 12_000,
             max_height: 12_000,
-            max_pixels: 100_000_000,
+            max_pixels: 80_000_000,
             max_alloc: 512 * 1024 * 1024,
         }
     }

@@ -134,15 +134,41 @@ pub(crate) fn build_variants(upright: &RgbImage) -> Result<Variants, PhotoError>
     })
 }
 
+/// Bytes held while the variants of a `width`x`height` upright image are
+/// built, on top of its own pixels. Counted before decoding so that a photo
+/// too big to finish is refused before any work is done.
+pub(crate) fn working_set_bytes(width: u32, height: u32) -> u64 {
+    let pixels = u64::from(width) * u64::from(height);
+    // Camera photos encode to well under half a byte per pixel at quality 90.
+    let encoded_original = pixels / 2;
+    let (preview_width, preview_height) = fitted_dimensions(width, height, PREVIEW_MAX_SIDE);
+    let preview_pixels = u64::from(preview_width) * u64::from(preview_height) * 3;
+    // `imageops::resize` resamples vertically first, into an RGBA f32
+    // buffer as wide as its source and as tall as its output.
+    let first_resize = u64::from(width) * u64::from(preview_height) * 16;
+    // Every later resize (thumbnail, shrink steps) starts from the preview.
+    let later_resizes = u64::from(PREVIEW_MAX_SIDE).pow(2) * 16;
+    encoded_original + preview_pixels + first_resize.max(later_resizes)
+}
+
+/// Dimensions that fit within `max_side`, never larger than the input.
+fn fitted_dimensions(width: u32, height: u32, max_side: u32) -> (u32, u32) {
+    let longest = width.max(height);
+    if longest <= max_side {
+        (width, height)
+    } else {
+        scaled(width, height, f64::from(max_side) / f64::from(longest))
+    }
+}
+
 /// Downscaled copy whose longest side is `max_side`, or `None` when the
 /// image already fits (small photos are never upscaled).
 fn fit_within(image: &RgbImage, max_side: u32) -> Option<RgbImage> {
     let (width, height) = image.dimensions();
-    let longest = width.max(height);
-    if longest <= max_side {
+    let (new_width, new_height) = fitted_dimensions(width, height, max_side);
+    if (new_width, new_height) == (width, height) {
         return None;
     }
-    let (new_width, new_height) = scaled(width, height, f64::from(max_side) / f64::from(longest));
     Some(imageops::resize(
         image,
         new_width,
@@ -173,24 +199,33 @@ fn encode_within(
         return Ok(Variant::new(kind, bytes, source.width(), source.height()));
     }
     let lowest = BUDGET_QUALITIES[BUDGET_QUALITIES.len() - 1];
-    let (mut width, mut height) = source.dimensions();
-    let mut attempt = encode(source, lowest, kind)?;
+    let mut last_attempt = None;
     let mut factor = 1.0;
     loop {
         factor *= SHRINK_FACTOR;
-        let (next_width, next_height) = scaled(source.width(), source.height(), factor);
-        if next_width.max(next_height) < MIN_SHRUNK_SIDE {
+        let (width, height) = scaled(source.width(), source.height(), factor);
+        if width.max(height) < MIN_SHRUNK_SIDE {
             break;
         }
         // Always resample from the source: chained resizes compound blur.
-        let smaller = imageops::resize(source, next_width, next_height, RESIZE_FILTER);
-        attempt = encode(&smaller, lowest, kind)?;
-        (width, height) = (next_width, next_height);
-        if attempt.len() <= target {
+        let smaller = imageops::resize(source, width, height, RESIZE_FILTER);
+        let bytes = encode(&smaller, lowest, kind)?;
+        let fits = bytes.len() <= target;
+        last_attempt = Some(Variant::new(kind, bytes, width, height));
+        if fits {
             break;
         }
     }
-    Ok(Variant::new(kind, attempt, width, height))
+    match last_attempt {
+        Some(variant) => Ok(variant),
+        // Already tiny: keep every pixel and accept the size.
+        None => Ok(Variant::new(
+            kind,
+            encode(source, lowest, kind)?,
+            source.width(),
+            source.height(),
+        )),
+    }
 }
 
 /// Binary search over the quality ladder, from the best quality down.
@@ -311,5 +346,13 @@ mod tests {
                 best_quality_within(&image, target, VariantKind::Preview).expect("search");
             assert_eq!(searched, linear, "target {target}, sizes {sizes:?}");
         }
+    }
+
+    #[test]
+    fn an_unreachable_aim_keeps_a_tiny_image_whole() {
+        let tiny = RgbImage::from_pixel(70, 50, image::Rgb([1, 2, 3]));
+        let variant = encode_within(&tiny, 10, VariantKind::Thumbnail).expect("encode");
+        assert_eq!((variant.width, variant.height), (70, 50));
+        assert!(variant.bytes.len() > 10);
     }
 }

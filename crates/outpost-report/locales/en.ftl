@@ -40,6 +40,9 @@ photo-file-too-large = The photo file is too large ({ $bytes } bytes; at most { 
 photo-unsupported-format = This file is not a photo Outpost can read (use JPEG, PNG, WebP, GIF, BMP or TIFF).
 photo-too-many-pixels = The photo is too large to open safely ({ $width } × { $height } pixels; at most { $max } pixels).
 photo-corrupt = The photo file is damaged or incomplete and cannot be read ({ $detail }).
+photo-dimensions-too-large = The photo is too large to open safely ({ $width } × { $height } pixels; at most { $max_width } × { $max_height }).
+photo-too-large = The photo needs more memory than this device allows for one photo ({ $max } bytes).
+photo-encode-failed = The { $variant } copy of the photo could not be made.
 photo-unknown = The photo could not be processed.
 
 ## Reports and documents

@@ -39,6 +39,9 @@ photo-file-too-large = Le fichier photo est trop volumineux ({ $bytes } octets ;
 photo-unsupported-format = Ce fichier n'est pas une photo lisible par Outpost (utilisez JPEG, PNG, WebP, GIF, BMP ou TIFF).
 photo-too-many-pixels = La photo est trop grande pour être ouverte sans risque ({ $width } × { $height } pixels ; au plus { $max } pixels).
 photo-corrupt = Le fichier photo est endommagé ou incomplet et ne peut pas être lu ({ $detail }).
+photo-dimensions-too-large = La photo est trop grande pour être ouverte sans risque ({ $width } × { $height } pixels ; au plus { $max_width } × { $max_height }).
+photo-too-large = La photo demande plus de mémoire que cet appareil n'en accorde à une photo ({ $max } octets).
+photo-encode-failed = La copie « { $variant } » de la photo n'a pas pu être produite.
 photo-unknown = La photo n'a pas pu être traitée.
 
 ## Rapports et documents

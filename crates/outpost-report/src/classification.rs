@@ -47,7 +47,9 @@ impl fmt::Display for Classification {
 
 /// An unknown classification: carries what was given so the message can quote it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown classification {given:?}; expected UNCLASSIFIED, CONFIDENTIAL or STRICTLY CONFIDENTIAL")]
+#[error(
+    "unknown classification {given:?}; expected UNCLASSIFIED, CONFIDENTIAL or STRICTLY CONFIDENTIAL"
+)]
 pub struct UnknownClassification {
     pub given: String,
 }
@@ -71,7 +73,9 @@ impl FromStr for Classification {
             "STRICTLY CONFIDENTIAL" | "STRICTEMENT CONFIDENTIEL" => {
                 Ok(Classification::StrictlyConfidential)
             }
-            _ => Err(UnknownClassification { given: s.to_string() }),
+            _ => Err(UnknownClassification {
+                given: s.to_string(),
+            }),
         }
     }
 }
@@ -129,7 +133,9 @@ impl FromStr for ReviewStatus {
         ReviewStatus::ALL
             .into_iter()
             .find(|st| st.as_str() == norm)
-            .ok_or_else(|| UnknownStatus { given: s.to_string() })
+            .ok_or_else(|| UnknownStatus {
+                given: s.to_string(),
+            })
     }
 }
 
@@ -142,11 +148,24 @@ mod tests {
         for (input, want) in [
             ("UNCLASSIFIED", Classification::Unclassified),
             ("confidential", Classification::Confidential),
-            ("strictly-confidential", Classification::StrictlyConfidential),
-            ("STRICTLY_CONFIDENTIAL", Classification::StrictlyConfidential),
-            ("Strictement confidentiel", Classification::StrictlyConfidential),
+            (
+                "strictly-confidential",
+                Classification::StrictlyConfidential,
+            ),
+            (
+                "STRICTLY_CONFIDENTIAL",
+                Classification::StrictlyConfidential,
+            ),
+            (
+                "Strictement confidentiel",
+                Classification::StrictlyConfidential,
+            ),
         ] {
-            assert_eq!(input.parse::<Classification>(), Ok(want), "{input:?} should parse");
+            assert_eq!(
+                input.parse::<Classification>(),
+                Ok(want),
+                "{input:?} should parse"
+            );
         }
         let err = "SECRET".parse::<Classification>().unwrap_err();
         assert_eq!(err.given, "SECRET", "the error quotes what was given");

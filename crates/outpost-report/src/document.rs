@@ -31,7 +31,10 @@
 use std::collections::BTreeMap;
 
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{ActorId, AutoCommit, AutomergeError, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value as AmValue};
+use automerge::{
+    ActorId, AutoCommit, AutomergeError, ObjId, ObjType, ROOT, ReadDoc, ScalarValue,
+    Value as AmValue,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
 
@@ -63,19 +66,28 @@ impl DocumentError {
     pub fn code(&self) -> &'static str {
         match self {
             DocumentError::Corrupt(_) | DocumentError::Automerge(_) => "document.corrupt",
-            DocumentError::NotAReport { .. } | DocumentError::DifferentReports { .. } => "document.not_a_report",
+            DocumentError::NotAReport { .. } | DocumentError::DifferentReports { .. } => {
+                "document.not_a_report"
+            }
             DocumentError::NewerSchema { .. } => "document.newer_schema",
         }
     }
 
     pub fn args(&self) -> Vec<(&'static str, String)> {
         match self {
-            DocumentError::Corrupt(e) | DocumentError::Automerge(e) => vec![("detail", e.to_string())],
+            DocumentError::Corrupt(e) | DocumentError::Automerge(e) => {
+                vec![("detail", e.to_string())]
+            }
             DocumentError::NotAReport { missing } => vec![("detail", format!("{missing} missing"))],
             DocumentError::NewerSchema { found, supported } => {
-                vec![("found", found.to_string()), ("supported", supported.to_string())]
+                vec![
+                    ("found", found.to_string()),
+                    ("supported", supported.to_string()),
+                ]
             }
-            DocumentError::DifferentReports { ours, theirs } => vec![("detail", format!("{theirs} is not {ours}"))],
+            DocumentError::DifferentReports { ours, theirs } => {
+                vec![("detail", format!("{theirs} is not {ours}"))]
+            }
         }
     }
 }
@@ -173,7 +185,11 @@ fn actor_for(device: DeviceId) -> ActorId {
 
 impl ReportDoc {
     /// Starts a report of `form`, written by `new.device` at `now`.
-    pub fn create(form: &Form, new: &NewReport, now: Timestamp) -> Result<ReportDoc, DocumentError> {
+    pub fn create(
+        form: &Form,
+        new: &NewReport,
+        now: Timestamp,
+    ) -> Result<ReportDoc, DocumentError> {
         let mut doc = AutoCommit::new().with_actor(actor_for(new.device));
         doc.put(ROOT, "schema", SCHEMA)?;
         doc.put(ROOT, "id", new.id.to_string())?;
@@ -208,7 +224,10 @@ impl ReportDoc {
             _ => return Err(DocumentError::NotAReport { missing: "schema" }),
         };
         if schema > SCHEMA {
-            return Err(DocumentError::NewerSchema { found: schema, supported: SCHEMA });
+            return Err(DocumentError::NewerSchema {
+                found: schema,
+                supported: SCHEMA,
+            });
         }
         let id = scalar_str(&doc, &ROOT, "id")
             .and_then(|s| s.parse::<ReportId>().ok())
@@ -216,7 +235,11 @@ impl ReportDoc {
         for key in ["meta", "answers", "comments", "links", "photos"] {
             match doc.get(ROOT, key)? {
                 Some((AmValue::Object(ObjType::Map), _)) => {}
-                _ => return Err(DocumentError::NotAReport { missing: "a top-level map" }),
+                _ => {
+                    return Err(DocumentError::NotAReport {
+                        missing: "a top-level map",
+                    });
+                }
             }
         }
         if scalar_str(&doc, &ROOT, "form").is_none() {
@@ -278,13 +301,17 @@ impl ReportDoc {
     }
 
     fn commit(&mut self, message: &str, now: Timestamp) {
-        self.doc
-            .commit_with(CommitOptions::default().with_message(message).with_time(now.as_millis() / 1000));
+        self.doc.commit_with(
+            CommitOptions::default()
+                .with_message(message)
+                .with_time(now.as_millis() / 1000),
+        );
     }
 
     fn touch(&mut self, now: Timestamp) -> Result<(), DocumentError> {
         let meta = self.map("meta");
-        self.doc.put(&meta, "updated_at", ScalarValue::Timestamp(now.as_millis()))?;
+        self.doc
+            .put(&meta, "updated_at", ScalarValue::Timestamp(now.as_millis()))?;
         Ok(())
     }
 
@@ -357,7 +384,12 @@ impl ReportDoc {
 
     /// Sets (or, with `Value::Null`, clears) one answer. Writing the value a
     /// field already has is not a change, unless it resolves a conflict.
-    pub fn set_answer(&mut self, field: &str, value: &Value, now: Timestamp) -> Result<bool, DocumentError> {
+    pub fn set_answer(
+        &mut self,
+        field: &str,
+        value: &Value,
+        now: Timestamp,
+    ) -> Result<bool, DocumentError> {
         let answers = self.map("answers");
         let current = self.doc.get_all(&answers, field)?;
         if current.len() == 1 {
@@ -375,11 +407,16 @@ impl ReportDoc {
     }
 
     /// Sets many answers in one change (a whole form submitted at once).
-    pub fn set_answers(&mut self, answers: &Map<String, Value>, now: Timestamp) -> Result<(), DocumentError> {
+    pub fn set_answers(
+        &mut self,
+        answers: &Map<String, Value>,
+        now: Timestamp,
+    ) -> Result<(), DocumentError> {
         let obj = self.map("answers");
         for (field, value) in answers {
             let current = self.doc.get_all(&obj, field.as_str())?;
-            let same = current.len() == 1 && to_json(&self.doc, current[0].0.clone(), &current[0].1) == *value;
+            let same = current.len() == 1
+                && to_json(&self.doc, current[0].0.clone(), &current[0].1) == *value;
             if !same {
                 put_json(&mut self.doc, &obj, field, value)?;
             }
@@ -392,7 +429,8 @@ impl ReportDoc {
     fn set_meta(&mut self, key: &str, value: &str, now: Timestamp) -> Result<(), DocumentError> {
         let meta = self.map("meta");
         let current = self.doc.get_all(&meta, key)?;
-        let same = current.len() == 1 && matches!(&current[0].0, AmValue::Scalar(s) if s.as_str() == Some(value));
+        let same = current.len() == 1
+            && matches!(&current[0].0, AmValue::Scalar(s) if s.as_str() == Some(value));
         if !same {
             self.doc.put(&meta, key, value)?;
             self.touch(now)?;
@@ -401,20 +439,31 @@ impl ReportDoc {
         Ok(())
     }
 
-    pub fn set_status(&mut self, status: ReviewStatus, now: Timestamp) -> Result<(), DocumentError> {
+    pub fn set_status(
+        &mut self,
+        status: ReviewStatus,
+        now: Timestamp,
+    ) -> Result<(), DocumentError> {
         self.set_meta("status", status.as_str(), now)
     }
 
-    pub fn set_classification(&mut self, level: Classification, now: Timestamp) -> Result<(), DocumentError> {
+    pub fn set_classification(
+        &mut self,
+        level: Classification,
+        now: Timestamp,
+    ) -> Result<(), DocumentError> {
         self.set_meta("classification", level.as_str(), now)
     }
 
     pub fn add_comment(&mut self, comment: &Comment) -> Result<(), DocumentError> {
         let comments = self.map("comments");
-        let c = self.doc.put_object(&comments, comment.id.to_string(), ObjType::Map)?;
+        let c = self
+            .doc
+            .put_object(&comments, comment.id.to_string(), ObjType::Map)?;
         self.doc.put(&c, "author", comment.author.as_str())?;
         self.doc.put(&c, "device", comment.device.as_str())?;
-        self.doc.put(&c, "at", ScalarValue::Timestamp(comment.at.as_millis()))?;
+        self.doc
+            .put(&c, "at", ScalarValue::Timestamp(comment.at.as_millis()))?;
         self.doc.put(&c, "lang", comment.lang.as_str())?;
         self.doc.put(&c, "text", comment.text.as_str())?;
         self.touch(comment.at)?;
@@ -447,9 +496,12 @@ impl ReportDoc {
 
     pub fn add_link(&mut self, link: &Link, now: Timestamp) -> Result<(), DocumentError> {
         let links = self.map("links");
-        let l = self.doc.put_object(&links, link.report.to_string(), ObjType::Map)?;
+        let l = self
+            .doc
+            .put_object(&links, link.report.to_string(), ObjType::Map)?;
         self.doc.put(&l, "relation", link.relation.as_str())?;
-        self.doc.put(&l, "at", ScalarValue::Timestamp(now.as_millis()))?;
+        self.doc
+            .put(&l, "at", ScalarValue::Timestamp(now.as_millis()))?;
         self.touch(now)?;
         self.commit("link", now);
         Ok(())
@@ -462,7 +514,10 @@ impl ReportDoc {
             .filter_map(|k| {
                 let report = k.parse().ok()?;
                 let (_, obj) = self.doc.get(&links, k.as_str()).ok()??;
-                Some(Link { report, relation: scalar_str(&self.doc, &obj, "relation").unwrap_or_default() })
+                Some(Link {
+                    report,
+                    relation: scalar_str(&self.doc, &obj, "relation").unwrap_or_default(),
+                })
             })
             .collect()
     }
@@ -471,7 +526,8 @@ impl ReportDoc {
     /// appended to that answer so the report reads naturally.
     pub fn add_photo(&mut self, photo: &PhotoRef) -> Result<(), DocumentError> {
         let photos = self.map("photos");
-        let value = serde_json::to_value(photo).map_err(|_| DocumentError::NotAReport { missing: "photo" })?;
+        let value = serde_json::to_value(photo)
+            .map_err(|_| DocumentError::NotAReport { missing: "photo" })?;
         put_json(&mut self.doc, &photos, &photo.id.to_string(), &value)?;
         if let Some(field) = &photo.field {
             let mut ids = match self.answer(field) {
@@ -507,7 +563,10 @@ impl ReportDoc {
     /// Every field with concurrent values, for a person to resolve.
     pub fn conflicts(&self) -> Vec<Conflict> {
         let mut out = Vec::new();
-        for (section, keys) in [("answers", None), ("meta", Some(["classification", "status", "language"]))] {
+        for (section, keys) in [
+            ("answers", None),
+            ("meta", Some(["classification", "status", "language"])),
+        ] {
             let obj = self.map(section);
             let names: Vec<String> = match keys {
                 Some(k) => k.iter().map(|s| s.to_string()).collect(),
@@ -516,8 +575,14 @@ impl ReportDoc {
             for key in names {
                 let all = self.doc.get_all(&obj, key.as_str()).unwrap_or_default();
                 if all.len() > 1 {
-                    let values = all.into_iter().map(|(v, id)| to_json(&self.doc, v, &id)).collect();
-                    out.push(Conflict { path: format!("{section}.{key}"), values });
+                    let values = all
+                        .into_iter()
+                        .map(|(v, id)| to_json(&self.doc, v, &id))
+                        .collect();
+                    out.push(Conflict {
+                        path: format!("{section}.{key}"),
+                        values,
+                    });
                 }
             }
         }
@@ -527,7 +592,10 @@ impl ReportDoc {
     /// Merges another copy of the same report into this one.
     pub fn merge(&mut self, other: &mut ReportDoc) -> Result<(), DocumentError> {
         if other.id != self.id {
-            return Err(DocumentError::DifferentReports { ours: self.id, theirs: other.id });
+            return Err(DocumentError::DifferentReports {
+                ours: self.id,
+                theirs: other.id,
+            });
         }
         self.doc.merge(&mut other.doc)?;
         Ok(())
@@ -554,7 +622,9 @@ impl ReportDoc {
                         .find(|o| &o.value == v)
                         .map(|o| o.label.get(lang).to_string())
                         .unwrap_or_else(|| v.clone()),
-                    (FieldKind::Location, Value::Object(o)) => o.get("place").and_then(Value::as_str)?.to_string(),
+                    (FieldKind::Location, Value::Object(o)) => {
+                        o.get("place").and_then(Value::as_str)?.to_string()
+                    }
                     (_, Value::String(s)) => s.clone(),
                     (_, Value::Number(n)) => n.to_string(),
                     _ => return None,
@@ -563,7 +633,11 @@ impl ReportDoc {
                 (!text.is_empty()).then_some(text)
             })
             .collect();
-        if parts.is_empty() { form.title.get(lang).to_string() } else { parts.join(" — ") }
+        if parts.is_empty() {
+            form.title.get(lang).to_string()
+        } else {
+            parts.join(" — ")
+        }
     }
 
     /// The whole report as JSON: what `report export --format json` writes.
@@ -572,13 +646,31 @@ impl ReportDoc {
         let mut out = Map::new();
         out.insert("schema".into(), SCHEMA.into());
         out.insert("id".into(), self.id.to_string().into());
-        out.insert("form".into(), serde_json::json!({"id": self.form_id(), "version": self.form_version()}));
-        out.insert("meta".into(), serde_json::to_value(&meta).unwrap_or_default());
+        out.insert(
+            "form".into(),
+            serde_json::json!({"id": self.form_id(), "version": self.form_version()}),
+        );
+        out.insert(
+            "meta".into(),
+            serde_json::to_value(&meta).unwrap_or_default(),
+        );
         out.insert("answers".into(), Value::Object(self.answers()));
-        out.insert("conflicts".into(), serde_json::to_value(self.conflicts()).unwrap_or_default());
-        out.insert("comments".into(), serde_json::to_value(self.comments()).unwrap_or_default());
-        out.insert("links".into(), serde_json::to_value(self.links()).unwrap_or_default());
-        out.insert("photos".into(), serde_json::to_value(self.photos()).unwrap_or_default());
+        out.insert(
+            "conflicts".into(),
+            serde_json::to_value(self.conflicts()).unwrap_or_default(),
+        );
+        out.insert(
+            "comments".into(),
+            serde_json::to_value(self.comments()).unwrap_or_default(),
+        );
+        out.insert(
+            "links".into(),
+            serde_json::to_value(self.links()).unwrap_or_default(),
+        );
+        out.insert(
+            "photos".into(),
+            serde_json::to_value(self.photos()).unwrap_or_default(),
+        );
         out.insert("heads".into(), self.heads().into());
         Value::Object(out)
     }
@@ -657,7 +749,9 @@ fn to_json(doc: &AutoCommit, value: AmValue<'_>, id: &ObjId) -> Value {
             ScalarValue::Str(s) => Value::String(s.to_string()),
             ScalarValue::Int(n) | ScalarValue::Timestamp(n) => Value::Number((*n).into()),
             ScalarValue::Uint(n) => Value::Number((*n).into()),
-            ScalarValue::F64(f) => Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
+            ScalarValue::F64(f) => Number::from_f64(*f)
+                .map(Value::Number)
+                .unwrap_or(Value::Null),
             ScalarValue::Boolean(b) => Value::Bool(*b),
             ScalarValue::Counter(c) => Value::Number(i64::from(c).into()),
             ScalarValue::Null | ScalarValue::Bytes(_) | ScalarValue::Unknown { .. } => Value::Null,
@@ -697,7 +791,12 @@ fn scalar_of(value: &Value) -> Option<ScalarValue> {
 
 /// Writes a JSON value at `obj[key]` as a fresh value (objects are new
 /// objects), which is what makes concurrent edits of a field a visible conflict.
-fn put_json(doc: &mut AutoCommit, obj: &ObjId, key: &str, value: &Value) -> Result<(), AutomergeError> {
+fn put_json(
+    doc: &mut AutoCommit,
+    obj: &ObjId,
+    key: &str,
+    value: &Value,
+) -> Result<(), AutomergeError> {
     if let Some(s) = scalar_of(value) {
         return doc.put(obj, key, s);
     }
@@ -715,7 +814,11 @@ fn fill(doc: &mut AutoCommit, obj: &ObjId, value: &Value) -> Result<(), Automerg
                 match scalar_of(item) {
                     Some(s) => doc.insert(obj, i, s)?,
                     None => {
-                        let kind = if item.is_array() { ObjType::List } else { ObjType::Map };
+                        let kind = if item.is_array() {
+                            ObjType::List
+                        } else {
+                            ObjType::Map
+                        };
                         let child = doc.insert_object(obj, i, kind)?;
                         fill(doc, &child, item)?;
                     }

@@ -42,24 +42,51 @@ pub struct Choice {
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldKind {
     /// A short line of text.
-    Text { max_length: Option<usize> },
+    Text {
+        max_length: Option<usize>,
+    },
     /// A free narrative, the written form of what was said.
-    Narrative { max_length: Option<usize> },
-    Integer { min: Option<f64>, max: Option<f64>, unit: Option<LocalText> },
-    Decimal { min: Option<f64>, max: Option<f64>, unit: Option<LocalText> },
-    Choice { options: Vec<Choice> },
-    Choices { options: Vec<Choice> },
-    Datetime { not_in_future: bool },
+    Narrative {
+        max_length: Option<usize>,
+    },
+    Integer {
+        min: Option<f64>,
+        max: Option<f64>,
+        unit: Option<LocalText>,
+    },
+    Decimal {
+        min: Option<f64>,
+        max: Option<f64>,
+        unit: Option<LocalText>,
+    },
+    Choice {
+        options: Vec<Choice>,
+    },
+    Choices {
+        options: Vec<Choice>,
+    },
+    Datetime {
+        not_in_future: bool,
+    },
     /// Coordinates (`lat`, `lon`, optional `accuracy_m`) and/or a named `place`.
     Location,
     /// Head counts by sex and age band, as the mission reports on women, peace and security.
-    PeopleCount { sexes: Vec<Choice>, age_bands: Vec<Choice> },
+    PeopleCount {
+        sexes: Vec<Choice>,
+        age_bands: Vec<Choice>,
+    },
     /// Ids of photos attached to the report.
-    Photos { max_items: Option<usize> },
+    Photos {
+        max_items: Option<usize>,
+    },
     /// Ids of voice notes attached to the report.
-    VoiceNotes { max_items: Option<usize> },
+    VoiceNotes {
+        max_items: Option<usize>,
+    },
     /// Ids of other reports.
-    ReportLinks { max_items: Option<usize> },
+    ReportLinks {
+        max_items: Option<usize>,
+    },
 }
 
 impl FieldKind {
@@ -146,8 +173,12 @@ impl TryFrom<RawField> for Field {
             v.ok_or_else(|| format!("field {id:?} of type {:?} needs {key:?}", raw.kind))
         };
         let kind = match raw.kind.as_str() {
-            "text" => FieldKind::Text { max_length: raw.max_length.take() },
-            "narrative" => FieldKind::Narrative { max_length: raw.max_length.take() },
+            "text" => FieldKind::Text {
+                max_length: raw.max_length.take(),
+            },
+            "narrative" => FieldKind::Narrative {
+                max_length: raw.max_length.take(),
+            },
             "integer" | "decimal" => {
                 let (min, max, unit) = (raw.min.take(), raw.max.take(), raw.unit.take());
                 if raw.kind == "integer" {
@@ -156,17 +187,29 @@ impl TryFrom<RawField> for Field {
                     FieldKind::Decimal { min, max, unit }
                 }
             }
-            "choice" => FieldKind::Choice { options: need(raw.options.take(), "options")? },
-            "choices" => FieldKind::Choices { options: need(raw.options.take(), "options")? },
-            "datetime" => FieldKind::Datetime { not_in_future: raw.not_in_future.take().unwrap_or(false) },
+            "choice" => FieldKind::Choice {
+                options: need(raw.options.take(), "options")?,
+            },
+            "choices" => FieldKind::Choices {
+                options: need(raw.options.take(), "options")?,
+            },
+            "datetime" => FieldKind::Datetime {
+                not_in_future: raw.not_in_future.take().unwrap_or(false),
+            },
             "location" => FieldKind::Location,
             "people_count" => FieldKind::PeopleCount {
                 sexes: need(raw.sexes.take(), "sexes")?,
                 age_bands: need(raw.age_bands.take(), "age_bands")?,
             },
-            "photos" => FieldKind::Photos { max_items: raw.max_items.take() },
-            "voice_notes" => FieldKind::VoiceNotes { max_items: raw.max_items.take() },
-            "report_links" => FieldKind::ReportLinks { max_items: raw.max_items.take() },
+            "photos" => FieldKind::Photos {
+                max_items: raw.max_items.take(),
+            },
+            "voice_notes" => FieldKind::VoiceNotes {
+                max_items: raw.max_items.take(),
+            },
+            "report_links" => FieldKind::ReportLinks {
+                max_items: raw.max_items.take(),
+            },
             other => return Err(format!("field {id:?} has unknown type {other:?}")),
         };
         let leftovers = [
@@ -181,7 +224,10 @@ impl TryFrom<RawField> for Field {
             ("max_items", raw.max_items.is_some()),
         ];
         if let Some((key, _)) = leftovers.iter().find(|(_, present)| *present) {
-            return Err(format!("field {id:?}: {key:?} does not apply to type {:?}", raw.kind));
+            return Err(format!(
+                "field {id:?}: {key:?} does not apply to type {:?}",
+                raw.kind
+            ));
         }
         Ok(Field {
             id: raw.id,
@@ -208,17 +254,25 @@ impl From<Field> for RawField {
             ..RawField::default()
         };
         match f.kind {
-            FieldKind::Text { max_length } | FieldKind::Narrative { max_length } => raw.max_length = max_length,
+            FieldKind::Text { max_length } | FieldKind::Narrative { max_length } => {
+                raw.max_length = max_length
+            }
             FieldKind::Integer { min, max, unit } | FieldKind::Decimal { min, max, unit } => {
                 (raw.min, raw.max, raw.unit) = (min, max, unit)
             }
-            FieldKind::Choice { options } | FieldKind::Choices { options } => raw.options = Some(options),
-            FieldKind::Datetime { not_in_future } => raw.not_in_future = not_in_future.then_some(true),
-            FieldKind::Location => {}
-            FieldKind::PeopleCount { sexes, age_bands } => (raw.sexes, raw.age_bands) = (Some(sexes), Some(age_bands)),
-            FieldKind::Photos { max_items } | FieldKind::VoiceNotes { max_items } | FieldKind::ReportLinks { max_items } => {
-                raw.max_items = max_items
+            FieldKind::Choice { options } | FieldKind::Choices { options } => {
+                raw.options = Some(options)
             }
+            FieldKind::Datetime { not_in_future } => {
+                raw.not_in_future = not_in_future.then_some(true)
+            }
+            FieldKind::Location => {}
+            FieldKind::PeopleCount { sexes, age_bands } => {
+                (raw.sexes, raw.age_bands) = (Some(sexes), Some(age_bands))
+            }
+            FieldKind::Photos { max_items }
+            | FieldKind::VoiceNotes { max_items }
+            | FieldKind::ReportLinks { max_items } => raw.max_items = max_items,
         }
         raw
     }
@@ -329,13 +383,21 @@ impl Form {
                 }
                 _ => &[],
             };
-            if matches!(f.kind, FieldKind::Choice { .. } | FieldKind::Choices { .. }) && options.len() < 2 {
-                return Err(bad(format!("{}: a choice needs at least two options", f.id)));
+            if matches!(f.kind, FieldKind::Choice { .. } | FieldKind::Choices { .. })
+                && options.len() < 2
+            {
+                return Err(bad(format!(
+                    "{}: a choice needs at least two options",
+                    f.id
+                )));
             }
             let mut values = BTreeSet::new();
             for c in options {
                 if !values.insert(c.value.as_str()) {
-                    return Err(bad(format!("{}: option {:?} is listed twice", f.id, c.value)));
+                    return Err(bad(format!(
+                        "{}: option {:?} is listed twice",
+                        f.id, c.value
+                    )));
                 }
                 texts.push((format!("{}.{}", f.id, c.value), &c.label));
             }
@@ -348,11 +410,18 @@ impl Form {
                     return Err(bad(format!("step {} names unknown field {fid:?}", s.id)));
                 }
                 if let Some(prev) = placed.insert(fid.as_str(), s.id.as_str()) {
-                    return Err(bad(format!("field {fid:?} is in steps {prev} and {}", s.id)));
+                    return Err(bad(format!(
+                        "field {fid:?} is in steps {prev} and {}",
+                        s.id
+                    )));
                 }
             }
         }
-        if let Some(missing) = self.fields.iter().find(|f| !placed.contains_key(f.id.as_str())) {
+        if let Some(missing) = self
+            .fields
+            .iter()
+            .find(|f| !placed.contains_key(f.id.as_str()))
+        {
             return Err(bad(format!("field {:?} is in no debrief step", missing.id)));
         }
         for sf in &self.summary_fields {
@@ -365,7 +434,11 @@ impl Form {
             for id in [field, other] {
                 match self.field(id).map(|f| &f.kind) {
                     Some(FieldKind::Datetime { .. }) => {}
-                    _ => return Err(bad(format!("rule names {id:?}, which is not a datetime field"))),
+                    _ => {
+                        return Err(bad(format!(
+                            "rule names {id:?}, which is not a datetime field"
+                        )));
+                    }
                 }
             }
         }
@@ -387,7 +460,10 @@ pub struct Catalog {
 
 const BUILTIN: [(&str, &str); 3] = [
     ("patrol.json", include_str!("../../../forms/patrol.json")),
-    ("incident.json", include_str!("../../../forms/incident.json")),
+    (
+        "incident.json",
+        include_str!("../../../forms/incident.json"),
+    ),
     ("qip.json", include_str!("../../../forms/qip.json")),
 ];
 
@@ -432,7 +508,11 @@ mod tests {
     fn shipped_forms_load_and_pass_their_checks() {
         let catalog = Catalog::from_sources(&BUILTIN).expect("shipped forms are valid");
         let ids: Vec<_> = catalog.ids().collect();
-        assert_eq!(ids, ["incident", "patrol", "qip"], "the three first report kinds ship");
+        assert_eq!(
+            ids,
+            ["incident", "patrol", "qip"],
+            "the three first report kinds ship"
+        );
     }
 
     #[test]
@@ -441,7 +521,9 @@ mod tests {
         for s in &mut form.steps {
             s.fields.retain(|f| f != &form.fields[0].id);
         }
-        let err = form.check().expect_err("a field nobody is asked about is a definition error");
+        let err = form
+            .check()
+            .expect_err("a field nobody is asked about is a definition error");
         assert!(err.to_string().contains("in no debrief step"), "{err}");
     }
 
@@ -455,7 +537,12 @@ mod tests {
 
     #[test]
     fn unknown_keys_in_a_definition_are_refused() {
-        let json = BUILTIN[2].1.replacen("\"version\"", "\"colour\": 1, \"version\"", 1);
-        assert!(matches!(Form::from_json("qip.json", &json), Err(FormError::Parse { .. })));
+        let json = BUILTIN[2]
+            .1
+            .replacen("\"version\"", "\"colour\": 1, \"version\"", 1);
+        assert!(matches!(
+            Form::from_json("qip.json", &json),
+            Err(FormError::Parse { .. })
+        ));
     }
 }

@@ -61,7 +61,9 @@ impl FromStr for Lang {
         match s.trim().to_ascii_lowercase().as_str() {
             "en" | "english" | "anglais" => Ok(Lang::En),
             "fr" | "french" | "français" | "francais" => Ok(Lang::Fr),
-            _ => Err(UnknownLang { given: s.to_string() }),
+            _ => Err(UnknownLang {
+                given: s.to_string(),
+            }),
         }
     }
 }
@@ -138,16 +140,29 @@ mod tests {
 
     #[test]
     fn both_catalogues_parse_and_hold_the_same_messages() {
-        assert!(FluentResource::try_new(EN_FTL.to_string()).is_ok(), "en.ftl must parse");
-        assert!(FluentResource::try_new(FR_FTL.to_string()).is_ok(), "fr.ftl must parse");
+        assert!(
+            FluentResource::try_new(EN_FTL.to_string()).is_ok(),
+            "en.ftl must parse"
+        );
+        assert!(
+            FluentResource::try_new(FR_FTL.to_string()).is_ok(),
+            "fr.ftl must parse"
+        );
         let (en, fr) = (ids(EN_FTL), ids(FR_FTL));
         assert!(!en.is_empty());
-        assert_eq!(en, fr, "every English message has a French one, in the same order");
+        assert_eq!(
+            en, fr,
+            "every English message has a French one, in the same order"
+        );
     }
 
     #[test]
     fn messages_fill_arguments_in_each_language() {
-        let args = [("field", "Route".to_string()), ("max", "200".to_string()), ("length", "250".to_string())];
+        let args = [
+            ("field", "Route".to_string()),
+            ("max", "200".to_string()),
+            ("length", "250".to_string()),
+        ];
         let en = message(Lang::En, "validation.too_long", &args);
         let fr = message(Lang::Fr, "validation.too_long", &args);
         assert_eq!(en, "Route is too long: 250 characters, at most 200.");

@@ -71,7 +71,15 @@ mod tests {
     #[test]
     fn rfc3339_round_trips_and_normalises_offsets_to_utc() {
         let t = Timestamp::parse_rfc3339("2026-03-14T07:30:00+01:00").expect("valid RFC 3339");
-        assert_eq!(t.to_rfc3339(), "2026-03-14T06:30:00Z", "offsets are folded into UTC");
-        assert_eq!(Timestamp::parse_rfc3339("14/03/2026"), None, "only RFC 3339 is accepted");
+        assert_eq!(
+            t.to_rfc3339(),
+            "2026-03-14T06:30:00Z",
+            "offsets are folded into UTC"
+        );
+        assert_eq!(
+            Timestamp::parse_rfc3339("14/03/2026"),
+            None,
+            "only RFC 3339 is accepted"
+        );
     }
 }

@@ -52,20 +52,34 @@ impl Check<'_> {
     fn number_range(&mut self, n: f64, min: Option<f64>, max: Option<f64>, unit: Option<&str>) {
         let unit = unit.unwrap_or_default().to_string();
         if let Some(min) = min.filter(|m| n < *m) {
-            self.push("validation.below_min", vec![("min", fmt_num(min)), ("unit", unit.clone())]);
+            self.push(
+                "validation.below_min",
+                vec![("min", fmt_num(min)), ("unit", unit.clone())],
+            );
         }
         if let Some(max) = max.filter(|m| n > *m) {
-            self.push("validation.above_max", vec![("max", fmt_num(max)), ("unit", unit)]);
+            self.push(
+                "validation.above_max",
+                vec![("max", fmt_num(max)), ("unit", unit)],
+            );
         }
     }
 
     fn option(&mut self, options: &[Choice], value: &str) {
         if !options.iter().any(|o| o.value == value) {
-            self.push("validation.unknown_option", vec![("value", value.to_string())]);
+            self.push(
+                "validation.unknown_option",
+                vec![("value", value.to_string())],
+            );
         }
     }
 
-    fn item_list(&mut self, value: &Value, max_items: Option<usize>, check_item: impl Fn(&str) -> bool) {
+    fn item_list(
+        &mut self,
+        value: &Value,
+        max_items: Option<usize>,
+        check_item: impl Fn(&str) -> bool,
+    ) {
         let Some(items) = value.as_array() else {
             return self.wrong_type("expected.list");
         };
@@ -125,7 +139,11 @@ pub fn validate_answers(
     }
 
     for field in &form.fields {
-        let mut check = Check { lang, field, problems: Vec::new() };
+        let mut check = Check {
+            lang,
+            field,
+            problems: Vec::new(),
+        };
         match answers.get(&field.id).filter(|v| !is_blank(v)) {
             None => {
                 if field.required && completeness == Completeness::Complete {
@@ -139,14 +157,25 @@ pub fn validate_answers(
 
     for rule in &form.rules {
         let Rule::NotBefore { field, other } = rule;
-        let at = |id: &str| answers.get(id).and_then(Value::as_str).and_then(Timestamp::parse_rfc3339);
-        if let (Some(later), Some(earlier)) = (at(field), at(other)) {
-            if later < earlier {
-                let (Some(f), Some(o)) = (form.field(field), form.field(other)) else { continue };
-                let mut check = Check { lang, field: f, problems: Vec::new() };
-                check.push("validation.before_other", vec![("other", o.label.get(lang).to_string())]);
-                problems.extend(check.problems);
-            }
+        let at = |id: &str| {
+            answers
+                .get(id)
+                .and_then(Value::as_str)
+                .and_then(Timestamp::parse_rfc3339)
+        };
+        let out_of_order =
+            matches!((at(field), at(other)), (Some(later), Some(earlier)) if later < earlier);
+        if let (true, Some(f), Some(o)) = (out_of_order, form.field(field), form.field(other)) {
+            let mut check = Check {
+                lang,
+                field: f,
+                problems: Vec::new(),
+            };
+            check.push(
+                "validation.before_other",
+                vec![("other", o.label.get(lang).to_string())],
+            );
+            problems.extend(check.problems);
         }
     }
     problems
@@ -171,7 +200,10 @@ fn check_value(check: &mut Check<'_>, value: &Value, now: Timestamp, skew_ms: i6
             };
             let length = s.chars().count();
             if let Some(max) = max_length.filter(|m| length > *m) {
-                check.push("validation.too_long", vec![("max", max.to_string()), ("length", length.to_string())]);
+                check.push(
+                    "validation.too_long",
+                    vec![("max", max.to_string()), ("length", length.to_string())],
+                );
             }
         }
         FieldKind::Integer { min, max, unit } => {
@@ -205,7 +237,10 @@ fn check_value(check: &mut Check<'_>, value: &Value, now: Timestamp, skew_ms: i6
                     Some(s) => {
                         check.option(options, s);
                         if !seen.insert(s) {
-                            check.push("validation.duplicate_option", vec![("value", s.to_string())]);
+                            check.push(
+                                "validation.duplicate_option",
+                                vec![("value", s.to_string())],
+                            );
                         }
                     }
                     None => check.wrong_type("expected.choices"),
@@ -226,9 +261,9 @@ fn check_value(check: &mut Check<'_>, value: &Value, now: Timestamp, skew_ms: i6
         }
         FieldKind::Location => check_location(check, value),
         FieldKind::PeopleCount { sexes, age_bands } => check_people(check, value, sexes, age_bands),
-        FieldKind::Photos { max_items } | FieldKind::VoiceNotes { max_items } | FieldKind::ReportLinks { max_items } => {
-            check.item_list(value, *max_items, is_uuid)
-        }
+        FieldKind::Photos { max_items }
+        | FieldKind::VoiceNotes { max_items }
+        | FieldKind::ReportLinks { max_items } => check.item_list(value, *max_items, is_uuid),
     }
 }
 
@@ -242,13 +277,19 @@ fn check_location(check: &mut Check<'_>, value: &Value) {
     }
     let num = |k: &str| obj.get(k).filter(|v| !v.is_null());
     let (lat, lon) = (num("lat"), num("lon"));
-    let place = obj.get("place").and_then(Value::as_str).map(str::trim).unwrap_or_default();
+    let place = obj
+        .get("place")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .unwrap_or_default();
     match (lat, lon) {
         (None, None) if place.is_empty() => check.push("validation.location_empty", vec![]),
         (Some(_), None) | (None, Some(_)) => check.push("validation.location_half", vec![]),
         _ => {}
     }
-    let in_range = |v: Option<&Value>, limit: f64| v.is_none_or(|v| v.as_f64().is_some_and(|n| n.abs() <= limit));
+    let in_range = |v: Option<&Value>, limit: f64| {
+        v.is_none_or(|v| v.as_f64().is_some_and(|n| n.abs() <= limit))
+    };
     if !in_range(lat, 90.0) {
         check.push("validation.bad_latitude", vec![]);
     }
@@ -258,7 +299,10 @@ fn check_location(check: &mut Check<'_>, value: &Value) {
     if num("accuracy_m").is_some_and(|v| v.as_f64().is_none_or(|n| n < 0.0)) {
         check.push("validation.bad_accuracy", vec![]);
     }
-    if obj.get("place").is_some_and(|p| !p.is_string() && !p.is_null()) {
+    if obj
+        .get("place")
+        .is_some_and(|p| !p.is_string() && !p.is_null())
+    {
         check.wrong_type("expected.location");
     }
 }
@@ -270,7 +314,10 @@ fn check_people(check: &mut Check<'_>, value: &Value, sexes: &[Choice], age_band
     let lang = check.lang;
     for (sex, bands) in by_sex {
         let Some(sex_choice) = sexes.iter().find(|c| &c.value == sex) else {
-            check.push("validation.count_unknown_group", vec![("group", sex.clone())]);
+            check.push(
+                "validation.count_unknown_group",
+                vec![("group", sex.clone())],
+            );
             continue;
         };
         let Some(bands) = bands.as_object() else {
@@ -279,16 +326,25 @@ fn check_people(check: &mut Check<'_>, value: &Value, sexes: &[Choice], age_band
         };
         for (band, count) in bands {
             let Some(band_choice) = age_bands.iter().find(|c| &c.value == band) else {
-                check.push("validation.count_unknown_group", vec![("group", format!("{sex}/{band}"))]);
+                check.push(
+                    "validation.count_unknown_group",
+                    vec![("group", format!("{sex}/{band}"))],
+                );
                 continue;
             };
-            let group = format!("{} {}", sex_choice.label.get(lang), band_choice.label.get(lang));
+            let group = format!(
+                "{} {}",
+                sex_choice.label.get(lang),
+                band_choice.label.get(lang)
+            );
             if count.is_null() {
                 continue;
             }
             match count.as_f64() {
                 None => check.wrong_type("expected.people_count"),
-                Some(n) if n < 0.0 => check.push("validation.count_negative", vec![("group", group)]),
+                Some(n) if n < 0.0 => {
+                    check.push("validation.count_negative", vec![("group", group)])
+                }
                 Some(n) if n.fract() != 0.0 => check.push("validation.not_integer", vec![]),
                 Some(_) => {}
             }

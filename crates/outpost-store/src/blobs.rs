@@ -57,12 +57,16 @@ impl BlobDir {
         let bytes = match fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(StoreError::BlobMissing { sha256: sha256.to_string() });
+                return Err(StoreError::BlobMissing {
+                    sha256: sha256.to_string(),
+                });
             }
             Err(e) => return Err(StoreError::io(path, e)),
         };
         if sha256_hex(&bytes) != sha256 {
-            return Err(StoreError::BlobCorrupt { sha256: sha256.to_string() });
+            return Err(StoreError::BlobCorrupt {
+                sha256: sha256.to_string(),
+            });
         }
         Ok(bytes)
     }
@@ -80,7 +84,10 @@ impl BlobDir {
             if name == "tmp" || !entry.path().is_dir() {
                 continue;
             }
-            for file in fs::read_dir(entry.path()).map_err(|e| StoreError::io(entry.path(), e))?.flatten() {
+            for file in fs::read_dir(entry.path())
+                .map_err(|e| StoreError::io(entry.path(), e))?
+                .flatten()
+            {
                 out.push(file.file_name().to_string_lossy().to_string());
             }
         }
@@ -91,5 +98,7 @@ impl BlobDir {
 
 fn sync_dir(dir: &Path) -> Result<()> {
     // Renames are durable only once the directory entry is on disk.
-    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| StoreError::io(dir, e))
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| StoreError::io(dir, e))
 }

@@ -45,7 +45,9 @@ impl DoctorReport {
 pub(crate) fn examine(conn: &Connection, blobs: &BlobDir) -> Result<DoctorReport> {
     let mut report = DoctorReport::default();
     let mut stmt = conn.prepare("PRAGMA integrity_check")?;
-    report.integrity = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    report.integrity = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
 
     let mut indexed = BTreeSet::new();
     let mut stmt = conn.prepare("SELECT sha256 FROM blobs ORDER BY sha256")?;
@@ -60,7 +62,11 @@ pub(crate) fn examine(conn: &Connection, blobs: &BlobDir) -> Result<DoctorReport
         indexed.insert(sha);
     }
     report.blobs = indexed.len();
-    report.orphan_blob_files = blobs.list()?.iter().filter(|f| !indexed.contains(*f)).count();
+    report.orphan_blob_files = blobs
+        .list()?
+        .iter()
+        .filter(|f| !indexed.contains(*f))
+        .count();
 
     let mut stmt = conn.prepare(
         "SELECT d.report_id, d.bytes, r.updated_at, r.photos
@@ -71,10 +77,11 @@ pub(crate) fn examine(conn: &Connection, blobs: &BlobDir) -> Result<DoctorReport
         report.documents += 1;
         let id: String = row.get(0)?;
         let bytes: Vec<u8> = row.get(1)?;
-        let listed: Option<(i64, i64)> = match (row.get::<_, Option<i64>>(2)?, row.get::<_, Option<i64>>(3)?) {
-            (Some(u), Some(p)) => Some((u, p)),
-            _ => None,
-        };
+        let listed: Option<(i64, i64)> =
+            match (row.get::<_, Option<i64>>(2)?, row.get::<_, Option<i64>>(3)?) {
+                (Some(u), Some(p)) => Some((u, p)),
+                _ => None,
+            };
         let doc = match ReportDoc::load(&bytes) {
             Ok(doc) => doc,
             Err(e) => {
@@ -89,7 +96,9 @@ pub(crate) fn examine(conn: &Connection, blobs: &BlobDir) -> Result<DoctorReport
         for p in photos {
             for v in [&p.original, &p.preview, &p.thumbnail] {
                 if !indexed.contains(&v.sha256) {
-                    report.unindexed_photo_variants.push(format!("{id}/{}/{}", p.id, v.sha256));
+                    report
+                        .unindexed_photo_variants
+                        .push(format!("{id}/{}/{}", p.id, v.sha256));
                 }
             }
         }
@@ -100,7 +109,9 @@ pub(crate) fn examine(conn: &Connection, blobs: &BlobDir) -> Result<DoctorReport
         |r| r.get(0),
     )?;
     if listed_only > 0 {
-        report.projection_mismatches.push(format!("{listed_only} listed report(s) without a document"));
+        report
+            .projection_mismatches
+            .push(format!("{listed_only} listed report(s) without a document"));
     }
     Ok(report)
 }

@@ -29,11 +29,25 @@ pub enum StoreError {
     #[error("the database reported an error")]
     Database(#[source] rusqlite::Error),
     #[error("the database schema could not be brought up to date")]
-    Migration(#[source] rusqlite_migration::Error),
+    Migration(#[source] Box<rusqlite_migration::Error>),
+    // Boxed: automerge's and image's errors are large and this enum travels
+    // through every `Result` of the store.
     #[error("a report document could not be used")]
-    Document(#[from] DocumentError),
+    Document(#[source] Box<DocumentError>),
     #[error("the photo could not be processed")]
-    Photo(#[from] outpost_media::PhotoError),
+    Photo(#[source] Box<outpost_media::PhotoError>),
+}
+
+impl From<DocumentError> for StoreError {
+    fn from(e: DocumentError) -> Self {
+        StoreError::Document(Box::new(e))
+    }
+}
+
+impl From<outpost_media::PhotoError> for StoreError {
+    fn from(e: outpost_media::PhotoError) -> Self {
+        StoreError::Photo(Box::new(e))
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -52,7 +66,10 @@ impl StoreError {
         if source.raw_os_error() == Some(28) || source.kind() == io::ErrorKind::StorageFull {
             return StoreError::DiskFull(source);
         }
-        StoreError::Io { path: path.into(), source }
+        StoreError::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     /// A stable code for the UI and the CLI (`store.too_new`, …).
@@ -76,16 +93,23 @@ impl StoreError {
     pub fn args(&self) -> Vec<(&'static str, String)> {
         match self {
             StoreError::TooNew { found, supported } => {
-                vec![("found", found.to_string()), ("supported", supported.to_string())]
+                vec![
+                    ("found", found.to_string()),
+                    ("supported", supported.to_string()),
+                ]
             }
             StoreError::NotFound(id) => vec![("id", id.to_string())],
             StoreError::PhotoNotFound(id) => vec![("id", id.to_string())],
             StoreError::BlobMissing { sha256 } | StoreError::BlobCorrupt { sha256 } => {
                 vec![("hash", sha256.clone())]
             }
-            StoreError::UnknownForm { form, .. } => vec![("kind", form.clone()), ("known", String::new())],
+            StoreError::UnknownForm { form, .. } => {
+                vec![("kind", form.clone()), ("known", String::new())]
+            }
             StoreError::DiskFull(_) => vec![],
-            StoreError::Io { path, source } => vec![("detail", format!("{}: {source}", path.display()))],
+            StoreError::Io { path, source } => {
+                vec![("detail", format!("{}: {source}", path.display()))]
+            }
             StoreError::Database(e) => vec![("detail", e.to_string())],
             StoreError::Migration(e) => vec![("detail", e.to_string())],
             StoreError::Document(e) => e.args(),

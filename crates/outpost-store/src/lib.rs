@@ -21,7 +21,9 @@ pub mod schema;
 use std::path::{Path, PathBuf};
 
 use outpost_media::ProcessedPhoto;
-use outpost_report::{Catalog, DeviceId, PhotoId, PhotoRef, ReportDoc, ReportId, Timestamp, VariantRef};
+use outpost_report::{
+    Catalog, DeviceId, PhotoId, PhotoRef, ReportDoc, ReportId, Timestamp, VariantRef,
+};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 pub use doctor::DoctorReport;
@@ -47,7 +49,10 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("dir", &self.dir).field("device", &self.device).finish()
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .field("device", &self.device)
+            .finish()
     }
 }
 
@@ -62,7 +67,11 @@ impl Store {
     /// Opens with a given list of migrations: how an older build sees the world.
     /// Tests use it to check that an old database upgrades and that a newer one
     /// is refused.
-    pub fn open_with_schema(dir: &Path, migrations: &[&'static str], now: Timestamp) -> Result<Store> {
+    pub fn open_with_schema(
+        dir: &Path,
+        migrations: &[&'static str],
+        now: Timestamp,
+    ) -> Result<Store> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
         let db_path = dir.join(DATABASE_FILE);
         let mut conn = Connection::open(&db_path)?;
@@ -71,10 +80,23 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let migrated = schema::migrate(&mut conn, &db_path, &dir.join("backups"), migrations, now.as_millis())?;
+        let migrated = schema::migrate(
+            &mut conn,
+            &db_path,
+            &dir.join("backups"),
+            migrations,
+            now.as_millis(),
+        )?;
         let blobs = blobs::BlobDir::open(dir.join("blobs"))?;
         let device = ensure_device(&conn, now)?;
-        let mut store = Store { conn, dir: dir.to_path_buf(), blobs, catalog: Catalog::builtin(), device, migrated };
+        let mut store = Store {
+            conn,
+            dir: dir.to_path_buf(),
+            blobs,
+            catalog: Catalog::builtin(),
+            device,
+            migrated,
+        };
         let projections_exist = migrations.len() >= 2;
         if store.migrated.from > 0 && store.migrated.from < store.migrated.to && projections_exist {
             // A schema change may change what projections hold: rebuild from the truth.
@@ -105,14 +127,21 @@ impl Store {
     }
 
     pub fn profile(&self) -> Result<Profile> {
-        Ok(self.conn.query_row("SELECT author, unit FROM device", [], |r| {
-            Ok(Profile { author: r.get(0)?, unit: r.get(1)? })
-        })?)
+        Ok(self
+            .conn
+            .query_row("SELECT author, unit FROM device", [], |r| {
+                Ok(Profile {
+                    author: r.get(0)?,
+                    unit: r.get(1)?,
+                })
+            })?)
     }
 
     pub fn set_profile(&mut self, profile: &Profile) -> Result<()> {
-        self.conn
-            .execute("UPDATE device SET author = ?1, unit = ?2", params![profile.author, profile.unit])?;
+        self.conn.execute(
+            "UPDATE device SET author = ?1, unit = ?2",
+            params![profile.author, profile.unit],
+        )?;
         Ok(())
     }
 
@@ -120,7 +149,9 @@ impl Store {
     /// result durably and updates the projections, in one transaction. On
     /// return `doc` holds the merged state.
     pub fn save(&mut self, doc: &mut ReportDoc, now: Timestamp) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         if let Some(mut stored) = load_in(&tx, doc.id())? {
             doc.merge(&mut stored)?;
         }
@@ -144,7 +175,11 @@ impl Store {
     /// The saved bytes of a report, exactly as stored (a standard automerge file).
     pub fn document_bytes(&self, id: ReportId) -> Result<Vec<u8>> {
         self.conn
-            .query_row("SELECT bytes FROM documents WHERE report_id = ?1", [id.to_string()], |r| r.get(0))
+            .query_row(
+                "SELECT bytes FROM documents WHERE report_id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
             .optional()?
             .ok_or(StoreError::NotFound(id))
     }
@@ -157,7 +192,9 @@ impl Store {
         now: Timestamp,
         edit: impl FnOnce(&mut ReportDoc) -> Result<T>,
     ) -> Result<T> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut doc = load_in(&tx, id)?.ok_or(StoreError::NotFound(id))?;
         doc.set_device(self.device);
         let out = edit(&mut doc)?;
@@ -176,7 +213,9 @@ impl Store {
     }
 
     pub fn report_ids(&self) -> Result<Vec<ReportId>> {
-        let mut stmt = self.conn.prepare("SELECT report_id FROM documents ORDER BY report_id")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT report_id FROM documents ORDER BY report_id")?;
         let ids = stmt
             .query_map([], |r| r.get::<_, String>(0))?
             .filter_map(|r| r.ok()?.parse().ok())
@@ -186,7 +225,9 @@ impl Store {
 
     /// Rebuilds every projection from the documents; returns how many reports.
     pub fn rebuild_projections(&mut self) -> Result<usize> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         projection::clear(&tx)?;
         let mut n = 0;
         {
@@ -207,7 +248,13 @@ impl Store {
     }
 
     /// Stores a blob durably and indexes it; returns its SHA-256.
-    pub fn put_blob(&mut self, bytes: &[u8], media_type: &str, size: Option<(u32, u32)>, now: Timestamp) -> Result<String> {
+    pub fn put_blob(
+        &mut self,
+        bytes: &[u8],
+        media_type: &str,
+        size: Option<(u32, u32)>,
+        now: Timestamp,
+    ) -> Result<String> {
         let sha = self.blobs.put(bytes, rand::random())?;
         index_blob(&self.conn, &sha, bytes.len() as u64, media_type, size, now)?;
         Ok(sha)
@@ -225,7 +272,11 @@ impl Store {
     pub fn has_blob(&self, sha256: &str) -> Result<bool> {
         Ok(self
             .conn
-            .query_row("SELECT 1 FROM blobs WHERE sha256 = ?1", [sha256], |_| Ok(()))
+            .query_row(
+                "SELECT 1 FROM blobs WHERE sha256 = ?1",
+                [sha256],
+                |_| Ok(()),
+            )
             .optional()?
             .is_some()
             && self.blobs.path(sha256).exists())
@@ -245,7 +296,11 @@ impl Store {
         now: Timestamp,
     ) -> Result<PhotoRef> {
         let existing = self.load(report)?;
-        if let Some(same) = existing.photos().into_iter().find(|p| p.original.sha256 == photo.original.sha256) {
+        if let Some(same) = existing
+            .photos()
+            .into_iter()
+            .find(|p| p.original.sha256 == photo.original.sha256)
+        {
             return Ok(same);
         }
         let mut refs = Vec::with_capacity(3);
@@ -268,15 +323,36 @@ impl Store {
             original,
             preview,
             thumbnail,
-            captured_at: keep_capture_facts.then(|| photo.facts.captured_at.clone()).flatten(),
+            captured_at: keep_capture_facts
+                .then(|| photo.facts.captured_at.clone())
+                .flatten(),
             location: keep_capture_facts
-                .then(|| photo.facts.location.as_ref().map(|g| serde_json::json!({"lat": g.lat, "lon": g.lon})))
+                .then(|| {
+                    photo
+                        .facts
+                        .location
+                        .as_ref()
+                        .map(|g| serde_json::json!({"lat": g.lat, "lon": g.lon}))
+                })
                 .flatten(),
         };
-        let variants = [&photo_ref.original, &photo_ref.preview, &photo_ref.thumbnail];
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let variants = [
+            &photo_ref.original,
+            &photo_ref.preview,
+            &photo_ref.thumbnail,
+        ];
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         for v in variants {
-            index_blob(&tx, &v.sha256, v.bytes, &v.media_type, Some((v.width, v.height)), now)?;
+            index_blob(
+                &tx,
+                &v.sha256,
+                v.bytes,
+                &v.media_type,
+                Some((v.width, v.height)),
+                now,
+            )?;
         }
         let mut doc = load_in(&tx, report)?.ok_or(StoreError::NotFound(report))?;
         doc.set_device(self.device);
@@ -294,8 +370,9 @@ impl Store {
 }
 
 fn ensure_device(conn: &Connection, now: Timestamp) -> Result<DeviceId> {
-    let existing: Option<String> =
-        conn.query_row("SELECT device_id FROM device", [], |r| r.get(0)).optional()?;
+    let existing: Option<String> = conn
+        .query_row("SELECT device_id FROM device", [], |r| r.get(0))
+        .optional()?;
     if let Some(id) = existing.and_then(|s| s.parse().ok()) {
         return Ok(id);
     }
@@ -310,7 +387,11 @@ fn ensure_device(conn: &Connection, now: Timestamp) -> Result<DeviceId> {
 
 fn load_in(conn: &Connection, id: ReportId) -> Result<Option<ReportDoc>> {
     let bytes: Option<Vec<u8>> = conn
-        .query_row("SELECT bytes FROM documents WHERE report_id = ?1", [id.to_string()], |r| r.get(0))
+        .query_row(
+            "SELECT bytes FROM documents WHERE report_id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
         .optional()?;
     Ok(match bytes {
         Some(b) => Some(ReportDoc::load(&b)?),

@@ -36,13 +36,19 @@ pub(crate) fn project(conn: &Connection, catalog: &Catalog, doc: &ReportDoc) -> 
     let meta = doc.meta();
     // A report of a kind this version does not know (made by a newer app) is
     // still listed, under its form id, rather than hidden.
-    let title = form.map(|f| doc.title(f, meta.language)).unwrap_or_else(|| form_id.clone());
+    let title = form
+        .map(|f| doc.title(f, meta.language))
+        .unwrap_or_else(|| form_id.clone());
     let body = form.map(|f| doc.searchable_text(f)).unwrap_or_default();
     let (lat, lon, place) = location(doc, catalog);
     let photos = doc.photos();
 
     let old_rowid: Option<i64> = conn
-        .query_row("SELECT rowid FROM reports WHERE report_id = ?1", [&id], |r| r.get(0))
+        .query_row(
+            "SELECT rowid FROM reports WHERE report_id = ?1",
+            [&id],
+            |r| r.get(0),
+        )
         .optional()?;
     if let Some(rowid) = old_rowid {
         conn.execute("DELETE FROM reports_fts WHERE rowid = ?1", [rowid])?;
@@ -82,7 +88,11 @@ pub(crate) fn project(conn: &Connection, catalog: &Catalog, doc: &ReportDoc) -> 
             place,
         ],
     )?;
-    let rowid: i64 = conn.query_row("SELECT rowid FROM reports WHERE report_id = ?1", [&id], |r| r.get(0))?;
+    let rowid: i64 = conn.query_row(
+        "SELECT rowid FROM reports WHERE report_id = ?1",
+        [&id],
+        |r| r.get(0),
+    )?;
     conn.execute(
         "INSERT INTO reports_fts (rowid, title, body) VALUES (?1, ?2, ?3)",
         params![rowid, title, body],

@@ -57,7 +57,9 @@ pub(crate) fn fts_query(text: &str) -> Option<String> {
 fn summary(row: &Row<'_>) -> rusqlite::Result<ReportSummary> {
     let id: String = row.get("report_id")?;
     Ok(ReportSummary {
-        id: id.parse().map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))?,
+        id: id.parse().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })?,
         kind: row.get("kind")?,
         title: row.get("title")?,
         author: row.get("author")?,
@@ -99,7 +101,11 @@ fn where_clause(filter: &ReportFilter) -> (String, Vec<SqlValue>) {
         conds.push("rowid IN (SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?)");
         args.push(SqlValue::Text(q));
     }
-    let sql = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
+    let sql = if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    };
     (sql, args)
 }
 
@@ -117,7 +123,11 @@ pub(crate) fn list(conn: &Connection, filter: &ReportFilter) -> Result<Vec<Repor
 
 pub(crate) fn count(conn: &Connection, filter: &ReportFilter) -> Result<u64> {
     let (clause, args) = where_clause(filter);
-    let n: i64 = conn.query_row(&format!("SELECT count(*) FROM reports {clause}"), params_from_iter(args), |r| r.get(0))?;
+    let n: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM reports {clause}"),
+        params_from_iter(args),
+        |r| r.get(0),
+    )?;
     Ok(n as u64)
 }
 
@@ -127,8 +137,14 @@ mod tests {
 
     #[test]
     fn typed_text_becomes_a_safe_prefix_query() {
-        assert_eq!(fts_query("pont  détruit"), Some("\"pont\"* \"détruit\"*".into()));
-        assert_eq!(fts_query("\"AND OR NEAR("), Some("\"AND\"* \"OR\"* \"NEAR\"*".into()));
+        assert_eq!(
+            fts_query("pont  détruit"),
+            Some("\"pont\"* \"détruit\"*".into())
+        );
+        assert_eq!(
+            fts_query("\"AND OR NEAR("),
+            Some("\"AND\"* \"OR\"* \"NEAR\"*".into())
+        );
         assert_eq!(fts_query(" -- "), None, "punctuation alone is no query");
     }
 }

@@ -42,7 +42,10 @@ pub(crate) fn migrate(
     let from = user_version(conn)?;
     let to = migrations.len();
     if from > to {
-        return Err(StoreError::TooNew { found: from, supported: to });
+        return Err(StoreError::TooNew {
+            found: from,
+            supported: to,
+        });
     }
     let mut backup = None;
     if from > 0 && from < to && db_path.exists() {
@@ -54,10 +57,13 @@ pub(crate) fn migrate(
     }
     let ms = Migrations::new(migrations.iter().map(|sql| M::up(sql)).collect());
     ms.to_latest(conn).map_err(|e| match e {
-        rusqlite_migration::Error::MigrationDefinition(MigrationDefinitionError::DatabaseTooFarAhead) => {
-            StoreError::TooNew { found: from, supported: to }
-        }
-        other => StoreError::Migration(other),
+        rusqlite_migration::Error::MigrationDefinition(
+            MigrationDefinitionError::DatabaseTooFarAhead,
+        ) => StoreError::TooNew {
+            found: from,
+            supported: to,
+        },
+        other => StoreError::Migration(Box::new(other)),
     })?;
     Ok(Migrated { from, to, backup })
 }
