@@ -1,1 +1,271 @@
-fn main() {}
+//! Foundation benchmarks: saving, opening, listing, searching, and the photo
+//! pipeline. Prints figures; asserts nothing about time.
+//!
+//! `cargo bench --bench foundation` runs the full sizes (10,000 reports).
+//! Without `--bench` (as `cargo test --benches` runs it) it does a quick pass
+//! on small sizes, so the benchmark keeps compiling and running.
+
+#[path = "../tests/util/generate.rs"]
+mod generate;
+
+use std::time::{Duration, Instant};
+
+use outpost_report::time::{Clock, SystemClock};
+use outpost_report::{Catalog, Classification, Lang, NewReport, ReportDoc, ReportId, ReviewStatus};
+use outpost_store::{ReportFilter, Store};
+use rand::SeedableRng;
+
+struct Sizes {
+    saves: usize,
+    store: usize,
+    photos: usize,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn new_doc(catalog: &Catalog, store: &Store, n: usize, rng: &mut rand::rngs::StdRng) -> ReportDoc {
+    let kind = ["patrol", "incident", "qip"][n % 3];
+    let form = catalog.get(kind).expect("shipped form");
+    let now = SystemClock.now();
+    let new = NewReport {
+        id: ReportId::from_uuid(uuid::Uuid::now_v7()),
+        author: "Lt. A. Traoré".into(),
+        author_unit: "BATGAO-1".into(),
+        device: store.device_id(),
+        language: if n.is_multiple_of(2) {
+            Lang::Fr
+        } else {
+            Lang::En
+        },
+        classification: Classification::ALL[n % 3],
+        status: ReviewStatus::Submitted,
+    };
+    let mut doc = ReportDoc::create(form, &new, now).expect("create");
+    doc.set_answers(&generate::answers(form, rng, now), now)
+        .expect("answers");
+    doc
+}
+
+/// A 4000×3000 frame with gradients, edges and sensor-like noise: compresses
+/// like a camera photo, not like a flat test card.
+fn camera_like_jpeg(seed: u64) -> Vec<u8> {
+    use rand::Rng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let (w, h) = (4000u32, 3000u32);
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let sky = y < h / 3;
+        let base = if sky {
+            [120 + (y * 60 / h) as u8, 160 + (y * 40 / h) as u8, 220]
+        } else {
+            let ground = ((x / 97 + y / 53) % 7) as u8 * 9;
+            [150 + ground, 120 + ground / 2, 80]
+        };
+        let n: i16 = rng.random_range(-12..12);
+        image::Rgb(base.map(|c| (c as i16 + n).clamp(0, 255) as u8))
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("encode");
+    out.into_inner()
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let sizes = if full {
+        Sizes {
+            saves: 500,
+            store: 10_000,
+            photos: 5,
+        }
+    } else {
+        Sizes {
+            saves: 20,
+            store: 200,
+            photos: 1,
+        }
+    };
+    let catalog = Catalog::builtin();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    println!(
+        "Outpost foundation benchmark ({} mode)",
+        if full { "full" } else { "quick" }
+    );
+
+    // 1. Saving one report, durably (synchronous=FULL), one transaction each.
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = Store::open(dir.path(), SystemClock.now()).expect("open");
+    let mut times = Vec::with_capacity(sizes.saves);
+    let mut bytes = 0usize;
+    for n in 0..sizes.saves {
+        let mut doc = new_doc(&catalog, &store, n, &mut rng);
+        let t = Instant::now();
+        store.save(&mut doc, SystemClock.now()).expect("save");
+        times.push(t.elapsed());
+        bytes += doc.save().len();
+    }
+    times.sort();
+    println!(
+        "save one new report (FULL sync): median {}, p99 {}, max {} over {} saves; document {} B on average",
+        ms(percentile(&times, 0.5)),
+        ms(percentile(&times, 0.99)),
+        ms(*times.last().expect("some")),
+        sizes.saves,
+        bytes / sizes.saves
+    );
+    let ids = store.report_ids().expect("ids");
+    let mut edits = Vec::new();
+    for (n, id) in ids.iter().enumerate().take(sizes.saves) {
+        let t = Instant::now();
+        store
+            .update(*id, SystemClock.now(), |d| {
+                Ok(d.set_answer(
+                    "narrative",
+                    &serde_json::json!(format!("edit {n}")),
+                    SystemClock.now(),
+                )?)
+            })
+            .expect("edit");
+        edits.push(t.elapsed());
+    }
+    edits.sort();
+    println!(
+        "save one field edit (load, change, FULL sync): median {}, p99 {}",
+        ms(percentile(&edits, 0.5)),
+        ms(percentile(&edits, 0.99))
+    );
+
+    // 2. A store of many reports.
+    let dir = tempfile::tempdir().expect("tmp");
+    {
+        let mut store = Store::open(dir.path(), SystemClock.now()).expect("open");
+        let t = Instant::now();
+        for chunk in (0..sizes.store).collect::<Vec<_>>().chunks(500) {
+            let mut docs: Vec<_> = chunk
+                .iter()
+                .map(|n| new_doc(&catalog, &store, *n, &mut rng))
+                .collect();
+            store.save_all(&mut docs, SystemClock.now()).expect("batch");
+        }
+        println!(
+            "fill a store with {} reports in batches of 500: {}",
+            sizes.store,
+            ms(t.elapsed())
+        );
+    }
+    let db_bytes = std::fs::metadata(dir.path().join(outpost_store::DATABASE_FILE))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let t = Instant::now();
+    let store = Store::open(dir.path(), SystemClock.now()).expect("reopen");
+    println!(
+        "open a store of {} reports: {} (database {:.1} MB)",
+        sizes.store,
+        ms(t.elapsed()),
+        db_bytes as f64 / 1e6
+    );
+
+    let time = |label: &str, f: &dyn Fn() -> usize| {
+        let mut runs: Vec<_> = (0..7)
+            .map(|_| {
+                let t = Instant::now();
+                let n = f();
+                (t.elapsed(), n)
+            })
+            .collect();
+        runs.sort();
+        println!("{label}: median {} ({} rows)", ms(runs[3].0), runs[3].1);
+        runs[3].0
+    };
+    let page = time(
+        &format!("list first page of 50 of {}", sizes.store),
+        &|| {
+            store
+                .list(&ReportFilter {
+                    limit: Some(50),
+                    ..Default::default()
+                })
+                .expect("list")
+                .len()
+        },
+    );
+    let all = time(&format!("list all {}", sizes.store), &|| {
+        store.list(&ReportFilter::default()).expect("list").len()
+    });
+    time("count with kind + status + clearance filters", &|| {
+        store
+            .count(&ReportFilter {
+                kind: Some("incident".into()),
+                status: Some(ReviewStatus::Submitted),
+                clearance: Some(Classification::Confidential),
+                ..Default::default()
+            })
+            .expect("count") as usize
+    });
+    let search = time(
+        "full-text search 'securite puits' (accent-free, FR)",
+        &|| {
+            store
+                .list(&ReportFilter {
+                    text: Some("securite puits".into()),
+                    ..Default::default()
+                })
+                .expect("search")
+                .len()
+        },
+    );
+    time("full-text search 'convoy' with limit 50", &|| {
+        store
+            .list(&ReportFilter {
+                text: Some("convoy".into()),
+                limit: Some(50),
+                ..Default::default()
+            })
+            .expect("search")
+            .len()
+    });
+    println!(
+        "ratios: list-all / first-page = {:.1}x, search / first-page = {:.1}x",
+        all.as_secs_f64() / page.as_secs_f64(),
+        search.as_secs_f64() / page.as_secs_f64()
+    );
+
+    // 3. The photo pipeline.
+    let input = camera_like_jpeg(9);
+    let mut runs = Vec::new();
+    let mut last = None;
+    for _ in 0..sizes.photos {
+        let t = Instant::now();
+        let p = outpost_media::process(&input, &Default::default()).expect("process");
+        runs.push(t.elapsed());
+        last = Some(p);
+    }
+    runs.sort();
+    let p = last.expect("processed");
+    println!(
+        "photo pipeline, 4000x3000 camera-like JPEG of {} B: median {} per photo",
+        input.len(),
+        ms(runs[runs.len() / 2])
+    );
+    for v in p.variants() {
+        println!(
+            "  {:<9} {}x{}  {} B",
+            v.kind.as_str(),
+            v.width,
+            v.height,
+            v.bytes.len()
+        );
+    }
+    println!(
+        "  thumbnail is {:.2}% and preview {:.1}% of the original's bytes",
+        100.0 * p.thumbnail.bytes.len() as f64 / p.original.bytes.len() as f64,
+        100.0 * p.preview.bytes.len() as f64 / p.original.bytes.len() as f64
+    );
+}

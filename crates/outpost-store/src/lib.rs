@@ -149,18 +149,28 @@ impl Store {
     /// result durably and updates the projections, in one transaction. On
     /// return `doc` holds the merged state.
     pub fn save(&mut self, doc: &mut ReportDoc, now: Timestamp) -> Result<()> {
+        self.save_all(std::slice::from_mut(doc), now)
+    }
+
+    /// Saves many reports in one transaction (an import, a batch received by
+    /// sync): all or none are written, with one disk sync instead of one each.
+    pub fn save_all(&mut self, docs: &mut [ReportDoc], now: Timestamp) -> Result<()> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if let Some(mut stored) = load_in(&tx, doc.id())? {
-            doc.merge(&mut stored)?;
+        for doc in docs.iter_mut() {
+            if let Some(mut stored) = load_in(&tx, doc.id())? {
+                doc.merge(&mut stored)?;
+            }
+            write_document(&tx, doc, now)?;
+            projection::project(&tx, &self.catalog, doc)?;
         }
-        write_document(&tx, doc, now)?;
-        projection::project(&tx, &self.catalog, doc)?;
         tx.commit()?;
-        // From here the caller holds a copy; its further edits are a session of
-        // their own so they can never clash with the store's own writes.
-        doc.set_session(self.device, rand::random());
+        // From here the callers hold copies; their further edits are sessions
+        // of their own so they can never clash with the store's own writes.
+        for doc in docs {
+            doc.set_session(self.device, rand::random());
+        }
         Ok(())
     }
 
