@@ -38,6 +38,7 @@ fn new_doc(catalog: &Catalog, store: &Store, n: usize, rng: &mut rand::rngs::Std
         id: ReportId::from_uuid(uuid::Uuid::now_v7()),
         author: "Lt. A. Traoré".into(),
         author_unit: "BATGAO-1".into(),
+        sector: "East".into(),
         device: store.device_id(),
         language: if n.is_multiple_of(2) {
             Lang::Fr

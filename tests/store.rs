@@ -258,6 +258,7 @@ fn the_device_keeps_its_identity_and_profile_across_restarts() {
         let profile = outpost_store::Profile {
             author: "Sgt. K. Mensah".into(),
             unit: "GHANBATT".into(),
+            sector: "West".into(),
         };
         store.set_profile(&profile).expect("profile");
         (store.device_id(), profile)

@@ -60,6 +60,9 @@ pub enum Command {
         author: Option<String>,
         #[arg(long)]
         unit: Option<String>,
+        /// The sector the unit belongs to (reports are shared within a sector).
+        #[arg(long)]
+        sector: Option<String>,
     },
     /// Check the store and every stored file; exits non-zero if anything is wrong.
     Doctor {
@@ -79,7 +82,11 @@ pub fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Report(cmd) => report::run(cmd, &dir, lang),
         Command::Photo(cmd) => photo::run(cmd, &dir, lang),
-        Command::Profile { author, unit } => store::profile(&dir, author, unit),
+        Command::Profile {
+            author,
+            unit,
+            sector,
+        } => store::profile(&dir, author, unit, sector),
         Command::Doctor { json, rebuild } => store::doctor(&dir, json, rebuild, lang),
         Command::Demo => store::demo(&dir, lang),
     }

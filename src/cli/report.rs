@@ -234,6 +234,7 @@ pub fn new_report(
         id: ReportId::from_uuid(uuid::Uuid::now_v7()),
         author: author.unwrap_or(profile.author),
         author_unit: unit.unwrap_or(profile.unit),
+        sector: profile.sector,
         device: store.device_id(),
         language,
         classification,

@@ -12,19 +12,26 @@ pub fn open(dir: &Path) -> Result<Store> {
         .with_context(|| format!("opening the store in {}", dir.display()))
 }
 
-pub fn profile(dir: &Path, author: Option<String>, unit: Option<String>) -> Result<()> {
+pub fn profile(
+    dir: &Path,
+    author: Option<String>,
+    unit: Option<String>,
+    sector: Option<String>,
+) -> Result<()> {
     let mut store = open(dir)?;
     let mut profile = store.profile()?;
-    if author.is_some() || unit.is_some() {
+    if author.is_some() || unit.is_some() || sector.is_some() {
         profile = Profile {
             author: author.unwrap_or(profile.author),
             unit: unit.unwrap_or(profile.unit),
+            sector: sector.unwrap_or(profile.sector),
         };
         store.set_profile(&profile)?;
     }
     println!("device: {}", store.device_id());
     println!("author: {}", profile.author);
     println!("unit:   {}", profile.unit);
+    println!("sector: {}", profile.sector);
     Ok(())
 }
 
@@ -86,6 +93,7 @@ pub fn demo(dir: &Path, lang: Lang) -> Result<()> {
         store.set_profile(&Profile {
             author: "Capt. A. Diallo".into(),
             unit: "BATGAO-2".into(),
+            sector: "East".into(),
         })?;
     }
     let now = SystemClock.now();

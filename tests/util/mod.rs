@@ -50,6 +50,7 @@ pub fn new_report(id: ReportId, dev: DeviceId, classification: Classification) -
         id,
         author: "Lt. A. Traoré".into(),
         author_unit: "BATGAO-1".into(),
+        sector: "East".into(),
         device: dev,
         language: Lang::Fr,
         classification,

@@ -55,6 +55,7 @@ report-unknown-language = Unknown language "{ $given }". Use en or fr.
 document-corrupt = The report document is damaged and cannot be read ({ $detail }).
 document-not-a-report = This document is not an Outpost report ({ $detail }).
 document-newer-schema = This report was written by a newer version of Outpost (document schema { $found }; this version reads up to { $supported }). Update Outpost to open it.
+document-missing-changes = { $count } change(s) this report builds on have not arrived yet; the whole report will be requested.
 
 ## The local store
 store-too-new = This data folder was written by a newer version of Outpost (database schema { $found }; this version knows up to { $supported }). Update Outpost; the data was not changed.

@@ -54,6 +54,7 @@ report-unknown-language = Langue inconnue « { $given } ». Utilisez en ou fr.
 document-corrupt = Le document du rapport est endommagé et ne peut pas être lu ({ $detail }).
 document-not-a-report = Ce document n'est pas un rapport Outpost ({ $detail }).
 document-newer-schema = Ce rapport a été écrit par une version plus récente d'Outpost (schéma de document { $found } ; cette version lit jusqu'au { $supported }). Mettez Outpost à jour pour l'ouvrir.
+document-missing-changes = { $count } modification(s) sur lesquelles ce rapport s'appuie ne sont pas encore arrivées ; le rapport complet sera redemandé.
 
 ## Le stockage local
 store-too-new = Ce dossier de données a été écrit par une version plus récente d'Outpost (schéma de base { $found } ; cette version connaît jusqu'au { $supported }). Mettez Outpost à jour ; les données n'ont pas été modifiées.

@@ -9,7 +9,7 @@
 //!   id            Str            report id (UUID)
 //!   form          Str            form id ("patrol", "incident", "qip")
 //!   form_version  Int
-//!   meta          Map            author, author_unit, device, language,
+//!   meta          Map            author, author_unit, sector, device, language,
 //!                                classification, status (Str);
 //!                                created_at, updated_at (Timestamp)
 //!   answers       Map            field id -> answer (scalars; objects/lists
@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{
-    ActorId, AutoCommit, AutomergeError, ObjId, ObjType, ROOT, ReadDoc, ScalarValue,
+    ActorId, AutoCommit, AutomergeError, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue,
     Value as AmValue,
 };
 use serde::{Deserialize, Serialize};
@@ -58,6 +58,8 @@ pub enum DocumentError {
     NewerSchema { found: i64, supported: i64 },
     #[error("cannot merge report {theirs} into report {ours}")]
     DifferentReports { ours: ReportId, theirs: ReportId },
+    #[error("{count} change(s) this document builds on are missing")]
+    MissingChanges { count: usize },
     #[error("automerge refused an operation")]
     Automerge(#[from] AutomergeError),
 }
@@ -70,6 +72,7 @@ impl DocumentError {
                 "document.not_a_report"
             }
             DocumentError::NewerSchema { .. } => "document.newer_schema",
+            DocumentError::MissingChanges { .. } => "document.missing_changes",
         }
     }
 
@@ -88,6 +91,7 @@ impl DocumentError {
             DocumentError::DifferentReports { ours, theirs } => {
                 vec![("detail", format!("{theirs} is not {ours}"))]
             }
+            DocumentError::MissingChanges { count } => vec![("count", count.to_string())],
         }
     }
 }
@@ -98,6 +102,8 @@ pub struct NewReport {
     pub id: ReportId,
     pub author: String,
     pub author_unit: String,
+    /// The sector of the author's unit ("" if none): who may see the report.
+    pub sector: String,
     pub device: DeviceId,
     pub language: Lang,
     pub classification: Classification,
@@ -164,6 +170,7 @@ pub struct Conflict {
 pub struct Meta {
     pub author: String,
     pub author_unit: String,
+    pub sector: String,
     pub device: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -198,6 +205,7 @@ impl ReportDoc {
         let meta = doc.put_object(ROOT, "meta", ObjType::Map)?;
         doc.put(&meta, "author", new.author.as_str())?;
         doc.put(&meta, "author_unit", new.author_unit.as_str())?;
+        doc.put(&meta, "sector", new.sector.as_str())?;
         doc.put(&meta, "device", new.device.to_string())?;
         doc.put(&meta, "language", new.language.as_str())?;
         doc.put(&meta, "classification", new.classification.as_str())?;
@@ -285,6 +293,45 @@ impl ReportDoc {
         }
     }
 
+    /// The changes made since `heads` (all changes if `heads` is empty), in
+    /// automerge's incremental format: what a peer that holds `heads` lacks.
+    pub fn changes_since(&mut self, heads: &[ChangeHash]) -> Vec<u8> {
+        if heads.is_empty() {
+            return self.doc.save();
+        }
+        self.doc.save_after(heads)
+    }
+
+    /// Applies changes or a whole saved document received from a peer.
+    /// Changes whose dependencies are missing are not applied: the caller
+    /// asks the peer for the whole document instead.
+    pub fn apply_changes(&mut self, bytes: &[u8]) -> Result<(), DocumentError> {
+        self.doc
+            .load_incremental(bytes)
+            .map_err(DocumentError::Corrupt)?;
+        let missing = self.doc.get_missing_deps(&[]);
+        if !missing.is_empty() {
+            return Err(DocumentError::MissingChanges {
+                count: missing.len(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether this document already contains every change in `heads`.
+    pub fn has_heads(&mut self, heads: &[ChangeHash]) -> bool {
+        heads
+            .iter()
+            .all(|h| self.doc.get_change_by_hash(h).is_some())
+    }
+
+    /// The document's heads as change hashes.
+    pub fn head_hashes(&mut self) -> Vec<ChangeHash> {
+        let mut heads = self.doc.get_heads();
+        heads.sort();
+        heads
+    }
+
     /// The document's heads (hex change hashes), sorted.
     pub fn heads(&mut self) -> Vec<String> {
         let mut heads: Vec<String> = self.doc.get_heads().iter().map(|h| h.to_string()).collect();
@@ -353,6 +400,7 @@ impl ReportDoc {
         Meta {
             author: s("author"),
             author_unit: s("author_unit"),
+            sector: s("sector"),
             device: s("device"),
             created_at: Timestamp::from_millis(times("created_at").into_iter().min().unwrap_or(0)),
             updated_at: Timestamp::from_millis(times("updated_at").into_iter().max().unwrap_or(0)),

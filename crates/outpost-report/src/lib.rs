@@ -21,6 +21,7 @@ pub mod ids;
 pub mod time;
 pub mod validate;
 
+pub use automerge::ChangeHash;
 pub use classification::{Classification, ReviewStatus};
 pub use document::{Conflict, DocumentError, NewReport, PhotoRef, ReportDoc, VariantRef};
 pub use form::{Catalog, FieldKind, Form, FormError};

@@ -36,6 +36,7 @@ pub use schema::{MIGRATIONS, Migrated};
 pub struct Profile {
     pub author: String,
     pub unit: String,
+    pub sector: String,
 }
 
 pub struct Store {
@@ -97,7 +98,7 @@ impl Store {
             device,
             migrated,
         };
-        let projections_exist = migrations.len() >= 2;
+        let projections_exist = migrations.len() >= MIGRATIONS.len();
         if store.migrated.from > 0 && store.migrated.from < store.migrated.to && projections_exist {
             // A schema change may change what projections hold: rebuild from the truth.
             store.rebuild_projections()?;
@@ -129,18 +130,19 @@ impl Store {
     pub fn profile(&self) -> Result<Profile> {
         Ok(self
             .conn
-            .query_row("SELECT author, unit FROM device", [], |r| {
+            .query_row("SELECT author, unit, sector FROM device", [], |r| {
                 Ok(Profile {
                     author: r.get(0)?,
                     unit: r.get(1)?,
+                    sector: r.get(2)?,
                 })
             })?)
     }
 
     pub fn set_profile(&mut self, profile: &Profile) -> Result<()> {
         self.conn.execute(
-            "UPDATE device SET author = ?1, unit = ?2",
-            params![profile.author, profile.unit],
+            "UPDATE device SET author = ?1, unit = ?2, sector = ?3",
+            params![profile.author, profile.unit, profile.sector],
         )?;
         Ok(())
     }
@@ -411,10 +413,25 @@ fn load_in(conn: &Connection, id: ReportId) -> Result<Option<ReportDoc>> {
 
 fn write_document(conn: &Connection, doc: &mut ReportDoc, now: Timestamp) -> Result<()> {
     let heads = serde_json::to_string(&doc.heads()).unwrap_or_else(|_| "[]".into());
+    let id = doc.id().to_string();
+    let unchanged: Option<i64> = conn
+        .query_row(
+            "SELECT 1 FROM documents WHERE report_id = ?1 AND heads = ?2",
+            params![id, heads],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if unchanged.is_some() {
+        // Same heads, same document: no new sequence number, so peers are
+        // not sent what they already have.
+        return Ok(());
+    }
     conn.execute(
-        "INSERT INTO documents (report_id, bytes, heads, saved_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (report_id) DO UPDATE SET bytes = excluded.bytes, heads = excluded.heads, saved_at = excluded.saved_at",
-        params![doc.id().to_string(), doc.save(), heads, now.as_millis()],
+        "INSERT INTO documents (report_id, bytes, heads, saved_at, seq)
+         VALUES (?1, ?2, ?3, ?4, (SELECT coalesce(max(seq), 0) + 1 FROM documents))
+         ON CONFLICT (report_id) DO UPDATE SET bytes = excluded.bytes, heads = excluded.heads,
+             saved_at = excluded.saved_at, seq = excluded.seq",
+        params![id, doc.save(), heads, now.as_millis()],
     )?;
     Ok(())
 }

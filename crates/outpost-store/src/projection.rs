@@ -56,8 +56,8 @@ pub(crate) fn project(conn: &Connection, catalog: &Catalog, doc: &ReportDoc) -> 
     conn.execute(
         "INSERT INTO reports (report_id, kind, form_version, title, author, author_unit, device,
              created_at, updated_at, language, classification, classification_rank, status,
-             conflicts, photos, comments, lat, lon, place)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+             conflicts, photos, comments, lat, lon, place, sector)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
          ON CONFLICT (report_id) DO UPDATE SET
              kind = excluded.kind, form_version = excluded.form_version, title = excluded.title,
              author = excluded.author, author_unit = excluded.author_unit, device = excluded.device,
@@ -65,7 +65,7 @@ pub(crate) fn project(conn: &Connection, catalog: &Catalog, doc: &ReportDoc) -> 
              language = excluded.language, classification = excluded.classification,
              classification_rank = excluded.classification_rank, status = excluded.status,
              conflicts = excluded.conflicts, photos = excluded.photos, comments = excluded.comments,
-             lat = excluded.lat, lon = excluded.lon, place = excluded.place",
+             lat = excluded.lat, lon = excluded.lon, place = excluded.place, sector = excluded.sector",
         params![
             id,
             form_id,
@@ -86,6 +86,7 @@ pub(crate) fn project(conn: &Connection, catalog: &Catalog, doc: &ReportDoc) -> 
             lat,
             lon,
             place,
+            meta.sector,
         ],
     )?;
     let rowid: i64 = conn.query_row(

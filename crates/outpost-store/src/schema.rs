@@ -16,6 +16,7 @@ use crate::error::{Result, StoreError};
 pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0001_documents_and_blobs.sql"),
     include_str!("../../../migrations/0002_projections.sql"),
+    include_str!("../../../migrations/0003_sync.sql"),
 ];
 
 /// What opening did to the schema.
