@@ -75,6 +75,48 @@ impl BlobDir {
         self.read(sha256).map(|_| ())
     }
 
+    fn partial_path(&self, sha256: &str) -> PathBuf {
+        self.root.join("tmp").join(format!("{sha256}.partial"))
+    }
+
+    /// Appends to a partial file at `offset` (truncating anything past it
+    /// that was never recorded) and syncs; returns the new length.
+    pub(crate) fn append_partial(&self, sha256: &str, offset: u64, bytes: &[u8]) -> Result<u64> {
+        use std::fs::OpenOptions;
+        let path = self.partial_path(sha256);
+        let written = (|| {
+            let mut f = OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+            f.set_len(offset)?;
+            use std::io::Seek;
+            f.seek(std::io::SeekFrom::Start(offset))?;
+            f.write_all(bytes)?;
+            f.sync_data()?;
+            Ok::<u64, std::io::Error>(offset + bytes.len() as u64)
+        })();
+        written.map_err(|e| StoreError::io(&path, e))
+    }
+
+    /// Checks a complete partial file against its hash and moves it into
+    /// place. Returns its length. A mismatch deletes the partial file.
+    pub(crate) fn finish_partial(&self, sha256: &str) -> Result<u64> {
+        let path = self.partial_path(sha256);
+        let bytes = fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
+        if sha256_hex(&bytes) != sha256 {
+            let _ = fs::remove_file(&path);
+            return Err(StoreError::BlobCorrupt { sha256: sha256.to_string() });
+        }
+        let dest = self.path(sha256);
+        let dir = dest.parent().unwrap_or(&self.root).to_path_buf();
+        fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
+        fs::rename(&path, &dest).map_err(|e| StoreError::io(&dest, e))?;
+        sync_dir(&dir)?;
+        Ok(bytes.len() as u64)
+    }
+
+    pub(crate) fn discard_partial(&self, sha256: &str) {
+        let _ = fs::remove_file(self.partial_path(sha256));
+    }
+
     /// Hashes of every file in the store (for the doctor's orphan check).
     pub(crate) fn list(&self) -> Result<Vec<String>> {
         let mut out = Vec::new();

@@ -16,6 +16,8 @@ pub enum StoreError {
     BlobMissing { sha256: String },
     #[error("blob {sha256} does not match its hash (the file is damaged)")]
     BlobCorrupt { sha256: String },
+    #[error("blob {sha256}: received {expected} bytes so far, not {given}")]
+    PartialOffset { sha256: String, expected: u64, given: u64 },
     #[error("report {report} uses form {form:?}, which this version does not know")]
     UnknownForm { report: ReportId, form: String },
     #[error("the device is out of storage space")]
@@ -78,7 +80,9 @@ impl StoreError {
             StoreError::TooNew { .. } => "store.too_new",
             StoreError::NotFound(_) => "store.not_found",
             StoreError::PhotoNotFound(_) => "store.photo_not_found",
-            StoreError::BlobMissing { .. } | StoreError::BlobCorrupt { .. } => "store.blob_missing",
+            StoreError::BlobMissing { .. } => "store.blob_missing",
+            StoreError::BlobCorrupt { .. } => "store.blob_corrupt",
+            StoreError::PartialOffset { .. } => "store.partial_offset",
             StoreError::UnknownForm { .. } => "report.unknown_kind",
             StoreError::DiskFull(_) => "store.disk_full",
             StoreError::Io { .. } => "store.io",
@@ -102,6 +106,9 @@ impl StoreError {
             StoreError::PhotoNotFound(id) => vec![("id", id.to_string())],
             StoreError::BlobMissing { sha256 } | StoreError::BlobCorrupt { sha256 } => {
                 vec![("hash", sha256.clone())]
+            }
+            StoreError::PartialOffset { expected, given, .. } => {
+                vec![("expected", expected.to_string()), ("given", given.to_string())]
             }
             StoreError::UnknownForm { form, .. } => {
                 vec![("kind", form.clone()), ("known", String::new())]

@@ -13,10 +13,12 @@
 
 mod blobs;
 mod doctor;
+mod enrolment;
 mod error;
 mod projection;
 mod query;
 pub mod schema;
+mod sync_state;
 
 use std::path::{Path, PathBuf};
 
@@ -27,9 +29,11 @@ use outpost_report::{
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 pub use doctor::DoctorReport;
+pub use enrolment::{EnrolledDevice, Grant, Refusal, normalise_code};
 pub use error::{Result, StoreError};
 pub use query::{ReportFilter, ReportSummary};
 pub use schema::{MIGRATIONS, Migrated};
+pub use sync_state::{HubRecord, Outgoing, PendingBlob, Scope};
 
 /// Who uses this device: the default author and unit of new reports.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]

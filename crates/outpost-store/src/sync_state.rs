@@ -1,0 +1,409 @@
+//! What this store knows about its peers: the hubs it syncs with, the heads
+//! and blobs each peer is confirmed to hold, the cursor into each hub's
+//! sequence, and (on a hub) what was sent but not yet acknowledged.
+//!
+//! Nothing is recorded as held by a peer before the peer said so: that is what
+//! lets a device say "report X: at hub; 3 of 40 photos still waiting" and mean it.
+
+use outpost_report::{Classification, ReportId, Timestamp};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::{Store, StoreError};
+
+/// A hub this device is enrolled with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HubRecord {
+    pub hub_id: String,
+    pub url: String,
+    pub token: String,
+    pub unit: String,
+    pub sector: String,
+    pub role: String,
+    pub clearance: String,
+    pub cursor: i64,
+    pub enrolled_at: Timestamp,
+    pub last_sync_at: Option<Timestamp>,
+}
+
+/// Which reports a peer may receive: its clearance, and either every unit or
+/// its own unit and sector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub clearance: Classification,
+    pub all_units: bool,
+    pub unit: String,
+    pub sector: String,
+}
+
+impl Scope {
+    /// The same rule as the SQL filter, for one report.
+    pub fn admits(&self, classification: Classification, author_unit: &str, sector: &str) -> bool {
+        classification <= self.clearance
+            && (self.all_units || author_unit == self.unit || (!self.sector.is_empty() && sector == self.sector))
+    }
+}
+
+/// A document that differs from what a peer holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub id: ReportId,
+    pub seq: i64,
+    /// Our heads (JSON, sorted hex).
+    pub heads: String,
+    /// The heads the peer is confirmed to hold, if any.
+    pub peer_heads: Option<String>,
+}
+
+/// A photo variant a peer does not hold yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingBlob {
+    pub sha256: String,
+    pub report: ReportId,
+    /// 0 thumbnail, 1 preview, 2 original: the order they travel in.
+    pub class: u8,
+    pub bytes: u64,
+}
+
+fn parse_id(s: String) -> Option<ReportId> {
+    s.parse().ok()
+}
+
+impl Store {
+    /// The highest document sequence number in this store.
+    pub fn current_seq(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT coalesce(max(seq), 0) FROM documents", [], |r| r.get(0))?)
+    }
+
+    pub fn document_seq(&self, id: ReportId) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row("SELECT seq FROM documents WHERE report_id = ?1", [id.to_string()], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn document_heads(&self, id: ReportId) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT heads FROM documents WHERE report_id = ?1", [id.to_string()], |r| r.get(0))
+            .optional()?)
+    }
+
+    // ---- hubs (this device's upstream) ----
+
+    pub fn add_hub(&mut self, hub: &HubRecord) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO hubs (hub_id, url, token, unit, sector, role, clearance, cursor, enrolled_at, last_sync_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (hub_id) DO UPDATE SET url = excluded.url, token = excluded.token, unit = excluded.unit,
+                 sector = excluded.sector, role = excluded.role, clearance = excluded.clearance,
+                 enrolled_at = excluded.enrolled_at",
+            params![
+                hub.hub_id,
+                hub.url,
+                hub.token,
+                hub.unit,
+                hub.sector,
+                hub.role,
+                hub.clearance,
+                hub.cursor,
+                hub.enrolled_at.as_millis(),
+                hub.last_sync_at.map(Timestamp::as_millis),
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn hubs(&self) -> Result<Vec<HubRecord>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT hub_id, url, token, unit, sector, role, clearance, cursor, enrolled_at, last_sync_at
+             FROM hubs ORDER BY enrolled_at",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(HubRecord {
+                hub_id: r.get(0)?,
+                url: r.get(1)?,
+                token: r.get(2)?,
+                unit: r.get(3)?,
+                sector: r.get(4)?,
+                role: r.get(5)?,
+                clearance: r.get(6)?,
+                cursor: r.get(7)?,
+                enrolled_at: Timestamp::from_millis(r.get(8)?),
+                last_sync_at: r.get::<_, Option<i64>>(9)?.map(Timestamp::from_millis),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The hub known by this URL, or the only hub if `url` is `None`.
+    pub fn hub(&self, url: Option<&str>) -> Result<Option<HubRecord>> {
+        let hubs = self.hubs()?;
+        Ok(match url {
+            Some(u) => hubs.into_iter().find(|h| h.url.trim_end_matches('/') == u.trim_end_matches('/')),
+            None => hubs.into_iter().last(),
+        })
+    }
+
+    pub fn set_hub_cursor(&mut self, hub_id: &str, cursor: i64, now: Timestamp) -> Result<()> {
+        self.conn.execute(
+            "UPDATE hubs SET cursor = ?2, last_sync_at = ?3 WHERE hub_id = ?1",
+            params![hub_id, cursor, now.as_millis()],
+        )?;
+        Ok(())
+    }
+
+    // ---- documents a peer holds ----
+
+    /// Documents whose heads differ from what `peer` is confirmed to hold,
+    /// oldest change first, at most `limit`.
+    pub fn documents_changed_for(&self, peer: &str, limit: usize) -> Result<Vec<Outgoing>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.report_id, d.seq, d.heads, p.heads FROM documents d
+             LEFT JOIN peer_documents p ON p.peer = ?1 AND p.report_id = d.report_id
+             WHERE p.heads IS NULL OR p.heads != d.heads
+             ORDER BY d.seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![peer, limit as i64], |r| {
+            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, seq, heads, peer_heads) = row?;
+            if let Some(id) = parse_id(id) {
+                out.push(Outgoing { id, seq, heads, peer_heads });
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many documents `peer` does not hold at their current heads.
+    pub fn count_changed_for(&self, peer: &str) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM documents d
+             LEFT JOIN peer_documents p ON p.peer = ?1 AND p.report_id = d.report_id
+             WHERE p.heads IS NULL OR p.heads != d.heads",
+            [peer],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    pub fn peer_heads(&self, peer: &str, id: ReportId) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT heads FROM peer_documents WHERE peer = ?1 AND report_id = ?2",
+                params![peer, id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Records heads `peer` is now confirmed to hold.
+    pub fn set_peer_heads(&mut self, peer: &str, items: &[(ReportId, String)]) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO peer_documents (peer, report_id, heads) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (peer, report_id) DO UPDATE SET heads = excluded.heads",
+            )?;
+            for (id, heads) in items {
+                stmt.execute(params![peer, id.to_string(), heads])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Documents visible to `scope` written after `seq`, in sequence order.
+    pub fn documents_after(&self, seq: i64, scope: &Scope, limit: usize) -> Result<Vec<Outgoing>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.report_id, d.seq, d.heads FROM documents d JOIN reports r ON r.report_id = d.report_id
+             WHERE d.seq > ?1 AND r.classification_rank <= ?2
+               AND (?3 OR r.author_unit = ?4 OR (?5 != '' AND r.sector = ?5))
+             ORDER BY d.seq LIMIT ?6",
+        )?;
+        let rows = stmt.query_map(
+            params![seq, scope.clearance.rank(), scope.all_units, scope.unit, scope.sector, limit as i64],
+            |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, seq, heads) = row?;
+            if let Some(id) = parse_id(id) {
+                out.push(Outgoing { id, seq, heads, peer_heads: None });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether `scope` may receive report `id` (and so its photos).
+    pub fn scope_admits(&self, scope: &Scope, id: ReportId) -> Result<bool> {
+        let row: Option<(String, String, String)> = self
+            .conn
+            .query_row(
+                "SELECT classification, author_unit, sector FROM reports WHERE report_id = ?1",
+                [id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        Ok(row.is_some_and(|(c, unit, sector)| {
+            c.parse::<Classification>().is_ok_and(|c| scope.admits(c, &unit, &sector))
+        }))
+    }
+
+    /// Hub side: remembers what a response carried until the peer acknowledges it.
+    pub fn record_pending(&mut self, peer: &str, cursor: i64, items: &[(ReportId, String)]) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO peer_pending (peer, report_id, cursor, heads) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (peer, report_id) DO UPDATE SET cursor = excluded.cursor, heads = excluded.heads",
+            )?;
+            for (id, heads) in items {
+                stmt.execute(params![peer, id.to_string(), cursor, heads])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Hub side: the peer has applied everything up to `cursor`: what was sent
+    /// at or before it is now held; what was sent after it was lost in transit.
+    pub fn acknowledge_pending(&mut self, peer: &str, cursor: i64) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO peer_documents (peer, report_id, heads)
+             SELECT peer, report_id, heads FROM peer_pending WHERE peer = ?1 AND cursor <= ?2
+             ON CONFLICT (peer, report_id) DO UPDATE SET heads = excluded.heads",
+            params![peer, cursor],
+        )?;
+        tx.execute("DELETE FROM peer_pending WHERE peer = ?1", [peer])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    // ---- blobs a peer holds ----
+
+    pub fn set_peer_blob(&mut self, peer: &str, sha256: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO peer_blobs (peer, sha256) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            params![peer, sha256],
+        )?;
+        Ok(())
+    }
+
+    pub fn peer_has_blob(&self, peer: &str, sha256: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row("SELECT 1 FROM peer_blobs WHERE peer = ?1 AND sha256 = ?2", params![peer, sha256], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// Photo variants held here that `peer` does not hold, thumbnails first.
+    pub fn blobs_missing_at(&self, peer: &str) -> Result<Vec<PendingBlob>> {
+        self.photo_variants(
+            "JOIN blobs b ON b.sha256 = v.sha256
+             WHERE NOT EXISTS (SELECT 1 FROM peer_blobs pb WHERE pb.peer = ?1 AND pb.sha256 = v.sha256)",
+            peer,
+        )
+    }
+
+    /// Photo variants referenced by reports here whose files this store lacks,
+    /// thumbnails first.
+    pub fn blobs_wanted(&self) -> Result<Vec<PendingBlob>> {
+        self.photo_variants("WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = v.sha256)", "")
+    }
+
+    fn photo_variants(&self, condition: &str, peer: &str) -> Result<Vec<PendingBlob>> {
+        let sql = format!(
+            "WITH v (sha256, report_id, class, added_at) AS (
+                 SELECT thumbnail_sha256, report_id, 0, added_at FROM photos
+                 UNION SELECT preview_sha256, report_id, 1, added_at FROM photos
+                 UNION SELECT original_sha256, report_id, 2, added_at FROM photos)
+             SELECT v.sha256, v.report_id, min(v.class), coalesce((SELECT bytes FROM blobs x WHERE x.sha256 = v.sha256), 0)
+             FROM v {condition} AND ?1 = ?1
+             GROUP BY v.sha256 ORDER BY min(v.class), min(v.added_at), v.sha256"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([peer], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (sha256, report, class, bytes) = row?;
+            if let Some(report) = parse_id(report) {
+                out.push(PendingBlob { sha256, report, class: class as u8, bytes: bytes as u64 });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The report a blob belongs to (any, if several), for access checks.
+    pub fn reports_of_blob(&self, sha256: &str) -> Result<Vec<ReportId>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT report_id FROM photos
+             WHERE original_sha256 = ?1 OR preview_sha256 = ?1 OR thumbnail_sha256 = ?1",
+        )?;
+        let ids = stmt.query_map([sha256], |r| r.get::<_, String>(0))?.filter_map(|r| r.ok().and_then(parse_id)).collect();
+        Ok(ids)
+    }
+
+    /// Size and media type of a stored blob.
+    pub fn blob_info(&self, sha256: &str) -> Result<Option<(u64, String)>> {
+        Ok(self
+            .conn
+            .query_row("SELECT bytes, media_type FROM blobs WHERE sha256 = ?1", [sha256], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
+            })
+            .optional()?)
+    }
+
+    // ---- blobs being received ----
+
+    /// How much of `sha256` has been received so far (0 if nothing).
+    pub fn partial_received(&self, sha256: &str) -> Result<u64> {
+        let recorded: Option<i64> = self
+            .conn
+            .query_row("SELECT received FROM partial_blobs WHERE sha256 = ?1", [sha256], |r| r.get(0))
+            .optional()?;
+        Ok(recorded.unwrap_or(0) as u64)
+    }
+
+    /// Appends bytes at `offset` to a partial blob. Returns the new received
+    /// length. The bytes are synced to disk before the length is recorded, so
+    /// a crash loses at most the bytes of this call.
+    pub fn append_partial(&mut self, sha256: &str, size: u64, offset: u64, bytes: &[u8], now: Timestamp) -> Result<u64> {
+        let received = self.partial_received(sha256)?;
+        if offset != received {
+            return Err(StoreError::PartialOffset { sha256: sha256.to_string(), expected: received, given: offset });
+        }
+        let total = self.blobs.append_partial(sha256, offset, bytes)?;
+        self.conn.execute(
+            "INSERT INTO partial_blobs (sha256, size, received, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (sha256) DO UPDATE SET received = excluded.received, updated_at = excluded.updated_at",
+            params![sha256, size as i64, total as i64, now.as_millis()],
+        )?;
+        Ok(total)
+    }
+
+    /// Verifies a fully received blob against its hash and moves it into the
+    /// blob store. A mismatch discards the partial file.
+    pub fn finish_partial(&mut self, sha256: &str, media_type: &str, now: Timestamp) -> Result<()> {
+        let outcome = self.blobs.finish_partial(sha256);
+        self.conn.execute("DELETE FROM partial_blobs WHERE sha256 = ?1", [sha256])?;
+        let bytes = outcome?;
+        crate::index_blob(&self.conn, sha256, bytes, media_type, None, now)?;
+        Ok(())
+    }
+
+    /// Drops a partial blob (after a hash mismatch, or to restart it).
+    pub fn discard_partial(&mut self, sha256: &str) -> Result<()> {
+        self.blobs.discard_partial(sha256);
+        self.conn.execute("DELETE FROM partial_blobs WHERE sha256 = ?1", [sha256])?;
+        Ok(())
+    }
+}

@@ -1,0 +1,471 @@
+//! The HTTP side of a device (or of a hub syncing upstream): the client for a
+//! hub's endpoints, and [`sync`], which runs a whole sync with one hub.
+
+use std::time::Duration;
+
+use outpost_report::time::{Clock, SystemClock};
+use outpost_report::{Lang, Timestamp};
+use outpost_store::{HubRecord, PendingBlob, Store, StoreError};
+use reqwest::StatusCode;
+use serde::Serialize;
+
+use crate::LinkBudget;
+use crate::protocol::{
+    self, BlobQuery, BlobReceipt, BlobState, BlobStates, BodyError, EnrolRequest, EnrolResponse, ErrorBody,
+    SyncRequest, SyncResponse,
+};
+use crate::session::{Session, Tally};
+
+/// Why talking to a hub failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("the hub could not be reached or the link dropped")]
+    Link(#[source] reqwest::Error),
+    #[error("the hub refused: {code} ({status}): {message}")]
+    Hub { status: u16, code: String, message: String },
+    #[error("the hub's answer could not be read")]
+    Body(#[from] BodyError),
+    #[error("the local store failed")]
+    Store(#[from] StoreError),
+    #[error("this device is not enrolled with a hub (run `outpost enrol --hub URL --code CODE`)")]
+    NotEnrolled,
+    #[error("blob {sha256}: the hub's copy does not match its hash")]
+    BlobMismatch { sha256: String },
+}
+
+impl SyncError {
+    /// Worth trying again on the same link: the link dropped, or the hub was
+    /// restarting.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SyncError::Link(_) => true,
+            SyncError::Hub { status, .. } => *status >= 500 && *status != 507,
+            _ => false,
+        }
+    }
+
+    pub fn code(&self) -> String {
+        match self {
+            SyncError::Link(_) => "sync.link".into(),
+            SyncError::Hub { code, .. } => code.clone(),
+            SyncError::Body(_) => "sync.malformed".into(),
+            SyncError::Store(e) => e.code().into(),
+            SyncError::NotEnrolled => "sync.not_enrolled".into(),
+            SyncError::BlobMismatch { .. } => "sync.hash_mismatch".into(),
+        }
+    }
+}
+
+/// A hub's HTTP endpoints, with this device's credential.
+#[derive(Debug, Clone)]
+pub struct HubClient {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+    lang: Lang,
+}
+
+/// Bytes of request and response bodies this client moved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Bytes {
+    pub up: u64,
+    pub down: u64,
+}
+
+impl HubClient {
+    pub fn new(base: &str, token: Option<String>, lang: Lang) -> Result<HubClient, SyncError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(20))
+            // Satellite links stall for seconds; a dead link must still end.
+            .read_timeout(Duration::from_secs(120))
+            .build()
+            .map_err(SyncError::Link)?;
+        Ok(HubClient { http, base: base.trim_end_matches('/').to_string(), token, lang })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut rb = self
+            .http
+            .request(method, self.url(path))
+            .header(protocol::VERSION_HEADER, protocol::VERSION.to_string())
+            .header(reqwest::header::ACCEPT_LANGUAGE, self.lang.as_str());
+        if let Some(token) = &self.token {
+            rb = rb.bearer_auth(token);
+        }
+        rb
+    }
+
+    async fn send(&self, rb: reqwest::RequestBuilder) -> Result<reqwest::Response, SyncError> {
+        let resp = rb.send().await.map_err(SyncError::Link)?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        let status = resp.status().as_u16();
+        let body = resp.bytes().await.map_err(SyncError::Link)?;
+        let err: ErrorBody = serde_json::from_slice(&body).unwrap_or(ErrorBody {
+            code: "sync.http".into(),
+            message: String::from_utf8_lossy(&body).chars().take(300).collect(),
+        });
+        Err(SyncError::Hub { status, code: err.code, message: err.message })
+    }
+
+    pub async fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse, SyncError> {
+        let resp = self.send(self.request(reqwest::Method::POST, "/v1/enrol").json(req)).await?;
+        resp.json().await.map_err(SyncError::Link)
+    }
+
+    /// One document exchange. Returns the response and the body bytes moved.
+    pub async fn exchange(&self, req: &SyncRequest) -> Result<(SyncResponse, Bytes), SyncError> {
+        let body = protocol::encode(req);
+        let up = body.len() as u64;
+        let resp = self
+            .send(
+                self.request(reqwest::Method::POST, "/v1/sync")
+                    .header(reqwest::header::CONTENT_TYPE, protocol::CONTENT_TYPE)
+                    .body(body),
+            )
+            .await?;
+        let bytes = resp.bytes().await.map_err(SyncError::Link)?;
+        Ok((protocol::decode(&bytes)?, Bytes { up, down: bytes.len() as u64 }))
+    }
+
+    pub async fn blob_states(&self, sha256: &[String]) -> Result<Vec<BlobState>, SyncError> {
+        let query = BlobQuery { sha256: sha256.to_vec() };
+        let resp = self.send(self.request(reqwest::Method::POST, "/v1/blobs/status").json(&query)).await?;
+        let states: BlobStates = resp.json().await.map_err(SyncError::Link)?;
+        Ok(states.states)
+    }
+
+    /// Sends `bytes[offset..]` of a blob; the hub keeps whatever arrives.
+    pub async fn upload_blob(&self, sha256: &str, bytes: &[u8], offset: u64) -> Result<BlobReceipt, SyncError> {
+        let rest = bytes.get(offset as usize..).unwrap_or_default().to_vec();
+        let path = format!("/v1/blobs/{sha256}?offset={offset}&size={}", bytes.len());
+        let resp = self
+            .send(
+                self.request(reqwest::Method::PUT, &path)
+                    .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                    .body(rest),
+            )
+            .await?;
+        resp.json().await.map_err(SyncError::Link)
+    }
+
+    /// Fetches a blob from `offset`, handing each piece to `sink` as it
+    /// arrives so a cut link keeps what came through.
+    pub async fn download_blob(
+        &self,
+        sha256: &str,
+        offset: u64,
+        mut sink: impl FnMut(&[u8]) -> Result<(), StoreError>,
+    ) -> Result<u64, SyncError> {
+        let mut resp = self
+            .send(
+                self.request(reqwest::Method::GET, &format!("/v1/blobs/{sha256}"))
+                    .header(reqwest::header::RANGE, format!("bytes={offset}-")),
+            )
+            .await?;
+        let mut got = 0u64;
+        while let Some(chunk) = resp.chunk().await.map_err(SyncError::Link)? {
+            sink(&chunk)?;
+            got += chunk.len() as u64;
+        }
+        Ok(got)
+    }
+}
+
+/// What a sync moved and what it left waiting.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    pub hub: String,
+    #[serde(flatten)]
+    pub documents: Tally,
+    pub blobs_up: u64,
+    pub blobs_down: u64,
+    pub blob_bytes_up: u64,
+    pub blob_bytes_down: u64,
+    /// Request and response bodies, documents and blobs together.
+    pub bytes_up: u64,
+    pub bytes_down: u64,
+    pub waiting: Waiting,
+}
+
+/// What is still waiting after a sync, and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Waiting {
+    /// Documents the hub does not hold at their latest heads.
+    pub documents: u64,
+    /// Photo variants not yet at the hub, by class.
+    pub thumbnails_up: u64,
+    pub previews_up: u64,
+    pub originals_up: u64,
+    /// Photo variants of reports here that this device does not hold yet.
+    pub blobs_down: u64,
+    /// Why anything is still waiting (`budget`, `link budget excludes previews`, …).
+    pub reasons: Vec<String>,
+}
+
+const ATTEMPTS: usize = 4;
+
+/// Store work buffered to disk during a download, at most this much at a time.
+const FLUSH: usize = 64 * 1024;
+
+/// Runs a whole sync with `hub`: documents both ways until neither side has
+/// anything new, then thumbnails, previews and originals both ways, as far
+/// as `budget` allows. Safe to interrupt anywhere: the next sync resumes.
+pub async fn sync(store: &mut Store, hub: &HubRecord, budget: &LinkBudget, lang: Lang) -> Result<SyncReport, SyncError> {
+    let client = HubClient::new(&hub.url, Some(hub.token.clone()), lang)?;
+    let mut report = SyncReport { hub: hub.url.clone(), ..Default::default() };
+    let mut session = Session::new(hub);
+    let mut failures = 0;
+    while let Some(req) = session.next_request(store)? {
+        match client.exchange(&req).await {
+            Ok((resp, bytes)) => {
+                report.bytes_up += bytes.up;
+                report.bytes_down += bytes.down;
+                session.apply(store, &req, resp, now())?;
+                failures = 0;
+            }
+            Err(e) if e.is_transient() && failures + 1 < ATTEMPTS => failures += 1,
+            Err(e) => return Err(e),
+        }
+    }
+    report.documents = session.tally.clone();
+
+    let mut spent = 0u64;
+    let max_class = budget.max_class;
+    for class in 0..=2u8 {
+        if max_class.is_none_or(|m| class > m) {
+            continue;
+        }
+        upload_class(store, &client, hub, class, budget, &mut spent, &mut report).await?;
+        download_class(store, &client, hub, class, budget, &mut spent, &mut report).await?;
+    }
+    report.waiting = waiting(store, hub, budget, spent)?;
+    Ok(report)
+}
+
+fn now() -> Timestamp {
+    SystemClock.now()
+}
+
+fn within_budget(budget: &LinkBudget, spent: u64, next: u64) -> bool {
+    budget.max_blob_bytes.is_none_or(|max| spent + next <= max)
+}
+
+async fn upload_class(
+    store: &mut Store,
+    client: &HubClient,
+    hub: &HubRecord,
+    class: u8,
+    budget: &LinkBudget,
+    spent: &mut u64,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let pending: Vec<PendingBlob> =
+        store.blobs_missing_at(&hub.hub_id)?.into_iter().filter(|b| b.class == class).collect();
+    for batch in pending.chunks(200) {
+        let shas: Vec<String> = batch.iter().map(|b| b.sha256.clone()).collect();
+        let states = client.blob_states(&shas).await?;
+        report.bytes_up += shas.len() as u64 * 67;
+        for (blob, state) in batch.iter().zip(states) {
+            let offset = match state {
+                BlobState::Complete => {
+                    store.set_peer_blob(&hub.hub_id, &blob.sha256)?;
+                    continue;
+                }
+                BlobState::Partial { received } => received,
+                BlobState::Missing => 0,
+            };
+            if !within_budget(budget, *spent, blob.bytes - offset.min(blob.bytes)) {
+                continue;
+            }
+            let bytes = store.read_blob(&blob.sha256)?;
+            let mut offset = offset;
+            let mut attempts = 0;
+            loop {
+                match client.upload_blob(&blob.sha256, &bytes, offset).await {
+                    Ok(receipt) => {
+                        *spent += bytes.len() as u64 - offset;
+                        report.blob_bytes_up += bytes.len() as u64 - offset;
+                        report.bytes_up += bytes.len() as u64 - offset;
+                        if receipt.complete {
+                            store.set_peer_blob(&hub.hub_id, &blob.sha256)?;
+                            report.blobs_up += 1;
+                        }
+                        break;
+                    }
+                    Err(e) if e.is_transient() && attempts + 1 < ATTEMPTS => {
+                        attempts += 1;
+                        // Ask where the hub got to, and go on from there.
+                        match client.blob_states(std::slice::from_ref(&blob.sha256)).await {
+                            Ok(states) => match states.first() {
+                                Some(BlobState::Complete) => {
+                                    store.set_peer_blob(&hub.hub_id, &blob.sha256)?;
+                                    report.blobs_up += 1;
+                                    break;
+                                }
+                                Some(BlobState::Partial { received }) => offset = *received,
+                                _ => offset = 0,
+                            },
+                            Err(e) if e.is_transient() => {}
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn download_class(
+    store: &mut Store,
+    client: &HubClient,
+    hub: &HubRecord,
+    class: u8,
+    budget: &LinkBudget,
+    spent: &mut u64,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let wanted: Vec<PendingBlob> = store.blobs_wanted()?.into_iter().filter(|b| b.class == class).collect();
+    for blob in wanted {
+        let size = store
+            .load(blob.report)?
+            .photos()
+            .into_iter()
+            .flat_map(|p| [p.original, p.preview, p.thumbnail])
+            .find(|v| v.sha256 == blob.sha256)
+            .map(|v| (v.bytes, v.media_type));
+        let Some((size, media_type)) = size else { continue };
+        let mut offset = store.partial_received(&blob.sha256)?;
+        if !within_budget(budget, *spent, size.saturating_sub(offset)) {
+            continue;
+        }
+        let mut attempts = 0;
+        loop {
+            let mut buffer: Vec<u8> = Vec::new();
+            let mut written = offset;
+            let result = {
+                let store = &mut *store;
+                let sha = blob.sha256.clone();
+                client
+                    .download_blob(&blob.sha256, offset, |piece| {
+                        buffer.extend_from_slice(piece);
+                        if buffer.len() >= FLUSH {
+                            written = store.append_partial(&sha, size, written, &buffer, now())?;
+                            buffer.clear();
+                        }
+                        Ok(())
+                    })
+                    .await
+            };
+            // Whatever arrived before a cut is kept.
+            if !buffer.is_empty() {
+                written = store.append_partial(&blob.sha256, size, written, &buffer, now())?;
+            }
+            let moved = written - offset;
+            *spent += moved;
+            report.blob_bytes_down += moved;
+            report.bytes_down += moved;
+            offset = written;
+            match result {
+                Ok(_) if written >= size => {
+                    match store.finish_partial(&blob.sha256, &media_type, now()) {
+                        Ok(()) => {
+                            store.set_peer_blob(&hub.hub_id, &blob.sha256)?;
+                            report.blobs_down += 1;
+                        }
+                        Err(StoreError::BlobCorrupt { .. }) => {
+                            return Err(SyncError::BlobMismatch { sha256: blob.sha256.clone() });
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                    break;
+                }
+                Ok(_) => {
+                    attempts += 1;
+                    if attempts >= ATTEMPTS {
+                        break;
+                    }
+                }
+                Err(e) if e.is_transient() && attempts + 1 < ATTEMPTS => attempts += 1,
+                Err(SyncError::Hub { status: 404, .. }) => break,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn waiting(store: &Store, hub: &HubRecord, budget: &LinkBudget, spent: u64) -> Result<Waiting, SyncError> {
+    let mut w = Waiting { documents: store.count_changed_for(&hub.hub_id)?, ..Default::default() };
+    for b in store.blobs_missing_at(&hub.hub_id)? {
+        match b.class {
+            0 => w.thumbnails_up += 1,
+            1 => w.previews_up += 1,
+            _ => w.originals_up += 1,
+        }
+    }
+    w.blobs_down = store.blobs_wanted()?.len() as u64;
+    let excluded = |class: u8| budget.max_class.is_none_or(|m| class > m);
+    if w.previews_up > 0 && excluded(1) {
+        w.reasons.push("link budget excludes previews".into());
+    }
+    if w.originals_up > 0 && excluded(2) {
+        w.reasons.push("link budget excludes originals".into());
+    }
+    let included_waiting = [w.thumbnails_up, w.previews_up, w.originals_up]
+        .iter()
+        .enumerate()
+        .any(|(class, n)| *n > 0 && !excluded(class as u8));
+    if let Some(max) = budget.max_blob_bytes.filter(|_| included_waiting) {
+        w.reasons.push(format!("link budget of {max} bytes reached ({spent} spent)"));
+    }
+    if w.documents > 0 {
+        w.reasons.push("documents refused or interrupted; see rejected".into());
+    }
+    Ok(w)
+}
+
+/// Enrols this device with a hub using a one-time code, and remembers the hub.
+pub async fn enrol(store: &mut Store, url: &str, code: &str, name: &str, lang: Lang) -> Result<HubRecord, SyncError> {
+    let client = HubClient::new(url, None, lang)?;
+    let resp = client
+        .enrol(&EnrolRequest { code: code.to_string(), device_id: store.device_id().to_string(), name: name.to_string() })
+        .await?;
+    let hub = HubRecord {
+        hub_id: resp.hub_id,
+        url: url.trim_end_matches('/').to_string(),
+        token: resp.token,
+        unit: resp.unit.clone(),
+        sector: resp.sector.clone(),
+        role: resp.role,
+        clearance: resp.clearance,
+        cursor: 0,
+        enrolled_at: now(),
+        last_sync_at: None,
+    };
+    store.add_hub(&hub)?;
+    let mut profile = store.profile()?;
+    if profile.unit.is_empty() {
+        profile.unit = resp.unit;
+    }
+    if profile.sector.is_empty() {
+        profile.sector = resp.sector;
+    }
+    store.set_profile(&profile)?;
+    Ok(hub)
+}
+
+/// HTTP status of a hub error, for callers that branch on it.
+pub fn status_of(e: &SyncError) -> Option<StatusCode> {
+    match e {
+        SyncError::Hub { status, .. } => StatusCode::from_u16(*status).ok(),
+        _ => None,
+    }
+}

@@ -1,0 +1,186 @@
+//! The wire protocol, version 1 (see `docs/protocol.md`).
+//!
+//! One exchange moves every changed document both ways: the device sends what
+//! the hub lacks and its cursor into the hub's sequence; the hub answers with
+//! what it accepted and what the device lacks. Bodies are postcard (compact
+//! binary serde) compressed with zstd; ids and hashes travel as raw bytes.
+
+use serde::{Deserialize, Serialize};
+
+/// The protocol version this build speaks.
+pub const VERSION: u16 = 1;
+/// The header that carries the protocol version on every request.
+pub const VERSION_HEADER: &str = "x-outpost-protocol";
+/// The media type of sync bodies.
+pub const CONTENT_TYPE: &str = "application/x-outpost-sync";
+/// Largest sync body a hub accepts (compressed).
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+/// Largest sync body once decompressed: a bomb guard.
+pub const MAX_DECOMPRESSED: usize = 64 * 1024 * 1024;
+
+pub type RawId = [u8; 16];
+pub type RawHash = [u8; 32];
+
+/// A document's changes: either its whole compact saved form (`base` empty)
+/// or the changes after `base`, which the receiver is known to hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocPush {
+    pub id: RawId,
+    pub base: Vec<RawHash>,
+    /// The sender's heads once the payload is applied.
+    pub heads: Vec<RawHash>,
+    pub payload: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    pub version: u16,
+    /// Random per request: a replayed body is refused.
+    pub request_id: [u8; 16],
+    /// The hub sequence number this device has applied everything up to.
+    pub since: u64,
+    pub docs: Vec<DocPush>,
+    /// Documents the device could not apply incrementally: send them whole.
+    pub need_full: Vec<RawId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejected {
+    pub id: RawId,
+    pub code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    pub version: u16,
+    /// Apply `docs`, then send this as `since` next time.
+    pub cursor: u64,
+    /// More documents wait after `cursor`: ask again.
+    pub more: bool,
+    /// Pushed documents now durably held by the hub (at the pushed heads).
+    pub accepted: Vec<RawId>,
+    /// Pushed documents whose changes built on something the hub lacks:
+    /// push them whole.
+    pub need_full: Vec<RawId>,
+    pub rejected: Vec<Rejected>,
+    pub docs: Vec<DocPush>,
+}
+
+/// Whether a hub holds a blob, and how much of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum BlobState {
+    Complete,
+    Partial { received: u64 },
+    Missing,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobQuery {
+    pub sha256: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobStates {
+    pub states: Vec<BlobState>,
+}
+
+/// Answer to a blob upload: how much the hub now holds durably.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobReceipt {
+    pub received: u64,
+    pub complete: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    pub code: String,
+    pub device_id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    pub hub_id: String,
+    pub token: String,
+    pub unit: String,
+    pub sector: String,
+    pub role: String,
+    pub clearance: String,
+}
+
+/// Every error a hub answers with: a stable code and a message in the
+/// language the client asked for (`Accept-Language`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+}
+
+/// Why a body could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    #[error("the body is not zstd-compressed data or is truncated")]
+    Compression(#[source] std::io::Error),
+    #[error("the body decompresses to more than {MAX_DECOMPRESSED} bytes")]
+    TooLarge,
+    #[error("the body is not a protocol message")]
+    Decode(#[source] postcard::Error),
+    #[error("protocol version {0} is not supported (this side speaks {VERSION})")]
+    Version(u16),
+}
+
+pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
+    // Serialising plain structs into a Vec cannot fail.
+    let raw = postcard::to_stdvec(message).unwrap_or_default();
+    zstd::bulk::compress(&raw, 3).unwrap_or(raw)
+}
+
+pub fn decode<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, BodyError> {
+    use std::io::Read;
+    let mut raw = Vec::new();
+    zstd::stream::read::Decoder::new(body)
+        .map_err(BodyError::Compression)?
+        .take(MAX_DECOMPRESSED as u64 + 1)
+        .read_to_end(&mut raw)
+        .map_err(BodyError::Compression)?;
+    if raw.len() > MAX_DECOMPRESSED {
+        return Err(BodyError::TooLarge);
+    }
+    postcard::from_bytes(&raw).map_err(BodyError::Decode)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_reconnect_is_a_few_bytes() {
+        let req = SyncRequest { version: VERSION, request_id: [7; 16], since: 123_456, docs: vec![], need_full: vec![] };
+        let body = encode(&req);
+        assert!(body.len() < 64, "nothing-changed request is {} bytes", body.len());
+        assert_eq!(decode::<SyncRequest>(&body).expect("round trip"), req);
+    }
+
+    #[test]
+    fn garbage_and_truncation_are_errors_not_panics() {
+        assert!(matches!(decode::<SyncRequest>(b"hello"), Err(BodyError::Compression(_))));
+        let body = encode(&SyncRequest {
+            version: VERSION,
+            request_id: [1; 16],
+            since: 1,
+            docs: vec![DocPush { id: [2; 16], base: vec![], heads: vec![[3; 32]], payload: vec![9; 500] }],
+            need_full: vec![],
+        });
+        assert!(decode::<SyncRequest>(&body[..body.len() / 2]).is_err());
+        let not_a_message = zstd::bulk::compress(b"\xff\xff\xff", 3).expect("compress");
+        assert!(matches!(decode::<SyncRequest>(&not_a_message), Err(BodyError::Decode(_))));
+    }
+
+    #[test]
+    fn a_decompression_bomb_is_refused() {
+        let bomb = zstd::bulk::compress(&vec![0u8; MAX_DECOMPRESSED + 10], 19).expect("compress");
+        assert!(bomb.len() < 100_000, "the bomb is small on the wire");
+        assert!(matches!(decode::<SyncRequest>(&bomb), Err(BodyError::TooLarge)));
+    }
+}

@@ -1,0 +1,204 @@
+//! The device's side of an exchange: what to push, and how to apply what
+//! came back. Transport-free, so it runs against [`crate::serve`] directly
+//! in tests and over HTTP in [`crate::http`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use outpost_report::{DocumentError, ReportDoc, ReportId, Timestamp};
+use outpost_store::{HubRecord, Store, StoreError};
+use serde::Serialize;
+
+use crate::protocol::{DocPush, SyncRequest, SyncResponse, VERSION};
+use crate::{change_hashes, heads_from_json, heads_to_json, raw_heads, raw_id, report_id};
+
+/// How many documents one request pushes at most, and roughly how many
+/// payload bytes.
+pub const PUSH_DOCS: usize = 200;
+pub const PUSH_BYTES: usize = 1024 * 1024;
+
+/// What one sync moved and what it left waiting.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub docs_up: u64,
+    pub docs_down: u64,
+    pub round_trips: u64,
+    /// Documents the hub refused, with the reason code.
+    pub rejected: BTreeMap<String, String>,
+}
+
+/// A sync in progress with one hub.
+#[derive(Debug)]
+pub struct Session {
+    peer: String,
+    cursor: u64,
+    /// Documents to push whole next time (the hub lacked their base).
+    push_whole: BTreeSet<ReportId>,
+    /// Documents to ask for whole (we lacked their base).
+    ask_whole: BTreeSet<ReportId>,
+    /// Refused this session: not pushed again until the next sync.
+    refused: BTreeSet<ReportId>,
+    more: bool,
+    started: bool,
+    pub tally: Tally,
+}
+
+impl Session {
+    pub fn new(hub: &HubRecord) -> Session {
+        Session {
+            peer: hub.hub_id.clone(),
+            cursor: hub.cursor.max(0) as u64,
+            push_whole: BTreeSet::new(),
+            ask_whole: BTreeSet::new(),
+            refused: BTreeSet::new(),
+            more: false,
+            started: false,
+            tally: Tally::default(),
+        }
+    }
+
+    pub fn peer(&self) -> &str {
+        &self.peer
+    }
+
+    /// The next request, or `None` when this sync has nothing left to do.
+    pub fn next_request(&mut self, store: &Store) -> Result<Option<SyncRequest>, StoreError> {
+        let mut docs = Vec::new();
+        let mut bytes = 0;
+        for out in store.documents_changed_for(&self.peer, PUSH_DOCS + self.refused.len())? {
+            if self.refused.contains(&out.id) {
+                continue;
+            }
+            if docs.len() >= PUSH_DOCS || bytes >= PUSH_BYTES {
+                break;
+            }
+            let mut doc = store.load(out.id)?;
+            let base = match (&out.peer_heads, self.push_whole.contains(&out.id)) {
+                (Some(h), false) => heads_from_json(h),
+                _ => Vec::new(),
+            };
+            let base = if doc.has_heads(&base) { base } else { Vec::new() };
+            let push = DocPush {
+                id: raw_id(out.id),
+                base: raw_heads(&base),
+                heads: raw_heads(&doc.head_hashes()),
+                payload: doc.changes_since(&base),
+            };
+            bytes += push.payload.len();
+            docs.push(push);
+        }
+        if self.started && docs.is_empty() && self.ask_whole.is_empty() && !self.more {
+            return Ok(None);
+        }
+        self.started = true;
+        Ok(Some(SyncRequest {
+            version: VERSION,
+            request_id: rand::random(),
+            since: self.cursor,
+            docs,
+            need_full: self.ask_whole.iter().map(|id| raw_id(*id)).collect(),
+        }))
+    }
+
+    /// Applies a response: records what the hub now holds, stores what it
+    /// sent (merging with local edits), and moves the cursor — in that order,
+    /// each step durable, so an interruption anywhere only repeats work.
+    pub fn apply(
+        &mut self,
+        store: &mut Store,
+        req: &SyncRequest,
+        resp: SyncResponse,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.tally.round_trips += 1;
+        let pushed: BTreeMap<_, _> = req.docs.iter().map(|d| (d.id, d)).collect();
+        let held: Vec<(ReportId, String)> = resp
+            .accepted
+            .iter()
+            .filter_map(|id| pushed.get(id).map(|d| (report_id(id), heads_to_json(&d.heads))))
+            .collect();
+        self.tally.docs_up += held.len() as u64;
+        store.set_peer_heads(&self.peer, &held)?;
+        for id in &resp.accepted {
+            self.push_whole.remove(&report_id(id));
+        }
+        for id in &resp.need_full {
+            let id = report_id(id);
+            // Asked twice for the same document whole: something else is wrong.
+            if !self.push_whole.insert(id) {
+                self.refused.insert(id);
+                self.tally.rejected.insert(id.to_string(), "document.missing_changes".into());
+            }
+        }
+        for r in &resp.rejected {
+            let id = report_id(&r.id);
+            self.refused.insert(id);
+            self.tally.rejected.insert(id.to_string(), r.code.clone());
+        }
+
+        let mut incoming = Vec::new();
+        let mut hub_heads = Vec::new();
+        for push in &resp.docs {
+            let id = report_id(&push.id);
+            match receive(store, push) {
+                Ok(doc) => {
+                    self.ask_whole.remove(&id);
+                    hub_heads.push((id, heads_to_json(&push.heads)));
+                    incoming.push(doc);
+                }
+                Err(Incoming::AskWhole) if !self.ask_whole.contains(&id) => {
+                    self.ask_whole.insert(id);
+                }
+                Err(Incoming::AskWhole) | Err(Incoming::Refuse) => {
+                    self.ask_whole.remove(&id);
+                    self.tally.rejected.insert(id.to_string(), "document.corrupt".into());
+                }
+            }
+        }
+        self.tally.docs_down += incoming.len() as u64;
+        store.save_all(&mut incoming, now)?;
+        store.set_peer_heads(&self.peer, &hub_heads)?;
+        self.cursor = resp.cursor;
+        self.more = resp.more;
+        store.set_hub_cursor(&self.peer, resp.cursor as i64, now)?;
+        Ok(())
+    }
+}
+
+enum Incoming {
+    AskWhole,
+    Refuse,
+}
+
+fn receive(store: &Store, push: &DocPush) -> Result<ReportDoc, Incoming> {
+    let id = report_id(&push.id);
+    let local = match store.load(id) {
+        Ok(doc) => Some(doc),
+        Err(StoreError::NotFound(_)) => None,
+        Err(_) => return Err(Incoming::Refuse),
+    };
+    let mut doc = match (local, push.base.is_empty()) {
+        (local, true) => {
+            let mut incoming = ReportDoc::load(&push.payload).map_err(|_| Incoming::Refuse)?;
+            if incoming.id() != id {
+                return Err(Incoming::Refuse);
+            }
+            match local {
+                Some(mut doc) => {
+                    doc.merge(&mut incoming).map_err(|_| Incoming::Refuse)?;
+                    doc
+                }
+                None => incoming,
+            }
+        }
+        (None, false) => return Err(Incoming::AskWhole),
+        (Some(mut doc), false) => match doc.apply_changes(&push.payload) {
+            Ok(()) => doc,
+            Err(DocumentError::MissingChanges { .. }) => return Err(Incoming::AskWhole),
+            Err(_) => return Err(Incoming::Refuse),
+        },
+    };
+    if !doc.has_heads(&change_hashes(&push.heads)) {
+        return Err(Incoming::AskWhole);
+    }
+    Ok(doc)
+}
