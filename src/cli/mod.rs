@@ -4,6 +4,7 @@ pub mod failure;
 mod photo;
 mod report;
 mod store;
+mod sync;
 
 use std::path::PathBuf;
 
@@ -74,6 +75,29 @@ pub enum Command {
     },
     /// Fill the data directory with a few example reports and show them.
     Demo,
+    /// Enrol this device with a hub using the one-time code its operator gave.
+    Enrol {
+        /// The hub's address, e.g. http://10.0.0.1:7878
+        #[arg(long)]
+        hub: String,
+        #[arg(long)]
+        code: String,
+        /// A name the hub operator will recognise (default: the host name).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Sync with a hub: documents both ways, then photos as the link budget allows.
+    Sync {
+        /// The hub (default: the one this device enrolled with last).
+        #[arg(long)]
+        hub: Option<String>,
+        /// wifi (everything), satellite (documents and thumbnails, 5 MB) or documents.
+        #[arg(long, default_value = "wifi")]
+        budget: outpost_sync::LinkBudget,
+        /// Print what moved and what is still waiting as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -89,5 +113,7 @@ pub fn run(args: Args) -> Result<()> {
         } => store::profile(&dir, author, unit, sector),
         Command::Doctor { json, rebuild } => store::doctor(&dir, json, rebuild, lang),
         Command::Demo => store::demo(&dir, lang),
+        Command::Enrol { hub, code, name } => sync::enrol(&dir, &hub, &code, name, lang),
+        Command::Sync { hub, budget, json } => sync::sync(&dir, hub.as_deref(), budget, json, lang),
     }
 }

@@ -68,6 +68,21 @@ pub enum ReportCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Add a comment (a review note, a question, an answer) to a report.
+    Comment {
+        id: String,
+        #[arg(long)]
+        text: String,
+        /// The author shown on the comment (default: this device's profile).
+        #[arg(long)]
+        author: Option<String>,
+    },
+    /// Move a report through review: submitted, under_review, needs_information, verified, closed.
+    Review {
+        id: String,
+        #[arg(long)]
+        status: String,
+    },
     /// Export a report as JSON or as a standard automerge document file.
     Export {
         id: String,
@@ -164,6 +179,29 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
             } else {
                 print_report(&store, &mut doc, lang);
             }
+        }
+        ReportCommand::Comment { id, text, author } => {
+            let mut store = open(dir)?;
+            let id = parse_id(&id)?;
+            let now = SystemClock.now();
+            let comment = outpost_report::document::Comment {
+                id: outpost_report::CommentId::from_uuid(uuid::Uuid::now_v7()),
+                author: author.unwrap_or(store.profile()?.author),
+                device: store.device_id().to_string(),
+                at: now,
+                lang,
+                text,
+            };
+            store.update(id, now, |doc| Ok(doc.add_comment(&comment)?))?;
+            println!("{}", comment.id);
+        }
+        ReportCommand::Review { id, status } => {
+            let status: ReviewStatus = status.parse().map_err(|e| {
+                anyhow::anyhow!("{e}; expected one of submitted, under_review, needs_information, verified, closed")
+            })?;
+            let mut store = open(dir)?;
+            let now = SystemClock.now();
+            store.update(parse_id(&id)?, now, |doc| Ok(doc.set_status(status, now)?))?;
         }
         ReportCommand::Export { id, format, out } => {
             let store = open(dir)?;

@@ -68,3 +68,27 @@ store-io = The data folder could not be read or written: { $detail }
 store-database = The local database reported an error: { $detail }
 store-disk-full = The device is out of storage space; nothing was saved. Free some space and try again.
 store-busy = The local database is busy in another program; try again.
+
+## Sync and the hub
+auth-missing = This request carries no device credential. Enrol the device with the hub first.
+auth-unknown = The hub does not know this device's credential. Enrol the device again with a new code.
+auth-revoked = This device's access to the hub has been revoked. Ask the hub operator.
+auth-forbidden = This device's role may not do that.
+enrol-unknown-code = This enrolment code is not known to the hub. Check it with the hub operator.
+enrol-expired = This enrolment code has expired. Ask the hub operator for a new one.
+enrol-used = This enrolment code has already been used. Ask the hub operator for a new one.
+sync-version = The other side speaks sync protocol { $given }; this one speaks { $supported }. Update the older one.
+sync-too-large = The message is too large (at most { $max } bytes).
+sync-malformed = The message could not be read ({ $detail }).
+sync-replayed = This exact message was already received; it was not applied twice.
+sync-forbidden = The device is not cleared to hold this report.
+sync-wrong-document = A document arrived under another report's id.
+sync-heads-mismatch = A document arrived without the changes it claimed to carry.
+sync-unknown-blob = The hub knows no report with this file ({ $hash }); send the reports first.
+sync-hash-mismatch = The file { $hash } arrived damaged (its hash does not match); it will be sent again.
+sync-bad-range = The requested part of the file does not exist.
+sync-not-found = There is nothing at this address on the hub.
+sync-internal = The hub hit an internal problem; nothing was lost. Try again.
+sync-link = The hub could not be reached or the link dropped. Nothing was lost; sync again when the link is back.
+sync-not-enrolled = This device is not enrolled with a hub. Run: outpost enrol --hub URL --code CODE
+sync-http = The hub answered with an unexpected error.

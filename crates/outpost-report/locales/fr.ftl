@@ -67,3 +67,27 @@ store-io = Le dossier de données n'a pas pu être lu ou écrit : { $detail }
 store-database = La base de données locale a signalé une erreur : { $detail }
 store-disk-full = L'appareil n'a plus d'espace de stockage ; rien n'a été enregistré. Libérez de l'espace et réessayez.
 store-busy = La base de données locale est occupée par un autre programme ; réessayez.
+
+## Synchronisation et hub
+auth-missing = Cette requête ne porte aucun identifiant d'appareil. Enrôlez d'abord l'appareil auprès du hub.
+auth-unknown = Le hub ne connaît pas l'identifiant de cet appareil. Enrôlez de nouveau l'appareil avec un nouveau code.
+auth-revoked = L'accès de cet appareil au hub a été révoqué. Adressez-vous à l'opérateur du hub.
+auth-forbidden = Le rôle de cet appareil ne permet pas cette opération.
+enrol-unknown-code = Ce code d'enrôlement est inconnu du hub. Vérifiez-le auprès de l'opérateur du hub.
+enrol-expired = Ce code d'enrôlement a expiré. Demandez-en un nouveau à l'opérateur du hub.
+enrol-used = Ce code d'enrôlement a déjà servi. Demandez-en un nouveau à l'opérateur du hub.
+sync-version = L'autre côté utilise le protocole de synchronisation { $given } ; celui-ci utilise le { $supported }. Mettez à jour le plus ancien.
+sync-too-large = Le message est trop volumineux ({ $max } octets au plus).
+sync-malformed = Le message n'a pas pu être lu ({ $detail }).
+sync-replayed = Ce message exact a déjà été reçu ; il n'a pas été appliqué deux fois.
+sync-forbidden = L'appareil n'est pas habilité à détenir ce rapport.
+sync-wrong-document = Un document est arrivé sous l'identifiant d'un autre rapport.
+sync-heads-mismatch = Un document est arrivé sans les modifications qu'il annonçait.
+sync-unknown-blob = Le hub ne connaît aucun rapport contenant ce fichier ({ $hash }) ; envoyez d'abord les rapports.
+sync-hash-mismatch = Le fichier { $hash } est arrivé endommagé (son empreinte ne correspond pas) ; il sera renvoyé.
+sync-bad-range = La partie demandée du fichier n'existe pas.
+sync-not-found = Il n'y a rien à cette adresse sur le hub.
+sync-internal = Le hub a rencontré un problème interne ; rien n'a été perdu. Réessayez.
+sync-link = Le hub est injoignable ou la liaison a été coupée. Rien n'a été perdu ; relancez la synchronisation quand la liaison revient.
+sync-not-enrolled = Cet appareil n'est enrôlé auprès d'aucun hub. Lancez : outpost enrol --hub URL --code CODE
+sync-http = Le hub a répondu par une erreur inattendue.

@@ -1,0 +1,102 @@
+//! The Outpost hub as a library: [`launch`] serves sync on a listener until
+//! `shutdown` resolves, so tests run real hubs in-process on port 0 and the
+//! `outpost-hub` binary is a thin shell around it.
+//!
+//! Endpoints (all but enrolment need `Authorization: Bearer <credential>`):
+//!
+//! | method | path | what |
+//! |---|---|---|
+//! | POST | `/v1/enrol` | redeem a one-time code for a device credential |
+//! | POST | `/v1/sync` | one document exchange (postcard + zstd body) |
+//! | POST | `/v1/blobs/status` | which blobs the hub holds, and how much of partial ones |
+//! | PUT | `/v1/blobs/{sha256}?offset=N&size=S` | append a blob from `offset`; kept as it arrives |
+//! | GET | `/v1/blobs/{sha256}` | a blob, from a `Range: bytes=N-` |
+//! | GET | `/v1/status` | devices seen, last sync, what each is missing (hq/hub roles) |
+//!
+//! The store is shared behind a mutex and used from blocking threads; an
+//! upstream sync (to the next hub) runs on its own connection to the same
+//! SQLite file so a slow satellite link never blocks local devices.
+
+mod error;
+mod routes;
+pub mod upstream;
+
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use outpost_report::time::{Clock, SystemClock};
+use outpost_store::Store;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+pub use error::ApiError;
+
+/// How a hub runs.
+#[derive(Debug, Clone)]
+pub struct HubSettings {
+    pub data: PathBuf,
+    /// The next hub up (camp → sector → HQ), if any. This hub must have been
+    /// enrolled there (`outpost --data DIR enrol --hub URL --code CODE`).
+    pub upstream: Option<String>,
+    /// How often to sync upstream when nothing triggers it sooner.
+    pub upstream_every: std::time::Duration,
+    pub upstream_budget: outpost_sync::LinkBudget,
+}
+
+impl HubSettings {
+    pub fn new(data: PathBuf) -> HubSettings {
+        HubSettings {
+            data,
+            upstream: None,
+            upstream_every: std::time::Duration::from_secs(60),
+            upstream_budget: outpost_sync::LinkBudget::wifi(),
+        }
+    }
+}
+
+pub(crate) struct HubState {
+    pub store: Mutex<Store>,
+    pub hub_id: String,
+    /// Recent request ids per device: a replayed body is refused.
+    pub seen: Mutex<HashMap<String, VecDeque<[u8; 16]>>>,
+    /// Woken when a device brought new documents: sync upstream soon.
+    pub upstream_kick: Notify,
+}
+
+/// Errors starting a hub.
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error("cannot open the hub's store")]
+    Store(#[from] outpost_store::StoreError),
+    #[error("the hub's server failed")]
+    Serve(#[from] std::io::Error),
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn launch(
+    settings: HubSettings,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), HubError> {
+    let store = Store::open(&settings.data, SystemClock.now())?;
+    let hub_id = store.device_id().to_string();
+    let state = Arc::new(HubState {
+        store: Mutex::new(store),
+        hub_id,
+        seen: Mutex::new(HashMap::new()),
+        upstream_kick: Notify::new(),
+    });
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let upstream = settings.upstream.clone().map(|url| {
+        tokio::spawn(upstream::run(settings.clone(), url, state.clone(), stop_rx.clone()))
+    });
+    let app = routes::router(state);
+    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let _ = stop_tx.send(true);
+    if let Some(task) = upstream {
+        let _ = task.await;
+    }
+    Ok(result?)
+}

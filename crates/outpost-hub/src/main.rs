@@ -1,0 +1,121 @@
+//! `outpost-hub`: run a hub, enrol devices, revoke them, see who synced.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use outpost_hub::{HubSettings, launch};
+use outpost_report::Classification;
+use outpost_report::time::{Clock, SystemClock};
+use outpost_store::{Grant, Store};
+use outpost_sync::{LinkBudget, Role};
+
+#[derive(Debug, Parser)]
+#[command(name = "outpost-hub", version, about = "The Outpost hub: serves sync to field devices and syncs upstream")]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve devices on ADDR (e.g. 0.0.0.0:7878) until interrupted.
+    Serve {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:7878")]
+        listen: String,
+        /// The next hub up; this hub must be enrolled there first
+        /// (`outpost --data DIR enrol --hub URL --code CODE`).
+        #[arg(long)]
+        upstream: Option<String>,
+        /// Seconds between upstream syncs when nothing triggers one sooner.
+        #[arg(long, default_value_t = 60)]
+        upstream_every: u64,
+        /// What the upstream link may carry: wifi, satellite or documents.
+        #[arg(long, default_value = "wifi")]
+        upstream_budget: LinkBudget,
+    },
+    /// Make a one-time code that enrols one device with this hub.
+    Enrol {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        unit: String,
+        #[arg(long, default_value = "")]
+        sector: String,
+        /// field (a tablet), hq (headquarters) or hub (a hub below this one).
+        #[arg(long, default_value = "field")]
+        role: Role,
+        /// UNCLASSIFIED, CONFIDENTIAL or STRICTLY CONFIDENTIAL.
+        #[arg(long)]
+        clearance: Classification,
+        /// How long the code stays valid.
+        #[arg(long, default_value_t = 72)]
+        valid_hours: i64,
+    },
+    /// End a device's access at once.
+    Revoke {
+        #[arg(long)]
+        data: PathBuf,
+        device: String,
+    },
+    /// Devices enrolled here, when each last synced, and what each is missing.
+    Status {
+        #[arg(long)]
+        data: PathBuf,
+    },
+}
+
+/// Codes are typed on tablets with gloves: no 0/O, 1/I/L confusions.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+fn new_code() -> String {
+    let chars: Vec<char> =
+        (0..12).map(|_| CODE_ALPHABET[rand::random_range(0..CODE_ALPHABET.len())] as char).collect();
+    chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    match args.command {
+        Command::Serve { data, listen, upstream, upstream_every, upstream_budget } => {
+            let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
+            eprintln!("outpost-hub serving {} on http://{}", data.display(), listener.local_addr()?);
+            let mut settings = HubSettings::new(data);
+            settings.upstream = upstream;
+            settings.upstream_every = Duration::from_secs(upstream_every.max(1));
+            settings.upstream_budget = upstream_budget;
+            let shutdown = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            launch(settings, listener, shutdown).await?;
+        }
+        Command::Enrol { data, unit, sector, role, clearance, valid_hours } => {
+            let mut store = Store::open(&data, SystemClock.now())?;
+            let code = new_code();
+            let grant = Grant { unit, sector, role: role.as_str().into(), clearance: clearance.as_str().into() };
+            store.add_enrolment_code(&code, &grant, SystemClock.now(), valid_hours * 3_600_000)?;
+            println!("{code}");
+            eprintln!(
+                "one-time code for a {} device of {} ({}), cleared {}; valid {valid_hours} h",
+                grant.role, grant.unit, grant.sector, grant.clearance
+            );
+        }
+        Command::Revoke { data, device } => {
+            let mut store = Store::open(&data, SystemClock.now())?;
+            if !store.revoke_device(&device, SystemClock.now())? {
+                anyhow::bail!("no device {device} is enrolled with this hub");
+            }
+            eprintln!("device {device} revoked: its next request is refused");
+        }
+        Command::Status { data } => {
+            let store = Store::open(&data, SystemClock.now())?;
+            let status = outpost_hub::upstream::status_json(&store, &store.device_id().to_string())?;
+            println!("{}", serde_json::to_string_pretty(&status)?);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,413 @@
+//! The hub's HTTP handlers: authenticate, read the body within limits, and
+//! hand the work to `outpost_sync::serve` on a blocking thread.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use futures_util::StreamExt;
+use outpost_report::time::{Clock, SystemClock};
+use outpost_report::{Classification, Lang};
+use outpost_store::{EnrolledDevice, Refusal, Store};
+use outpost_sync::protocol::{
+    self, BlobQuery, BlobReceipt, BlobState, BlobStates, BodyError, EnrolRequest, EnrolResponse, SyncRequest,
+};
+use outpost_sync::serve::{Peer, ServeError, handle_sync};
+use outpost_sync::{Role, scope_of};
+
+use crate::HubState;
+use crate::error::ApiError;
+
+type Shared = Arc<HubState>;
+
+/// Largest blob a hub accepts.
+const MAX_BLOB: u64 = 256 * 1024 * 1024;
+/// Received blob bytes are made durable in pieces of this size: a cut link
+/// re-sends at most one piece.
+const PIECE: usize = 64 * 1024;
+const REMEMBERED_REQUESTS: usize = 4096;
+
+pub(crate) fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/v1/enrol", post(enrol))
+        .route("/v1/sync", post(sync))
+        .route("/v1/blobs/status", post(blob_status))
+        .route("/v1/blobs/{sha256}", put(put_blob).get(get_blob))
+        .route("/v1/status", get(status))
+        .fallback(not_found)
+        // Limits are enforced per endpoint, with a proper error body.
+        .layer(DefaultBodyLimit::disable())
+        .with_state(state)
+}
+
+fn lang(headers: &HeaderMap) -> Lang {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::from_locale)
+        .unwrap_or_default()
+}
+
+fn now() -> outpost_report::Timestamp {
+    SystemClock.now()
+}
+
+async fn blocking<T: Send + 'static>(
+    state: &Shared,
+    lang: Lang,
+    work: impl FnOnce(&mut Store) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut store = state.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        work(&mut store)
+    })
+    .await
+    .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "sync.internal", lang))?
+}
+
+/// The enrolled device behind the request's credential, and what it may see.
+async fn authenticate(state: &Shared, headers: &HeaderMap, lang: Lang) -> Result<(EnrolledDevice, Peer), ApiError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "auth.missing", lang))?
+        .to_string();
+    let device = blocking(state, lang, move |store| {
+        store.device_for_token(&token).map_err(|e| ApiError::store(e, lang))
+    })
+    .await?
+    .map_err(|refusal| match refusal {
+        Refusal::Revoked => ApiError::new(StatusCode::FORBIDDEN, "auth.revoked", lang),
+        _ => ApiError::new(StatusCode::UNAUTHORIZED, "auth.unknown", lang),
+    })?;
+    let role: Role = device.grant.role.parse().unwrap_or(Role::Field);
+    let clearance: Classification = device.grant.clearance.parse().unwrap_or(Classification::Unclassified);
+    let scope = scope_of(role, &device.grant.unit, &device.grant.sector, clearance);
+    let peer = Peer { device_id: device.device_id.clone(), scope };
+    Ok((device, peer))
+}
+
+fn check_version(headers: &HeaderMap, lang: Lang) -> Result<(), ApiError> {
+    match headers.get(protocol::VERSION_HEADER).and_then(|v| v.to_str().ok()) {
+        None => Ok(()),
+        Some(v) if v.trim() == protocol::VERSION.to_string() => Ok(()),
+        Some(v) => Err(ApiError::new(StatusCode::BAD_REQUEST, "sync.version", lang)
+            .with("given", v)
+            .with("supported", protocol::VERSION)),
+    }
+}
+
+async fn read_body(body: Body, limit: usize, lang: Lang) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "sync.too_large", lang).with("max", limit)
+    })
+}
+
+fn malformed(lang: Lang, detail: impl ToString) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "sync.malformed", lang).with("detail", detail)
+}
+
+async fn enrol(State(state): State<Shared>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let lang = lang(&headers);
+    let bytes = read_body(body, 16 * 1024, lang).await?;
+    let req: EnrolRequest = serde_json::from_slice(&bytes).map_err(|e| malformed(lang, e))?;
+    if req.device_id.parse::<outpost_report::DeviceId>().is_err() {
+        return Err(malformed(lang, "device_id is not a device id"));
+    }
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    let hub_id = state.hub_id.clone();
+    let issued = token.clone();
+    let grant = blocking(&state, lang, move |store| {
+        store.redeem_enrolment_code(&req.code, &req.device_id, &req.name, &issued, now()).map_err(|e| ApiError::store(e, lang))
+    })
+    .await?
+    .map_err(|refusal| {
+        let code = match refusal {
+            Refusal::Expired => "enrol.expired",
+            Refusal::Used => "enrol.used",
+            _ => "enrol.unknown_code",
+        };
+        ApiError::new(StatusCode::FORBIDDEN, code, lang)
+    })?;
+    let resp = EnrolResponse {
+        hub_id,
+        token,
+        unit: grant.unit,
+        sector: grant.sector,
+        role: grant.role,
+        clearance: grant.clearance,
+    };
+    Ok(axum::Json(resp).into_response())
+}
+
+async fn sync(State(state): State<Shared>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let lang = lang(&headers);
+    check_version(&headers, lang)?;
+    let (device, peer) = authenticate(&state, &headers, lang).await?;
+    let bytes = read_body(body, protocol::MAX_BODY, lang).await?;
+    let req: SyncRequest = protocol::decode(&bytes).map_err(|e| match e {
+        BodyError::TooLarge => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "sync.too_large", lang)
+            .with("max", protocol::MAX_DECOMPRESSED),
+        other => malformed(lang, other),
+    })?;
+    if req.version != protocol::VERSION {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "sync.version", lang)
+            .with("given", req.version)
+            .with("supported", protocol::VERSION));
+    }
+    {
+        let mut seen = state.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let recent = seen.entry(device.device_id.clone()).or_default();
+        if recent.contains(&req.request_id) {
+            return Err(ApiError::new(StatusCode::CONFLICT, "sync.replayed", lang));
+        }
+        recent.push_back(req.request_id);
+        if recent.len() > REMEMBERED_REQUESTS {
+            recent.pop_front();
+        }
+    }
+    let pushed = req.docs.len();
+    let resp = blocking(&state, lang, move |store| {
+        let resp = handle_sync(store, &peer, &req, now()).map_err(|e| match e {
+            ServeError::Version(v) => ApiError::new(StatusCode::BAD_REQUEST, "sync.version", lang)
+                .with("given", v)
+                .with("supported", protocol::VERSION),
+            ServeError::Store(e) => ApiError::store(e, lang),
+        })?;
+        let summary = serde_json::json!({
+            "at": now().to_rfc3339(),
+            "pushed": pushed,
+            "accepted": resp.accepted.len(),
+            "rejected": resp.rejected.len(),
+            "sent": resp.docs.len(),
+            "cursor": resp.cursor,
+        });
+        store.record_device_sync(&peer.device_id, now(), &summary).map_err(|e| ApiError::store(e, lang))?;
+        Ok(resp)
+    })
+    .await?;
+    if !resp.accepted.is_empty() {
+        state.upstream_kick.notify_one();
+    }
+    let mut out = protocol::encode(&resp).into_response();
+    out.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(protocol::CONTENT_TYPE));
+    Ok(out)
+}
+
+fn valid_sha(sha: &str) -> bool {
+    sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Whether `peer` may touch blob `sha`: it belongs to a report the peer may see.
+fn may_touch(store: &Store, peer: &Peer, sha: &str) -> Result<bool, outpost_store::StoreError> {
+    for report in store.reports_of_blob(sha)? {
+        if store.scope_admits(&peer.scope, report)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+async fn blob_status(State(state): State<Shared>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let lang = lang(&headers);
+    let (_, peer) = authenticate(&state, &headers, lang).await?;
+    let bytes = read_body(body, 1024 * 1024, lang).await?;
+    let query: BlobQuery = serde_json::from_slice(&bytes).map_err(|e| malformed(lang, e))?;
+    if let Some(bad) = query.sha256.iter().find(|s| !valid_sha(s)) {
+        return Err(malformed(lang, format!("{bad:?} is not a SHA-256")));
+    }
+    let states = blocking(&state, lang, move |store| {
+        let mut states = Vec::with_capacity(query.sha256.len());
+        for sha in &query.sha256 {
+            let state = if store.has_blob(sha).map_err(|e| ApiError::store(e, lang))? {
+                BlobState::Complete
+            } else if !may_touch(store, &peer, sha).map_err(|e| ApiError::store(e, lang))? {
+                BlobState::Missing
+            } else {
+                match store.partial_received(sha).map_err(|e| ApiError::store(e, lang))? {
+                    0 => BlobState::Missing,
+                    received => BlobState::Partial { received },
+                }
+            };
+            states.push(state);
+        }
+        Ok(states)
+    })
+    .await?;
+    Ok(axum::Json(BlobStates { states }).into_response())
+}
+
+#[derive(Debug)]
+struct PutParams {
+    offset: u64,
+    size: u64,
+}
+
+impl PutParams {
+    fn parse(query: &str) -> Option<PutParams> {
+        let mut offset = None;
+        let mut size = None;
+        for pair in query.split('&') {
+            match pair.split_once('=') {
+                Some(("offset", v)) => offset = v.parse().ok(),
+                Some(("size", v)) => size = v.parse().ok(),
+                _ => {}
+            }
+        }
+        Some(PutParams { offset: offset?, size: size? })
+    }
+}
+
+async fn put_blob(
+    State(state): State<Shared>,
+    Path(sha): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let lang = lang(&headers);
+    check_version(&headers, lang)?;
+    let (device, peer) = authenticate(&state, &headers, lang).await?;
+    if !valid_sha(&sha) {
+        return Err(malformed(lang, "the path is not a SHA-256"));
+    }
+    let Some(PutParams { offset, size }) = query.as_deref().and_then(PutParams::parse) else {
+        return Err(malformed(lang, "offset and size are required"));
+    };
+    if size > MAX_BLOB {
+        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "sync.too_large", lang).with("max", MAX_BLOB));
+    }
+    let (s, p) = (sha.clone(), peer.clone());
+    let (held, received) = blocking(&state, lang, move |store| {
+        if !may_touch(store, &p, &s).map_err(|e| ApiError::store(e, lang))? {
+            return Err(ApiError::new(StatusCode::NOT_FOUND, "sync.unknown_blob", lang).with("hash", &s));
+        }
+        let held = store.has_blob(&s).map_err(|e| ApiError::store(e, lang))?;
+        let received = store.partial_received(&s).map_err(|e| ApiError::store(e, lang))?;
+        Ok((held, received))
+    })
+    .await?;
+    if held {
+        return Ok(axum::Json(BlobReceipt { received: size, complete: true }).into_response());
+    }
+    if offset != received {
+        return Err(ApiError::new(StatusCode::CONFLICT, "store.partial_offset", lang)
+            .with("expected", received)
+            .with("given", offset));
+    }
+
+    let mut stream = body.into_data_stream();
+    let mut buffer = Vec::with_capacity(PIECE);
+    let mut written = offset;
+    let mut cut = false;
+    loop {
+        let next = stream.next().await;
+        let done = match next {
+            Some(Ok(chunk)) => {
+                buffer.extend_from_slice(&chunk);
+                false
+            }
+            Some(Err(_)) => {
+                cut = true;
+                true
+            }
+            None => true,
+        };
+        if written + buffer.len() as u64 > size {
+            return Err(malformed(lang, "more bytes than the declared size"));
+        }
+        if buffer.len() >= PIECE || (done && !buffer.is_empty()) {
+            let piece = std::mem::take(&mut buffer);
+            let s = sha.clone();
+            written = blocking(&state, lang, move |store| {
+                store.append_partial(&s, size, written, &piece, now()).map_err(|e| ApiError::store(e, lang))
+            })
+            .await?;
+        }
+        if done {
+            break;
+        }
+    }
+    if cut || written < size {
+        return Ok(axum::Json(BlobReceipt { received: written, complete: false }).into_response());
+    }
+    let s = sha.clone();
+    let device_id = device.device_id.clone();
+    blocking(&state, lang, move |store| {
+        match store.finish_partial(&s, "image/jpeg", now()) {
+            Ok(()) => {}
+            Err(outpost_store::StoreError::BlobCorrupt { .. }) => {
+                return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "sync.hash_mismatch", lang).with("hash", &s));
+            }
+            Err(e) => return Err(ApiError::store(e, lang)),
+        }
+        store.set_peer_blob(&device_id, &s).map_err(|e| ApiError::store(e, lang))
+    })
+    .await?;
+    state.upstream_kick.notify_one();
+    Ok(axum::Json(BlobReceipt { received: written, complete: true }).into_response())
+}
+
+async fn get_blob(State(state): State<Shared>, Path(sha): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let lang = lang(&headers);
+    let (_, peer) = authenticate(&state, &headers, lang).await?;
+    if !valid_sha(&sha) {
+        return Err(malformed(lang, "the path is not a SHA-256"));
+    }
+    let start = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
+        None => 0,
+        Some(range) => range
+            .strip_prefix("bytes=")
+            .and_then(|r| r.strip_suffix('-'))
+            .and_then(|n| n.parse::<u64>().ok())
+            .ok_or_else(|| ApiError::new(StatusCode::RANGE_NOT_SATISFIABLE, "sync.bad_range", lang))?,
+    };
+    let s = sha.clone();
+    let (bytes, media_type) = blocking(&state, lang, move |store| {
+        if !may_touch(store, &peer, &s).map_err(|e| ApiError::store(e, lang))? {
+            return Err(ApiError::new(StatusCode::NOT_FOUND, "sync.unknown_blob", lang).with("hash", &s));
+        }
+        let bytes = store.read_blob(&s).map_err(|e| ApiError::store(e, lang))?;
+        let media_type = store.blob_info(&s).ok().flatten().map(|(_, m)| m).unwrap_or_else(|| "image/jpeg".into());
+        Ok((bytes, media_type))
+    })
+    .await?;
+    let total = bytes.len() as u64;
+    if start > total {
+        return Err(ApiError::new(StatusCode::RANGE_NOT_SATISFIABLE, "sync.bad_range", lang));
+    }
+    let slice = Bytes::from(bytes).slice(start as usize..);
+    let mut resp = slice.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&media_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    if start > 0 {
+        *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{total}", total.saturating_sub(1))) {
+            resp.headers_mut().insert(header::CONTENT_RANGE, v);
+        }
+    }
+    Ok(resp)
+}
+
+async fn status(State(state): State<Shared>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let lang = lang(&headers);
+    let (device, _) = authenticate(&state, &headers, lang).await?;
+    if device.grant.role == "field" {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "auth.forbidden", lang));
+    }
+    let hub_id = state.hub_id.clone();
+    let body = blocking(&state, lang, move |store| crate::upstream::status_json(store, &hub_id).map_err(|e| ApiError::store(e, lang))).await?;
+    Ok(axum::Json(body).into_response())
+}
+
+async fn not_found(headers: HeaderMap) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "sync.not_found", lang(&headers))
+}

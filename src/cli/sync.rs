@@ -1,0 +1,65 @@
+//! `outpost enrol` and `outpost sync`.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use outpost_report::Lang;
+use outpost_sync::LinkBudget;
+use outpost_sync::http::SyncError;
+
+use super::store::open;
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the network runtime")
+}
+
+pub fn enrol(dir: &Path, hub: &str, code: &str, name: Option<String>, lang: Lang) -> Result<()> {
+    let mut store = open(dir)?;
+    let name = name
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|s| s.trim().to_string()))
+        .unwrap_or_else(|| "outpost device".into());
+    let record = runtime()?.block_on(outpost_sync::http::enrol(&mut store, hub, code, &name, lang))?;
+    println!("{}", record.hub_id);
+    eprintln!(
+        "enrolled with {} as {} of {} ({}), cleared {}",
+        record.url, record.role, record.unit, record.sector, record.clearance
+    );
+    Ok(())
+}
+
+pub fn sync(dir: &Path, hub: Option<&str>, budget: LinkBudget, json: bool, lang: Lang) -> Result<()> {
+    let mut store = open(dir)?;
+    let record = store.hub(hub)?.ok_or(SyncError::NotEnrolled)?;
+    let report = runtime()?.block_on(outpost_sync::http::sync(&mut store, &record, &budget, lang))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "{}: {} document(s) up, {} down; {} photo file(s) up, {} down; {} B up, {} B down, {} round trip(s)",
+            report.hub,
+            report.documents.docs_up,
+            report.documents.docs_down,
+            report.blobs_up,
+            report.blobs_down,
+            report.bytes_up,
+            report.bytes_down,
+            report.documents.round_trips
+        );
+        let w = &report.waiting;
+        if w.documents + w.thumbnails_up + w.previews_up + w.originals_up + w.blobs_down > 0 {
+            println!(
+                "still waiting: {} document(s); photos to send: {} thumbnail(s), {} preview(s), {} original(s); {} to receive",
+                w.documents, w.thumbnails_up, w.previews_up, w.originals_up, w.blobs_down
+            );
+            for r in &w.reasons {
+                println!("  because: {r}");
+            }
+        } else {
+            println!("everything is at the hub");
+        }
+        for (id, code) in &report.documents.rejected {
+            println!("  refused by the hub: {id}: {}", outpost_report::i18n::message(lang, code, &[]));
+        }
+    }
+    Ok(())
+}
