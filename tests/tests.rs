@@ -10,3 +10,4 @@ mod forms;
 mod migration;
 mod projection;
 mod store;
+mod sync;

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod generate;
+pub mod hub;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -393,12 +393,15 @@ fn ensure_device(conn: &Connection, now: Timestamp) -> Result<DeviceId> {
         return Ok(id);
     }
     let id = DeviceId::from_uuid(uuid::Uuid::new_v4());
+    // Two programs opening a new store at once must agree on one identity:
+    // the first insert wins and both read it back.
     conn.execute(
         "INSERT INTO device (singleton, device_id, created_at) VALUES (1, ?1, ?2)
-         ON CONFLICT (singleton) DO UPDATE SET device_id = excluded.device_id",
+         ON CONFLICT (singleton) DO NOTHING",
         params![id.to_string(), now.as_millis()],
     )?;
-    Ok(id)
+    let stored: String = conn.query_row("SELECT device_id FROM device", [], |r| r.get(0))?;
+    Ok(stored.parse().unwrap_or(id))
 }
 
 fn load_in(conn: &Connection, id: ReportId) -> Result<Option<ReportDoc>> {

@@ -57,14 +57,23 @@ pub(crate) fn migrate(
         backup = Some(path);
     }
     let ms = Migrations::new(migrations.iter().map(|sql| M::up(sql)).collect());
-    ms.to_latest(conn).map_err(|e| match e {
-        rusqlite_migration::Error::MigrationDefinition(
-            MigrationDefinitionError::DatabaseTooFarAhead,
-        ) => StoreError::TooNew {
-            found: from,
-            supported: to,
-        },
-        other => StoreError::Migration(Box::new(other)),
-    })?;
+    // Take the write lock when the migration transaction starts, so two
+    // programs opening a new store at once queue instead of interleaving.
+    conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
+    let mut attempt = 0;
+    loop {
+        match ms.to_latest(conn) {
+            Ok(()) => break,
+            Err(rusqlite_migration::Error::MigrationDefinition(MigrationDefinitionError::DatabaseTooFarAhead)) => {
+                return Err(StoreError::TooNew { found: user_version(conn)?, supported: to });
+            }
+            // Another connection migrated between our version check and our
+            // transaction: its work is ours.
+            Err(_) if user_version(conn)? == to => break,
+            Err(_) if attempt < 3 => attempt += 1,
+            Err(other) => return Err(StoreError::Migration(Box::new(other))),
+        }
+    }
+    conn.set_transaction_behavior(rusqlite::TransactionBehavior::Deferred);
     Ok(Migrated { from, to, backup })
 }

@@ -149,6 +149,10 @@ struct Shared {
     bytes: [AtomicU64; 2],
     connections: AtomicU64,
     down: AtomicBool,
+    /// Cuts close both sockets (FIN) instead of resetting them (RST): each end
+    /// then still reads every byte that reached it before seeing the stream
+    /// end early, as when a dead link is finally noticed.
+    graceful_cuts: AtomicBool,
     /// Bytes still allowed per direction before `cut_after` fires, or `NO_BUDGET`.
     budget: [AtomicU64; 2],
     /// When each direction of the link is next free to start sending a chunk.
@@ -252,6 +256,7 @@ impl Link {
             bytes: [AtomicU64::new(0), AtomicU64::new(0)],
             connections: AtomicU64::new(0),
             down: AtomicBool::new(false),
+            graceful_cuts: AtomicBool::new(false),
             budget: [AtomicU64::new(NO_BUDGET), AtomicU64::new(NO_BUDGET)],
             next_free: [Mutex::new(now), Mutex::new(now)],
             cut: watch::channel(0).0,
@@ -310,6 +315,13 @@ impl Link {
     }
 
     /// While down, new connections are reset right after accept and open ones are cut.
+    /// Whether cuts end connections with a close (FIN: the ends keep what
+    /// reached them) rather than a reset (RST: unread bytes are discarded by
+    /// the receiving kernel). Resets are the default.
+    pub fn set_graceful_cuts(&self, graceful: bool) {
+        self.shared.graceful_cuts.store(graceful, SeqCst);
+    }
+
     pub fn set_down(&self, down: bool) {
         // Store before cutting: a connection that subscribes to cuts after this point sees
         // the flag, one that subscribed before sees the cut.
@@ -417,8 +429,9 @@ async fn connection(shared: Arc<Shared>, client: TcpStream, id: u64) {
             _ = cut.changed() => false,
         }
     };
-    client.reset = !clean;
-    upstream.reset = !clean;
+    let reset = !clean && !shared.graceful_cuts.load(SeqCst);
+    client.reset = reset;
+    upstream.reset = reset;
 }
 
 /// Forwards one direction of one connection until end of stream: a reader paced by the

@@ -1,0 +1,104 @@
+//! Real hubs for tests: in-process on port 0, or as a child process that can
+//! be killed; and devices enrolled with them.
+
+use std::net::SocketAddr;
+
+use outpost_hub::HubSettings;
+use outpost_report::time::{Clock, SystemClock};
+use outpost_report::{Classification, Lang};
+use outpost_store::{Grant, HubRecord, Store};
+use outpost_sync::http::SyncReport;
+use outpost_sync::{LinkBudget, Role};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A hub serving on loopback, in this process.
+pub struct TestHub {
+    pub url: String,
+    pub addr: SocketAddr,
+    pub dir: TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl TestHub {
+    pub async fn start() -> TestHub {
+        TestHub::start_with(tempfile::tempdir().expect("hub dir"), |_| {}).await
+    }
+
+    pub async fn start_with(dir: TempDir, tweak: impl FnOnce(&mut HubSettings)) -> TestHub {
+        let mut settings = HubSettings::new(dir.path().to_path_buf());
+        tweak(&mut settings);
+        // Bind first, then serve: no race, no sleep.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            outpost_hub::launch(settings, listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("the hub serves");
+        });
+        TestHub { url: format!("http://{addr}"), addr, dir, stop: Some(stop), task: Some(task) }
+    }
+
+    /// A second connection to the hub's store, for setting up and checking.
+    pub fn store(&self) -> Store {
+        Store::open(self.dir.path(), SystemClock.now()).expect("the hub's store opens")
+    }
+
+    pub fn code(&self, unit: &str, sector: &str, role: Role, clearance: Classification) -> String {
+        let code = format!("T{}", rand::random::<u64>());
+        let grant = Grant { unit: unit.into(), sector: sector.into(), role: role.as_str().into(), clearance: clearance.as_str().into() };
+        self.store().add_enrolment_code(&code, &grant, SystemClock.now(), 3_600_000).expect("code stored");
+        code
+    }
+
+    pub async fn stop(mut self) -> TempDir {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        self.dir
+    }
+}
+
+/// A device with its own store, enrolled with a hub.
+pub struct Device {
+    pub dir: TempDir,
+    pub store: Store,
+    pub hub: HubRecord,
+}
+
+impl Device {
+    pub async fn enrol(url: &str, code: &str) -> Device {
+        let dir = tempfile::tempdir().expect("device dir");
+        let mut store = Store::open(dir.path(), SystemClock.now()).expect("device store");
+        let hub = outpost_sync::http::enrol(&mut store, url, code, "test device", Lang::En).await.expect("enrolment");
+        Device { dir, store, hub }
+    }
+
+    pub async fn join(hub: &TestHub, unit: &str, sector: &str, role: Role, clearance: Classification) -> Device {
+        Device::enrol(&hub.url, &hub.code(unit, sector, role, clearance)).await
+    }
+
+    /// Points this device at another address for the same hub (a link proxy).
+    pub fn via(&mut self, url: &str) {
+        self.hub.url = url.to_string();
+    }
+
+    pub async fn sync(&mut self) -> SyncReport {
+        self.try_sync(&LinkBudget::wifi()).await.expect("sync completes")
+    }
+
+    pub async fn try_sync(&mut self, budget: &LinkBudget) -> Result<SyncReport, outpost_sync::http::SyncError> {
+        // The cursor lives in the store; re-read it so each sync starts where the last ended.
+        let mut hub = self.store.hub(None).expect("hub record").expect("enrolled");
+        hub.url = self.hub.url.clone();
+        outpost_sync::http::sync(&mut self.store, &hub, budget, Lang::En).await
+    }
+}
