@@ -143,7 +143,7 @@ async fn reconnecting_with_nothing_changed_costs_one_round_trip_and_few_bytes() 
     // One field edit costs well under 1 KB.
     let id = docs[500].id();
     let now = SystemClock.now();
-    tablet.store.update(id, now, |d| Ok(d.set_answer("un_killed", &json!(1), now)?)).expect("edit");
+    tablet.store.update(id, now, |d| Ok(d.set_answer("un_unit_involved", &json!("BATGAO-1, 2nd platoon"), now)?)).expect("edit");
     link.reset_stats();
     let edit = tablet.sync().await;
     let stats = link.stats();

@@ -63,6 +63,17 @@ pub(crate) struct HubState {
     pub seen: Mutex<HashMap<String, VecDeque<[u8; 16]>>>,
     /// Woken when a device brought new documents: sync upstream soon.
     pub upstream_kick: Notify,
+    /// One upload at a time per blob; a status query waits for it, so a
+    /// device resuming after a cut is told where the hub really got to.
+    pub uploads: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl HubState {
+    pub(crate) fn upload_lock(&self, sha256: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut uploads = self.uploads.lock().unwrap_or_else(|p| p.into_inner());
+        uploads.retain(|_, lock| Arc::strong_count(lock) > 1);
+        uploads.entry(sha256.to_string()).or_default().clone()
+    }
 }
 
 /// Errors starting a hub.
@@ -87,6 +98,7 @@ pub async fn launch(
         hub_id,
         seen: Mutex::new(HashMap::new()),
         upstream_kick: Notify::new(),
+        uploads: Mutex::new(HashMap::new()),
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let upstream = settings.upstream.clone().map(|url| {

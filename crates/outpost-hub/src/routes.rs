@@ -224,6 +224,12 @@ async fn blob_status(State(state): State<Shared>, headers: HeaderMap, body: Body
     if let Some(bad) = query.sha256.iter().find(|s| !valid_sha(s)) {
         return Err(malformed(lang, format!("{bad:?} is not a SHA-256")));
     }
+    for sha in &query.sha256 {
+        // An upload of this blob still draining what reached the hub before a
+        // cut: wait for it, so the answer is where the hub really got to.
+        let lock = state.upload_lock(sha);
+        let _done = lock.lock().await;
+    }
     let states = blocking(&state, lang, move |store| {
         let mut states = Vec::with_capacity(query.sha256.len());
         for sha in &query.sha256 {
@@ -285,6 +291,8 @@ async fn put_blob(
     if size > MAX_BLOB {
         return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "sync.too_large", lang).with("max", MAX_BLOB));
     }
+    let lock = state.upload_lock(&sha);
+    let guard = lock.clone().lock_owned().await;
     let (s, p) = (sha.clone(), peer.clone());
     let (held, received) = blocking(&state, lang, move |store| {
         if !may_touch(store, &p, &s).map_err(|e| ApiError::store(e, lang))? {
@@ -303,14 +311,29 @@ async fn put_blob(
             .with("expected", received)
             .with("given", offset));
     }
+    // The body is drained by a task of its own: if the link drops and the
+    // request is abandoned, every byte that reached the hub is still kept.
+    let task = tokio::spawn(receive_blob(state.clone(), body, sha, size, offset, device.device_id.clone(), lang, guard));
+    task.await.map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "sync.internal", lang))?
+}
 
+#[allow(clippy::too_many_arguments)]
+async fn receive_blob(
+    state: Shared,
+    body: Body,
+    sha: String,
+    size: u64,
+    offset: u64,
+    device_id: String,
+    lang: Lang,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+) -> Result<Response, ApiError> {
     let mut stream = body.into_data_stream();
     let mut buffer = Vec::with_capacity(PIECE);
     let mut written = offset;
     let mut cut = false;
     loop {
-        let next = stream.next().await;
-        let done = match next {
+        let done = match stream.next().await {
             Some(Ok(chunk)) => {
                 buffer.extend_from_slice(&chunk);
                 false
@@ -340,7 +363,6 @@ async fn put_blob(
         return Ok(axum::Json(BlobReceipt { received: written, complete: false }).into_response());
     }
     let s = sha.clone();
-    let device_id = device.device_id.clone();
     blocking(&state, lang, move |store| {
         match store.finish_partial(&s, "image/jpeg", now()) {
             Ok(()) => {}

@@ -72,11 +72,23 @@ impl Store {
     /// Opens with a given list of migrations: how an older build sees the world.
     /// Tests use it to check that an old database upgrades and that a newer one
     /// is refused.
-    pub fn open_with_schema(
-        dir: &Path,
-        migrations: &[&'static str],
-        now: Timestamp,
-    ) -> Result<Store> {
+    pub fn open_with_schema(dir: &Path, migrations: &[&'static str], now: Timestamp) -> Result<Store> {
+        // Two programs creating the same store at once (a hub and its operator's
+        // command) can find it locked while the other sets it up; opening is
+        // rare, so wait and try again rather than fail.
+        let mut attempt = 0;
+        loop {
+            match Store::open_once(dir, migrations, now) {
+                Err(StoreError::Database(e)) if is_busy(&e) && attempt < 100 => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_once(dir: &Path, migrations: &[&'static str], now: Timestamp) -> Result<Store> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
         let db_path = dir.join(DATABASE_FILE);
         let mut conn = Connection::open(&db_path)?;
@@ -383,6 +395,13 @@ impl Store {
     pub fn doctor(&self) -> Result<DoctorReport> {
         doctor::examine(&self.conn, &self.blobs)
     }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 fn ensure_device(conn: &Connection, now: Timestamp) -> Result<DeviceId> {

@@ -298,7 +298,7 @@ async fn upload_class(
                         }
                         break;
                     }
-                    Err(e) if e.is_transient() && attempts + 1 < ATTEMPTS => {
+                    Err(e) if (e.is_transient() || e.code() == "store.partial_offset") && attempts + 1 < ATTEMPTS => {
                         attempts += 1;
                         // Ask where the hub got to, and go on from there.
                         match client.blob_states(std::slice::from_ref(&blob.sha256)).await {
