@@ -43,14 +43,18 @@ pub fn comment(store: &mut Store, id: ReportId, author: &str, text: &str) {
         lang: Lang::En,
         text: text.into(),
     };
-    store.update(id, now, |d| Ok(d.add_comment(&c)?)).expect("comment saved");
+    store
+        .update(id, now, |d| Ok(d.add_comment(&c)?))
+        .expect("comment saved");
 }
 
 /// A photo whose variants are `original` random bytes and small thumbnails:
 /// incompressible, so byte counts on the link are honest.
 pub fn raw_photo(original_len: usize, seed: u8) -> outpost_media::ProcessedPhoto {
     let variant = |kind, len: usize, salt: u8| {
-        let bytes: Vec<u8> = (0..len).map(|i| (i as u32).wrapping_mul(2_654_435_761).to_be_bytes()[0] ^ seed ^ salt).collect();
+        let bytes: Vec<u8> = (0..len)
+            .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_be_bytes()[0] ^ seed ^ salt)
+            .collect();
         outpost_media::Variant {
             kind,
             sha256: outpost_media::sha256_hex(&bytes),
@@ -62,7 +66,11 @@ pub fn raw_photo(original_len: usize, seed: u8) -> outpost_media::ProcessedPhoto
     };
     outpost_media::ProcessedPhoto {
         original: variant(outpost_media::VariantKind::Original, original_len, 1),
-        preview: variant(outpost_media::VariantKind::Preview, original_len / 10 + 1, 2),
+        preview: variant(
+            outpost_media::VariantKind::Preview,
+            original_len / 10 + 1,
+            2,
+        ),
         thumbnail: variant(outpost_media::VariantKind::Thumbnail, 9_000, 3),
         facts: Default::default(),
     }
@@ -71,40 +79,105 @@ pub fn raw_photo(original_len: usize, seed: u8) -> outpost_media::ProcessedPhoto
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_tablets_and_hq_converge_and_keep_the_conflict_visible() {
     let hub = TestHub::start().await;
-    let mut a = Device::join(&hub, "BATGAO-1", "East", Role::Field, Classification::Confidential).await;
-    let mut b = Device::join(&hub, "BATGAO-1", "East", Role::Field, Classification::Confidential).await;
-    let mut hq = Device::join(&hub, "JMAC", "", Role::Hq, Classification::StrictlyConfidential).await;
+    let mut a = Device::join(
+        &hub,
+        "BATGAO-1",
+        "East",
+        Role::Field,
+        Classification::Confidential,
+    )
+    .await;
+    let mut b = Device::join(
+        &hub,
+        "BATGAO-1",
+        "East",
+        Role::Field,
+        Classification::Confidential,
+    )
+    .await;
+    let mut hq = Device::join(
+        &hub,
+        "JMAC",
+        "",
+        Role::Hq,
+        Classification::StrictlyConfidential,
+    )
+    .await;
 
     let id = file_report(&mut a.store, "patrol", Classification::Confidential);
     a.sync().await;
-    assert_eq!(b.sync().await.documents.docs_down, 1, "B receives A's report");
+    assert_eq!(
+        b.sync().await.documents.docs_down,
+        1,
+        "B receives A's report"
+    );
     assert_eq!(hq.sync().await.documents.docs_down, 1, "HQ receives it");
 
     // Concurrent edits: the same field on both tablets, review at HQ.
     let now = SystemClock.now();
-    a.store.update(id, now, |d| Ok(d.set_answer("route", &json!("Gao – Ansongo via Bara"), now)?)).expect("A edits");
-    b.store.update(id, now, |d| Ok(d.set_answer("route", &json!("Gao – Ansongo by the river"), now)?)).expect("B edits");
-    comment(&mut hq.store, id, "JMAC analyst", "Which armed group was on the ridge?");
-    hq.store.update(id, now, |d| Ok(d.set_status(ReviewStatus::UnderReview, now)?)).expect("HQ review");
+    a.store
+        .update(id, now, |d| {
+            Ok(d.set_answer("route", &json!("Gao – Ansongo via Bara"), now)?)
+        })
+        .expect("A edits");
+    b.store
+        .update(id, now, |d| {
+            Ok(d.set_answer("route", &json!("Gao – Ansongo by the river"), now)?)
+        })
+        .expect("B edits");
+    comment(
+        &mut hq.store,
+        id,
+        "JMAC analyst",
+        "Which armed group was on the ridge?",
+    );
+    hq.store
+        .update(id, now, |d| {
+            Ok(d.set_status(ReviewStatus::UnderReview, now)?)
+        })
+        .expect("HQ review");
 
     for _ in 0..2 {
         a.sync().await;
         b.sync().await;
         hq.sync().await;
     }
-    let mut docs: Vec<ReportDoc> = [&a, &b, &hq].iter().map(|d| d.store.load(id).expect("held everywhere")).collect();
+    let mut docs: Vec<ReportDoc> = [&a, &b, &hq]
+        .iter()
+        .map(|d| d.store.load(id).expect("held everywhere"))
+        .collect();
     let heads: BTreeSet<_> = docs.iter_mut().map(|d| d.heads()).collect();
     assert_eq!(heads.len(), 1, "all three converge to identical heads");
     let mut hub_doc = hub.store().load(id).expect("the hub holds it");
-    assert_eq!(Some(&hub_doc.heads()), heads.iter().next(), "and so does the hub");
+    assert_eq!(
+        Some(&hub_doc.heads()),
+        heads.iter().next(),
+        "and so does the hub"
+    );
     for doc in &docs {
-        let conflict = doc.conflicts().into_iter().find(|c| c.path == "answers.route").expect("the conflict is visible");
+        let conflict = doc
+            .conflicts()
+            .into_iter()
+            .find(|c| c.path == "answers.route")
+            .expect("the conflict is visible");
         assert_eq!(conflict.values.len(), 2, "both routes are kept");
-        assert_eq!(doc.meta().status, ReviewStatus::UnderReview, "HQ's review reached every copy");
-        assert_eq!(doc.comments().len(), 1, "HQ's question reached every copy, once");
+        assert_eq!(
+            doc.meta().status,
+            ReviewStatus::UnderReview,
+            "HQ's review reached every copy"
+        );
+        assert_eq!(
+            doc.comments().len(),
+            1,
+            "HQ's question reached every copy, once"
+        );
     }
     let nothing = a.sync().await;
-    assert_eq!((nothing.documents.docs_up, nothing.documents.docs_down), (0, 0), "converged: nothing moves");
+    assert_eq!(
+        (nothing.documents.docs_up, nothing.documents.docs_down),
+        (0, 0),
+        "converged: nothing moves"
+    );
     assert_eq!(nothing.documents.round_trips, 1);
     hub.stop().await;
 }
@@ -112,8 +185,17 @@ async fn two_tablets_and_hq_converge_and_keep_the_conflict_visible() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconnecting_with_nothing_changed_costs_one_round_trip_and_few_bytes() {
     let hub = TestHub::start().await;
-    let link = Link::start(hub.addr, LinkProfile::loopback(), 1).await.expect("link");
-    let mut tablet = Device::join(&hub, "BATGAO-1", "East", Role::Field, Classification::Confidential).await;
+    let link = Link::start(hub.addr, LinkProfile::loopback(), 1)
+        .await
+        .expect("link");
+    let mut tablet = Device::join(
+        &hub,
+        "BATGAO-1",
+        "East",
+        Role::Field,
+        Classification::Confidential,
+    )
+    .await;
     tablet.via(&link.url());
     let form = util::form("incident");
     let mut rng = rand::rng();
@@ -121,11 +203,16 @@ async fn reconnecting_with_nothing_changed_costs_one_round_trip_and_few_bytes() 
         .map(|_| {
             let mut doc = ReportDoc::create(
                 &form,
-                &util::new_report(ReportId::from_uuid(uuid::Uuid::new_v4()), tablet.store.device_id(), Classification::Unclassified),
+                &util::new_report(
+                    ReportId::from_uuid(uuid::Uuid::new_v4()),
+                    tablet.store.device_id(),
+                    Classification::Unclassified,
+                ),
                 T0,
             )
             .expect("create");
-            doc.set_answers(&util::generate::answers(&form, &mut rng, T0), T0).expect("answers");
+            doc.set_answers(&util::generate::answers(&form, &mut rng, T0), T0)
+                .expect("answers");
             doc
         })
         .collect();
@@ -136,20 +223,37 @@ async fn reconnecting_with_nothing_changed_costs_one_round_trip_and_few_bytes() 
     let again = tablet.sync().await;
     let stats = link.stats();
     let wire = stats.bytes_up + stats.bytes_down;
-    eprintln!("reconnect with nothing changed over 1000 documents: {wire} B on the wire, {} round trip(s)", again.documents.round_trips);
+    eprintln!(
+        "reconnect with nothing changed over 1000 documents: {wire} B on the wire, {} round trip(s)",
+        again.documents.round_trips
+    );
     assert_eq!(again.documents.round_trips, 1, "one round trip");
-    assert!(wire <= 2048, "at most 2 KB on the wire, headers included; was {wire}");
+    assert!(
+        wire <= 2048,
+        "at most 2 KB on the wire, headers included; was {wire}"
+    );
 
     // One field edit costs well under 1 KB.
     let id = docs[500].id();
     let now = SystemClock.now();
-    tablet.store.update(id, now, |d| Ok(d.set_answer("un_unit_involved", &json!("BATGAO-1, 2nd platoon"), now)?)).expect("edit");
+    tablet
+        .store
+        .update(id, now, |d| {
+            Ok(d.set_answer("un_unit_involved", &json!("BATGAO-1, 2nd platoon"), now)?)
+        })
+        .expect("edit");
     link.reset_stats();
     let edit = tablet.sync().await;
     let stats = link.stats();
-    eprintln!("one field edit: {} B up, {} B down", stats.bytes_up, stats.bytes_down);
+    eprintln!(
+        "one field edit: {} B up, {} B down",
+        stats.bytes_up, stats.bytes_down
+    );
     assert_eq!(edit.documents.docs_up, 1);
-    assert!(stats.bytes_up + stats.bytes_down < 1024, "one field edit under 1 KB: {stats:?}");
+    assert!(
+        stats.bytes_up + stats.bytes_down < 1024,
+        "one field edit under 1 KB: {stats:?}"
+    );
     link.shutdown().await;
     hub.stop().await;
 }
@@ -157,13 +261,35 @@ async fn reconnecting_with_nothing_changed_costs_one_round_trip_and_few_bytes() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cut_blob_upload_resumes_where_it_stopped() {
     let hub = TestHub::start().await;
-    let link = Link::start(hub.addr, LinkProfile::loopback(), 2).await.expect("link");
-    let mut tablet = Device::join(&hub, "BATGAO-1", "East", Role::Field, Classification::Confidential).await;
+    let link = Link::start(hub.addr, LinkProfile::loopback(), 2)
+        .await
+        .expect("link");
+    let mut tablet = Device::join(
+        &hub,
+        "BATGAO-1",
+        "East",
+        Role::Field,
+        Classification::Confidential,
+    )
+    .await;
     tablet.via(&link.url());
     let id = file_report(&mut tablet.store, "qip", Classification::Unclassified);
     let photo = raw_photo(5_000_000, 7);
-    tablet.store.add_photo(id, &photo, Some("photos"), false, PhotoId::from_uuid(uuid::Uuid::new_v4()), T0).expect("photo");
-    tablet.try_sync(&LinkBudget::documents_only()).await.expect("documents first");
+    tablet
+        .store
+        .add_photo(
+            id,
+            &photo,
+            Some("photos"),
+            false,
+            PhotoId::from_uuid(uuid::Uuid::new_v4()),
+            T0,
+        )
+        .expect("photo");
+    tablet
+        .try_sync(&LinkBudget::documents_only())
+        .await
+        .expect("documents first");
 
     // A dropped link: each end keeps what reached it (a reset would also
     // throw away what sat unread in the hub's socket buffer).
@@ -175,22 +301,45 @@ async fn a_cut_blob_upload_resumes_where_it_stopped() {
     let payload: u64 = photo.variants().iter().map(|v| v.bytes.len() as u64).sum();
     eprintln!("blob upload cut at 2.5 MB: {up} B up for {payload} B of photo");
     assert_eq!(report.blobs_up, 3, "all three variants arrive");
-    assert!(up < payload + 64 * 1024 + 16 * 1024, "at most one piece re-sent: {up} B up for {payload} B");
+    assert!(
+        up < payload + 64 * 1024 + 16 * 1024,
+        "at most one piece re-sent: {up} B up for {payload} B"
+    );
     let hub_store = hub.store();
     for v in photo.variants() {
-        assert_eq!(hub_store.read_blob(&v.sha256).expect("hash-verified at the hub"), v.bytes);
+        assert_eq!(
+            hub_store
+                .read_blob(&v.sha256)
+                .expect("hash-verified at the hub"),
+            v.bytes
+        );
     }
 
     // And down: a second device fetching the original through a cut link.
-    let mut hq = Device::join(&hub, "JMAC", "", Role::Hq, Classification::StrictlyConfidential).await;
+    let mut hq = Device::join(
+        &hub,
+        "JMAC",
+        "",
+        Role::Hq,
+        Classification::StrictlyConfidential,
+    )
+    .await;
     hq.via(&link.url());
     link.reset_stats();
     link.cut_after(Direction::Down, 3_000_000);
     let down = hq.sync().await;
     let got = link.stats().bytes_down;
     assert_eq!(down.blobs_down, 3);
-    assert!(got < payload + 64 * 1024 + 64 * 1024, "the download resumed, not restarted: {got} B");
-    assert_eq!(hq.store.read_blob(&photo.original.sha256).expect("verified"), photo.original.bytes);
+    assert!(
+        got < payload + 64 * 1024 + 64 * 1024,
+        "the download resumed, not restarted: {got} B"
+    );
+    assert_eq!(
+        hq.store
+            .read_blob(&photo.original.sha256)
+            .expect("verified"),
+        photo.original.bytes
+    );
     link.shutdown().await;
     hub.stop().await;
 }
@@ -198,15 +347,47 @@ async fn a_cut_blob_upload_resumes_where_it_stopped() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_satellite_budget_sends_thumbnails_and_says_what_waits() {
     let hub = TestHub::start().await;
-    let mut tablet = Device::join(&hub, "BATGAO-1", "East", Role::Field, Classification::Confidential).await;
+    let mut tablet = Device::join(
+        &hub,
+        "BATGAO-1",
+        "East",
+        Role::Field,
+        Classification::Confidential,
+    )
+    .await;
     let id = file_report(&mut tablet.store, "patrol", Classification::Unclassified);
     for n in 0..3u8 {
-        tablet.store.add_photo(id, &raw_photo(300_000, n), Some("photos"), false, PhotoId::from_uuid(uuid::Uuid::new_v4()), T0).expect("photo");
+        tablet
+            .store
+            .add_photo(
+                id,
+                &raw_photo(300_000, n),
+                Some("photos"),
+                false,
+                PhotoId::from_uuid(uuid::Uuid::new_v4()),
+                T0,
+            )
+            .expect("photo");
     }
-    let report = tablet.try_sync(&LinkBudget::satellite()).await.expect("sync");
+    let report = tablet
+        .try_sync(&LinkBudget::satellite())
+        .await
+        .expect("sync");
     assert_eq!(report.blobs_up, 3, "the three thumbnails go");
-    assert_eq!((report.waiting.previews_up, report.waiting.originals_up), (3, 3), "previews and originals wait");
-    assert!(report.waiting.reasons.iter().any(|r| r.contains("excludes previews")), "{:?}", report.waiting.reasons);
+    assert_eq!(
+        (report.waiting.previews_up, report.waiting.originals_up),
+        (3, 3),
+        "previews and originals wait"
+    );
+    assert!(
+        report
+            .waiting
+            .reasons
+            .iter()
+            .any(|r| r.contains("excludes previews")),
+        "{:?}",
+        report.waiting.reasons
+    );
     let wifi = tablet.sync().await;
     assert_eq!(wifi.blobs_up, 6, "on Wi-Fi the rest follows");
     assert_eq!(wifi.waiting.previews_up + wifi.waiting.originals_up, 0);
@@ -220,41 +401,111 @@ async fn a_review_travels_tablet_to_camp_to_hq_and_back() {
     // The camp hub enrols with HQ like any device, as a hub.
     {
         let mut camp_store = camp.store();
-        let code = hq_hub.code("SECTOR-EAST", "East", Role::Hub, Classification::StrictlyConfidential);
-        outpost_sync::http::enrol(&mut camp_store, &hq_hub.url, &code, "camp Gao", Lang::En).await.expect("camp enrols at HQ");
+        let code = hq_hub.code(
+            "SECTOR-EAST",
+            "East",
+            Role::Hub,
+            Classification::StrictlyConfidential,
+        );
+        outpost_sync::http::enrol(&mut camp_store, &hq_hub.url, &code, "camp Gao", Lang::En)
+            .await
+            .expect("camp enrols at HQ");
     }
     let mut camp_settings = outpost_hub::HubSettings::new(camp.dir.path().to_path_buf());
     camp_settings.upstream = Some(hq_hub.url.clone());
-    let mut tablet = Device::join(&camp, "BATGAO-1", "East", Role::Field, Classification::Confidential).await;
-    let mut analyst = Device::join(&hq_hub, "JMAC", "", Role::Hq, Classification::StrictlyConfidential).await;
+    let mut tablet = Device::join(
+        &camp,
+        "BATGAO-1",
+        "East",
+        Role::Field,
+        Classification::Confidential,
+    )
+    .await;
+    let mut analyst = Device::join(
+        &hq_hub,
+        "JMAC",
+        "",
+        Role::Hq,
+        Classification::StrictlyConfidential,
+    )
+    .await;
 
     let id = file_report(&mut tablet.store, "incident", Classification::Confidential);
-    tablet.store.add_photo(id, &raw_photo(50_000, 1), Some("photos"), false, PhotoId::from_uuid(uuid::Uuid::new_v4()), T0).expect("photo");
+    tablet
+        .store
+        .add_photo(
+            id,
+            &raw_photo(50_000, 1),
+            Some("photos"),
+            false,
+            PhotoId::from_uuid(uuid::Uuid::new_v4()),
+            T0,
+        )
+        .expect("photo");
     tablet.sync().await;
-    let up = outpost_hub::upstream::sync_once(&camp_settings, &hq_hub.url).await.expect("camp syncs up");
+    let up = outpost_hub::upstream::sync_once(&camp_settings, &hq_hub.url)
+        .await
+        .expect("camp syncs up");
     assert_eq!(up.documents.docs_up, 1, "the camp carries the report to HQ");
     assert_eq!(up.blobs_up, 3, "and its photo");
 
     let got = analyst.sync().await;
     assert_eq!(got.documents.docs_down, 1, "HQ sees the report");
-    comment(&mut analyst.store, id, "JMAC analyst", "Please confirm the number of vehicles.");
+    comment(
+        &mut analyst.store,
+        id,
+        "JMAC analyst",
+        "Please confirm the number of vehicles.",
+    );
     let now = SystemClock.now();
-    analyst.store.update(id, now, |d| Ok(d.set_status(ReviewStatus::NeedsInformation, now)?)).expect("review");
+    analyst
+        .store
+        .update(id, now, |d| {
+            Ok(d.set_status(ReviewStatus::NeedsInformation, now)?)
+        })
+        .expect("review");
     analyst.sync().await;
 
-    outpost_hub::upstream::sync_once(&camp_settings, &hq_hub.url).await.expect("camp syncs again");
+    outpost_hub::upstream::sync_once(&camp_settings, &hq_hub.url)
+        .await
+        .expect("camp syncs again");
     tablet.sync().await;
     let doc = tablet.store.load(id).expect("tablet copy");
-    assert_eq!(doc.meta().status, ReviewStatus::NeedsInformation, "HQ's decision reached the field");
-    assert_eq!(doc.comments().last().map(|c| c.text.clone()), Some("Please confirm the number of vehicles.".into()));
+    assert_eq!(
+        doc.meta().status,
+        ReviewStatus::NeedsInformation,
+        "HQ's decision reached the field"
+    );
+    assert_eq!(
+        doc.comments().last().map(|c| c.text.clone()),
+        Some("Please confirm the number of vehicles.".into())
+    );
 
     // The author answers; the answer climbs back to HQ.
-    comment(&mut tablet.store, id, "Lt. A. Traoré", "Trois pick-up, deux motos.");
+    comment(
+        &mut tablet.store,
+        id,
+        "Lt. A. Traoré",
+        "Trois pick-up, deux motos.",
+    );
     tablet.sync().await;
-    outpost_hub::upstream::sync_once(&camp_settings, &hq_hub.url).await.expect("camp syncs up the answer");
+    outpost_hub::upstream::sync_once(&camp_settings, &hq_hub.url)
+        .await
+        .expect("camp syncs up the answer");
     analyst.sync().await;
-    let texts: Vec<String> = analyst.store.load(id).expect("HQ copy").comments().into_iter().map(|c| c.text).collect();
-    assert_eq!(texts.len(), 2, "question and answer, nothing duplicated: {texts:?}");
+    let texts: Vec<String> = analyst
+        .store
+        .load(id)
+        .expect("HQ copy")
+        .comments()
+        .into_iter()
+        .map(|c| c.text)
+        .collect();
+    assert_eq!(
+        texts.len(),
+        2,
+        "question and answer, nothing duplicated: {texts:?}"
+    );
     assert!(texts.contains(&"Trois pick-up, deux motos.".to_string()));
     camp.stop().await;
     hq_hub.stop().await;

@@ -11,3 +11,4 @@ mod migration;
 mod projection;
 mod store;
 mod sync;
+mod sync_faults;

@@ -83,7 +83,10 @@ fn sync_message(e: &outpost_sync::http::SyncError, lang: Lang) -> (String, Strin
     use outpost_sync::http::SyncError;
     match e {
         SyncError::Hub { code, message, .. } => (code.clone(), message.clone()),
-        SyncError::Store(s) => (s.code().to_string(), i18n::message(lang, s.code(), &s.args())),
+        SyncError::Store(s) => (
+            s.code().to_string(),
+            i18n::message(lang, s.code(), &s.args()),
+        ),
         other => {
             let code: &'static str = match other {
                 SyncError::Link(_) => "sync.link",
@@ -91,7 +94,14 @@ fn sync_message(e: &outpost_sync::http::SyncError, lang: Lang) -> (String, Strin
                 SyncError::BlobMismatch { .. } => "sync.hash_mismatch",
                 _ => "sync.malformed",
             };
-            (code.to_string(), i18n::message(lang, code, &[("detail", other.to_string()), ("hash", String::new())]))
+            (
+                code.to_string(),
+                i18n::message(
+                    lang,
+                    code,
+                    &[("detail", other.to_string()), ("hash", String::new())],
+                ),
+            )
         }
     }
 }

@@ -10,15 +10,24 @@ use outpost_sync::http::SyncError;
 use super::store::open;
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the network runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the network runtime")
 }
 
 pub fn enrol(dir: &Path, hub: &str, code: &str, name: Option<String>, lang: Lang) -> Result<()> {
     let mut store = open(dir)?;
     let name = name
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|s| s.trim().to_string()))
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|s| s.trim().to_string())
+        })
         .unwrap_or_else(|| "outpost device".into());
-    let record = runtime()?.block_on(outpost_sync::http::enrol(&mut store, hub, code, &name, lang))?;
+    let record = runtime()?.block_on(outpost_sync::http::enrol(
+        &mut store, hub, code, &name, lang,
+    ))?;
     println!("{}", record.hub_id);
     eprintln!(
         "enrolled with {} as {} of {} ({}), cleared {}",
@@ -27,10 +36,17 @@ pub fn enrol(dir: &Path, hub: &str, code: &str, name: Option<String>, lang: Lang
     Ok(())
 }
 
-pub fn sync(dir: &Path, hub: Option<&str>, budget: LinkBudget, json: bool, lang: Lang) -> Result<()> {
+pub fn sync(
+    dir: &Path,
+    hub: Option<&str>,
+    budget: LinkBudget,
+    json: bool,
+    lang: Lang,
+) -> Result<()> {
     let mut store = open(dir)?;
     let record = store.hub(hub)?.ok_or(SyncError::NotEnrolled)?;
-    let report = runtime()?.block_on(outpost_sync::http::sync(&mut store, &record, &budget, lang))?;
+    let report =
+        runtime()?.block_on(outpost_sync::http::sync(&mut store, &record, &budget, lang))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -58,7 +74,10 @@ pub fn sync(dir: &Path, hub: Option<&str>, budget: LinkBudget, json: bool, lang:
             println!("everything is at the hub");
         }
         for (id, code) in &report.documents.rejected {
-            println!("  refused by the hub: {id}: {}", outpost_report::i18n::message(lang, code, &[]));
+            println!(
+                "  refused by the hub: {id}: {}",
+                outpost_report::i18n::message(lang, code, &[])
+            );
         }
     }
     Ok(())

@@ -31,7 +31,9 @@ impl TestHub {
         let mut settings = HubSettings::new(dir.path().to_path_buf());
         tweak(&mut settings);
         // Bind first, then serve: no race, no sleep.
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -41,7 +43,13 @@ impl TestHub {
             .await
             .expect("the hub serves");
         });
-        TestHub { url: format!("http://{addr}"), addr, dir, stop: Some(stop), task: Some(task) }
+        TestHub {
+            url: format!("http://{addr}"),
+            addr,
+            dir,
+            stop: Some(stop),
+            task: Some(task),
+        }
     }
 
     /// A second connection to the hub's store, for setting up and checking.
@@ -51,8 +59,15 @@ impl TestHub {
 
     pub fn code(&self, unit: &str, sector: &str, role: Role, clearance: Classification) -> String {
         let code = format!("T{}", rand::random::<u64>());
-        let grant = Grant { unit: unit.into(), sector: sector.into(), role: role.as_str().into(), clearance: clearance.as_str().into() };
-        self.store().add_enrolment_code(&code, &grant, SystemClock.now(), 3_600_000).expect("code stored");
+        let grant = Grant {
+            unit: unit.into(),
+            sector: sector.into(),
+            role: role.as_str().into(),
+            clearance: clearance.as_str().into(),
+        };
+        self.store()
+            .add_enrolment_code(&code, &grant, SystemClock.now(), 3_600_000)
+            .expect("code stored");
         code
     }
 
@@ -78,11 +93,19 @@ impl Device {
     pub async fn enrol(url: &str, code: &str) -> Device {
         let dir = tempfile::tempdir().expect("device dir");
         let mut store = Store::open(dir.path(), SystemClock.now()).expect("device store");
-        let hub = outpost_sync::http::enrol(&mut store, url, code, "test device", Lang::En).await.expect("enrolment");
+        let hub = outpost_sync::http::enrol(&mut store, url, code, "test device", Lang::En)
+            .await
+            .expect("enrolment");
         Device { dir, store, hub }
     }
 
-    pub async fn join(hub: &TestHub, unit: &str, sector: &str, role: Role, clearance: Classification) -> Device {
+    pub async fn join(
+        hub: &TestHub,
+        unit: &str,
+        sector: &str,
+        role: Role,
+        clearance: Classification,
+    ) -> Device {
         Device::enrol(&hub.url, &hub.code(unit, sector, role, clearance)).await
     }
 
@@ -92,10 +115,15 @@ impl Device {
     }
 
     pub async fn sync(&mut self) -> SyncReport {
-        self.try_sync(&LinkBudget::wifi()).await.expect("sync completes")
+        self.try_sync(&LinkBudget::wifi())
+            .await
+            .expect("sync completes")
     }
 
-    pub async fn try_sync(&mut self, budget: &LinkBudget) -> Result<SyncReport, outpost_sync::http::SyncError> {
+    pub async fn try_sync(
+        &mut self,
+        budget: &LinkBudget,
+    ) -> Result<SyncReport, outpost_sync::http::SyncError> {
         // The cursor lives in the store; re-read it so each sync starts where the last ended.
         let mut hub = self.store.hub(None).expect("hub record").expect("enrolled");
         hub.url = self.hub.url.clone();

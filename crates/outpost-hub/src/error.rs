@@ -18,7 +18,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, lang: Lang) -> ApiError {
-        ApiError { status, code, args: Vec::new(), lang }
+        ApiError {
+            status,
+            code,
+            args: Vec::new(),
+            lang,
+        }
     }
 
     pub fn with(mut self, name: &'static str, value: impl ToString) -> ApiError {
@@ -34,13 +39,25 @@ impl ApiError {
             StoreError::BlobCorrupt { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        ApiError { status, code: e.code(), args: e.args(), lang }
+        ApiError {
+            status,
+            code: e.code(),
+            args: e.args(),
+            lang,
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let message = i18n::message(self.lang, self.code, &self.args);
-        (self.status, Json(ErrorBody { code: self.code.to_string(), message })).into_response()
+        (
+            self.status,
+            Json(ErrorBody {
+                code: self.code.to_string(),
+                message,
+            }),
+        )
+            .into_response()
     }
 }

@@ -102,10 +102,17 @@ pub async fn launch(
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let upstream = settings.upstream.clone().map(|url| {
-        tokio::spawn(upstream::run(settings.clone(), url, state.clone(), stop_rx.clone()))
+        tokio::spawn(upstream::run(
+            settings.clone(),
+            url,
+            state.clone(),
+            stop_rx.clone(),
+        ))
     });
     let app = routes::router(state);
-    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
     let _ = stop_tx.send(true);
     if let Some(task) = upstream {
         let _ = task.await;

@@ -12,7 +12,11 @@ use outpost_store::{Grant, Store};
 use outpost_sync::{LinkBudget, Role};
 
 #[derive(Debug, Parser)]
-#[command(name = "outpost-hub", version, about = "The Outpost hub: serves sync to field devices and syncs upstream")]
+#[command(
+    name = "outpost-hub",
+    version,
+    about = "The Outpost hub: serves sync to field devices and syncs upstream"
+)]
 struct Args {
     #[command(subcommand)]
     command: Command,
@@ -72,18 +76,35 @@ enum Command {
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 
 fn new_code() -> String {
-    let chars: Vec<char> =
-        (0..12).map(|_| CODE_ALPHABET[rand::random_range(0..CODE_ALPHABET.len())] as char).collect();
-    chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+    let chars: Vec<char> = (0..12)
+        .map(|_| CODE_ALPHABET[rand::random_range(0..CODE_ALPHABET.len())] as char)
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
     match args.command {
-        Command::Serve { data, listen, upstream, upstream_every, upstream_budget } => {
-            let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
-            eprintln!("outpost-hub serving {} on http://{}", data.display(), listener.local_addr()?);
+        Command::Serve {
+            data,
+            listen,
+            upstream,
+            upstream_every,
+            upstream_budget,
+        } => {
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("listening on {listen}"))?;
+            eprintln!(
+                "outpost-hub serving {} on http://{}",
+                data.display(),
+                listener.local_addr()?
+            );
             let mut settings = HubSettings::new(data);
             settings.upstream = upstream;
             settings.upstream_every = Duration::from_secs(upstream_every.max(1));
@@ -93,10 +114,22 @@ async fn main() -> Result<()> {
             };
             launch(settings, listener, shutdown).await?;
         }
-        Command::Enrol { data, unit, sector, role, clearance, valid_hours } => {
+        Command::Enrol {
+            data,
+            unit,
+            sector,
+            role,
+            clearance,
+            valid_hours,
+        } => {
             let mut store = Store::open(&data, SystemClock.now())?;
             let code = new_code();
-            let grant = Grant { unit, sector, role: role.as_str().into(), clearance: clearance.as_str().into() };
+            let grant = Grant {
+                unit,
+                sector,
+                role: role.as_str().into(),
+                clearance: clearance.as_str().into(),
+            };
             store.add_enrolment_code(&code, &grant, SystemClock.now(), valid_hours * 3_600_000)?;
             println!("{code}");
             eprintln!(
@@ -113,7 +146,8 @@ async fn main() -> Result<()> {
         }
         Command::Status { data } => {
             let store = Store::open(&data, SystemClock.now())?;
-            let status = outpost_hub::upstream::status_json(&store, &store.device_id().to_string())?;
+            let status =
+                outpost_hub::upstream::status_json(&store, &store.device_id().to_string())?;
             println!("{}", serde_json::to_string_pretty(&status)?);
         }
     }

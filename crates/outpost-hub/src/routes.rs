@@ -14,7 +14,8 @@ use outpost_report::time::{Clock, SystemClock};
 use outpost_report::{Classification, Lang};
 use outpost_store::{EnrolledDevice, Refusal, Store};
 use outpost_sync::protocol::{
-    self, BlobQuery, BlobReceipt, BlobState, BlobStates, BodyError, EnrolRequest, EnrolResponse, SyncRequest,
+    self, BlobQuery, BlobReceipt, BlobState, BlobStates, BodyError, EnrolRequest, EnrolResponse,
+    SyncRequest,
 };
 use outpost_sync::serve::{Peer, ServeError, handle_sync};
 use outpost_sync::{Role, scope_of};
@@ -63,7 +64,10 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     let state = state.clone();
     tokio::task::spawn_blocking(move || {
-        let mut store = state.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut store = state
+            .store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         work(&mut store)
     })
     .await
@@ -71,7 +75,11 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// The enrolled device behind the request's credential, and what it may see.
-async fn authenticate(state: &Shared, headers: &HeaderMap, lang: Lang) -> Result<(EnrolledDevice, Peer), ApiError> {
+async fn authenticate(
+    state: &Shared,
+    headers: &HeaderMap,
+    lang: Lang,
+) -> Result<(EnrolledDevice, Peer), ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -81,7 +89,9 @@ async fn authenticate(state: &Shared, headers: &HeaderMap, lang: Lang) -> Result
         .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "auth.missing", lang))?
         .to_string();
     let device = blocking(state, lang, move |store| {
-        store.device_for_token(&token).map_err(|e| ApiError::store(e, lang))
+        store
+            .device_for_token(&token)
+            .map_err(|e| ApiError::store(e, lang))
     })
     .await?
     .map_err(|refusal| match refusal {
@@ -89,14 +99,24 @@ async fn authenticate(state: &Shared, headers: &HeaderMap, lang: Lang) -> Result
         _ => ApiError::new(StatusCode::UNAUTHORIZED, "auth.unknown", lang),
     })?;
     let role: Role = device.grant.role.parse().unwrap_or(Role::Field);
-    let clearance: Classification = device.grant.clearance.parse().unwrap_or(Classification::Unclassified);
+    let clearance: Classification = device
+        .grant
+        .clearance
+        .parse()
+        .unwrap_or(Classification::Unclassified);
     let scope = scope_of(role, &device.grant.unit, &device.grant.sector, clearance);
-    let peer = Peer { device_id: device.device_id.clone(), scope };
+    let peer = Peer {
+        device_id: device.device_id.clone(),
+        scope,
+    };
     Ok((device, peer))
 }
 
 fn check_version(headers: &HeaderMap, lang: Lang) -> Result<(), ApiError> {
-    match headers.get(protocol::VERSION_HEADER).and_then(|v| v.to_str().ok()) {
+    match headers
+        .get(protocol::VERSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
         None => Ok(()),
         Some(v) if v.trim() == protocol::VERSION.to_string() => Ok(()),
         Some(v) => Err(ApiError::new(StatusCode::BAD_REQUEST, "sync.version", lang)
@@ -115,7 +135,11 @@ fn malformed(lang: Lang, detail: impl ToString) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "sync.malformed", lang).with("detail", detail)
 }
 
-async fn enrol(State(state): State<Shared>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+async fn enrol(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
     let lang = lang(&headers);
     let bytes = read_body(body, 16 * 1024, lang).await?;
     let req: EnrolRequest = serde_json::from_slice(&bytes).map_err(|e| malformed(lang, e))?;
@@ -126,7 +150,9 @@ async fn enrol(State(state): State<Shared>, headers: HeaderMap, body: Body) -> R
     let hub_id = state.hub_id.clone();
     let issued = token.clone();
     let grant = blocking(&state, lang, move |store| {
-        store.redeem_enrolment_code(&req.code, &req.device_id, &req.name, &issued, now()).map_err(|e| ApiError::store(e, lang))
+        store
+            .redeem_enrolment_code(&req.code, &req.device_id, &req.name, &issued, now())
+            .map_err(|e| ApiError::store(e, lang))
     })
     .await?
     .map_err(|refusal| {
@@ -148,7 +174,11 @@ async fn enrol(State(state): State<Shared>, headers: HeaderMap, body: Body) -> R
     Ok(axum::Json(resp).into_response())
 }
 
-async fn sync(State(state): State<Shared>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+async fn sync(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
     let lang = lang(&headers);
     check_version(&headers, lang)?;
     let (device, peer) = authenticate(&state, &headers, lang).await?;
@@ -190,7 +220,9 @@ async fn sync(State(state): State<Shared>, headers: HeaderMap, body: Body) -> Re
             "sent": resp.docs.len(),
             "cursor": resp.cursor,
         });
-        store.record_device_sync(&peer.device_id, now(), &summary).map_err(|e| ApiError::store(e, lang))?;
+        store
+            .record_device_sync(&peer.device_id, now(), &summary)
+            .map_err(|e| ApiError::store(e, lang))?;
         Ok(resp)
     })
     .await?;
@@ -198,12 +230,18 @@ async fn sync(State(state): State<Shared>, headers: HeaderMap, body: Body) -> Re
         state.upstream_kick.notify_one();
     }
     let mut out = protocol::encode(&resp).into_response();
-    out.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(protocol::CONTENT_TYPE));
+    out.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(protocol::CONTENT_TYPE),
+    );
     Ok(out)
 }
 
 fn valid_sha(sha: &str) -> bool {
-    sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    sha.len() == 64
+        && sha
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Whether `peer` may touch blob `sha`: it belongs to a report the peer may see.
@@ -216,7 +254,11 @@ fn may_touch(store: &Store, peer: &Peer, sha: &str) -> Result<bool, outpost_stor
     Ok(false)
 }
 
-async fn blob_status(State(state): State<Shared>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+async fn blob_status(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
     let lang = lang(&headers);
     let (_, peer) = authenticate(&state, &headers, lang).await?;
     let bytes = read_body(body, 1024 * 1024, lang).await?;
@@ -238,7 +280,10 @@ async fn blob_status(State(state): State<Shared>, headers: HeaderMap, body: Body
             } else if !may_touch(store, &peer, sha).map_err(|e| ApiError::store(e, lang))? {
                 BlobState::Missing
             } else {
-                match store.partial_received(sha).map_err(|e| ApiError::store(e, lang))? {
+                match store
+                    .partial_received(sha)
+                    .map_err(|e| ApiError::store(e, lang))?
+                {
                     0 => BlobState::Missing,
                     received => BlobState::Partial { received },
                 }
@@ -268,7 +313,10 @@ impl PutParams {
                 _ => {}
             }
         }
-        Some(PutParams { offset: offset?, size: size? })
+        Some(PutParams {
+            offset: offset?,
+            size: size?,
+        })
     }
 }
 
@@ -289,32 +337,55 @@ async fn put_blob(
         return Err(malformed(lang, "offset and size are required"));
     };
     if size > MAX_BLOB {
-        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "sync.too_large", lang).with("max", MAX_BLOB));
+        return Err(
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "sync.too_large", lang)
+                .with("max", MAX_BLOB),
+        );
     }
     let lock = state.upload_lock(&sha);
     let guard = lock.clone().lock_owned().await;
     let (s, p) = (sha.clone(), peer.clone());
     let (held, received) = blocking(&state, lang, move |store| {
         if !may_touch(store, &p, &s).map_err(|e| ApiError::store(e, lang))? {
-            return Err(ApiError::new(StatusCode::NOT_FOUND, "sync.unknown_blob", lang).with("hash", &s));
+            return Err(
+                ApiError::new(StatusCode::NOT_FOUND, "sync.unknown_blob", lang).with("hash", &s),
+            );
         }
         let held = store.has_blob(&s).map_err(|e| ApiError::store(e, lang))?;
-        let received = store.partial_received(&s).map_err(|e| ApiError::store(e, lang))?;
+        let received = store
+            .partial_received(&s)
+            .map_err(|e| ApiError::store(e, lang))?;
         Ok((held, received))
     })
     .await?;
     if held {
-        return Ok(axum::Json(BlobReceipt { received: size, complete: true }).into_response());
+        return Ok(axum::Json(BlobReceipt {
+            received: size,
+            complete: true,
+        })
+        .into_response());
     }
     if offset != received {
-        return Err(ApiError::new(StatusCode::CONFLICT, "store.partial_offset", lang)
-            .with("expected", received)
-            .with("given", offset));
+        return Err(
+            ApiError::new(StatusCode::CONFLICT, "store.partial_offset", lang)
+                .with("expected", received)
+                .with("given", offset),
+        );
     }
     // The body is drained by a task of its own: if the link drops and the
     // request is abandoned, every byte that reached the hub is still kept.
-    let task = tokio::spawn(receive_blob(state.clone(), body, sha, size, offset, device.device_id.clone(), lang, guard));
-    task.await.map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "sync.internal", lang))?
+    let task = tokio::spawn(receive_blob(
+        state.clone(),
+        body,
+        sha,
+        size,
+        offset,
+        device.device_id.clone(),
+        lang,
+        guard,
+    ));
+    task.await
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "sync.internal", lang))?
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -351,7 +422,9 @@ async fn receive_blob(
             let piece = std::mem::take(&mut buffer);
             let s = sha.clone();
             written = blocking(&state, lang, move |store| {
-                store.append_partial(&s, size, written, &piece, now()).map_err(|e| ApiError::store(e, lang))
+                store
+                    .append_partial(&s, size, written, &piece, now())
+                    .map_err(|e| ApiError::store(e, lang))
             })
             .await?;
         }
@@ -360,25 +433,44 @@ async fn receive_blob(
         }
     }
     if cut || written < size {
-        return Ok(axum::Json(BlobReceipt { received: written, complete: false }).into_response());
+        return Ok(axum::Json(BlobReceipt {
+            received: written,
+            complete: false,
+        })
+        .into_response());
     }
     let s = sha.clone();
     blocking(&state, lang, move |store| {
         match store.finish_partial(&s, "image/jpeg", now()) {
             Ok(()) => {}
             Err(outpost_store::StoreError::BlobCorrupt { .. }) => {
-                return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "sync.hash_mismatch", lang).with("hash", &s));
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "sync.hash_mismatch",
+                    lang,
+                )
+                .with("hash", &s));
             }
             Err(e) => return Err(ApiError::store(e, lang)),
         }
-        store.set_peer_blob(&device_id, &s).map_err(|e| ApiError::store(e, lang))
+        store
+            .set_peer_blob(&device_id, &s)
+            .map_err(|e| ApiError::store(e, lang))
     })
     .await?;
     state.upstream_kick.notify_one();
-    Ok(axum::Json(BlobReceipt { received: written, complete: true }).into_response())
+    Ok(axum::Json(BlobReceipt {
+        received: written,
+        complete: true,
+    })
+    .into_response())
 }
 
-async fn get_blob(State(state): State<Shared>, Path(sha): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+async fn get_blob(
+    State(state): State<Shared>,
+    Path(sha): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let lang = lang(&headers);
     let (_, peer) = authenticate(&state, &headers, lang).await?;
     if !valid_sha(&sha) {
@@ -390,29 +482,49 @@ async fn get_blob(State(state): State<Shared>, Path(sha): Path<String>, headers:
             .strip_prefix("bytes=")
             .and_then(|r| r.strip_suffix('-'))
             .and_then(|n| n.parse::<u64>().ok())
-            .ok_or_else(|| ApiError::new(StatusCode::RANGE_NOT_SATISFIABLE, "sync.bad_range", lang))?,
+            .ok_or_else(|| {
+                ApiError::new(StatusCode::RANGE_NOT_SATISFIABLE, "sync.bad_range", lang)
+            })?,
     };
     let s = sha.clone();
     let (bytes, media_type) = blocking(&state, lang, move |store| {
         if !may_touch(store, &peer, &s).map_err(|e| ApiError::store(e, lang))? {
-            return Err(ApiError::new(StatusCode::NOT_FOUND, "sync.unknown_blob", lang).with("hash", &s));
+            return Err(
+                ApiError::new(StatusCode::NOT_FOUND, "sync.unknown_blob", lang).with("hash", &s),
+            );
         }
         let bytes = store.read_blob(&s).map_err(|e| ApiError::store(e, lang))?;
-        let media_type = store.blob_info(&s).ok().flatten().map(|(_, m)| m).unwrap_or_else(|| "image/jpeg".into());
+        let media_type = store
+            .blob_info(&s)
+            .ok()
+            .flatten()
+            .map(|(_, m)| m)
+            .unwrap_or_else(|| "image/jpeg".into());
         Ok((bytes, media_type))
     })
     .await?;
     let total = bytes.len() as u64;
     if start > total {
-        return Err(ApiError::new(StatusCode::RANGE_NOT_SATISFIABLE, "sync.bad_range", lang));
+        return Err(ApiError::new(
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            "sync.bad_range",
+            lang,
+        ));
     }
     let slice = Bytes::from(bytes).slice(start as usize..);
     let mut resp = slice.into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&media_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&media_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
     if start > 0 {
         *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
-        if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{total}", total.saturating_sub(1))) {
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "bytes {start}-{}/{total}",
+            total.saturating_sub(1)
+        )) {
             resp.headers_mut().insert(header::CONTENT_RANGE, v);
         }
     }
@@ -426,7 +538,10 @@ async fn status(State(state): State<Shared>, headers: HeaderMap) -> Result<Respo
         return Err(ApiError::new(StatusCode::FORBIDDEN, "auth.forbidden", lang));
     }
     let hub_id = state.hub_id.clone();
-    let body = blocking(&state, lang, move |store| crate::upstream::status_json(store, &hub_id).map_err(|e| ApiError::store(e, lang))).await?;
+    let body = blocking(&state, lang, move |store| {
+        crate::upstream::status_json(store, &hub_id).map_err(|e| ApiError::store(e, lang))
+    })
+    .await?;
     Ok(axum::Json(body).into_response())
 }
 

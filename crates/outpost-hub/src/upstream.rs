@@ -14,12 +14,20 @@ use crate::{HubSettings, HubState};
 /// Syncs upstream every `settings.upstream_every`, and soon after a device
 /// brings something new, until `stop` says so. Failures are logged and
 /// retried: a satellite link comes and goes.
-pub(crate) async fn run(settings: HubSettings, url: String, state: Arc<HubState>, mut stop: watch::Receiver<bool>) {
+pub(crate) async fn run(
+    settings: HubSettings,
+    url: String,
+    state: Arc<HubState>,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
         match sync_once(&settings, &url).await {
             Ok(report) => eprintln!(
                 "upstream {url}: {} document(s) up, {} down, {} blob(s) up, {} down",
-                report.documents.docs_up, report.documents.docs_down, report.blobs_up, report.blobs_down
+                report.documents.docs_up,
+                report.documents.docs_down,
+                report.blobs_up,
+                report.blobs_down
             ),
             Err(e) => eprintln!("upstream {url}: {e:#}"),
         }
@@ -35,12 +43,21 @@ pub(crate) async fn run(settings: HubSettings, url: String, state: Arc<HubState>
 }
 
 /// One upstream sync on a connection of its own.
-pub async fn sync_once(settings: &HubSettings, url: &str) -> anyhow::Result<outpost_sync::http::SyncReport> {
+pub async fn sync_once(
+    settings: &HubSettings,
+    url: &str,
+) -> anyhow::Result<outpost_sync::http::SyncReport> {
     let mut store = Store::open(&settings.data, SystemClock.now())?;
     let hub = store
         .hub(Some(url))?
         .ok_or_else(|| anyhow::anyhow!("this hub is not enrolled with {url}: run `outpost --data DIR enrol --hub {url} --code CODE`"))?;
-    Ok(outpost_sync::http::sync(&mut store, &hub, &settings.upstream_budget, outpost_report::Lang::En).await?)
+    Ok(outpost_sync::http::sync(
+        &mut store,
+        &hub,
+        &settings.upstream_budget,
+        outpost_report::Lang::En,
+    )
+    .await?)
 }
 
 /// Devices seen, their last sync, and what each is missing.
@@ -48,7 +65,11 @@ pub fn status_json(store: &Store, hub_id: &str) -> Result<serde_json::Value, Sto
     let mut devices = Vec::new();
     for d in store.enrolled_devices()? {
         let role: Role = d.grant.role.parse().unwrap_or(Role::Field);
-        let clearance: Classification = d.grant.clearance.parse().unwrap_or(Classification::Unclassified);
+        let clearance: Classification = d
+            .grant
+            .clearance
+            .parse()
+            .unwrap_or(Classification::Unclassified);
         let scope = scope_of(role, &d.grant.unit, &d.grant.sector, clearance);
         let mut missing = 0u64;
         for out in store.documents_after(0, &scope, usize::MAX / 2)? {
@@ -73,11 +94,13 @@ pub fn status_json(store: &Store, hub_id: &str) -> Result<serde_json::Value, Sto
     let upstream: Vec<_> = store
         .hubs()?
         .into_iter()
-        .map(|h| serde_json::json!({
-            "url": h.url,
-            "last_sync_at": h.last_sync_at.map(|t| t.to_rfc3339()),
-            "documents_waiting": store.count_changed_for(&h.hub_id).unwrap_or(0),
-        }))
+        .map(|h| {
+            serde_json::json!({
+                "url": h.url,
+                "last_sync_at": h.last_sync_at.map(|t| t.to_rfc3339()),
+                "documents_waiting": store.count_changed_for(&h.hub_id).unwrap_or(0),
+            })
+        })
         .collect();
     Ok(serde_json::json!({
         "hub_id": hub_id,

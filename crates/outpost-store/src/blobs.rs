@@ -85,7 +85,11 @@ impl BlobDir {
         use std::fs::OpenOptions;
         let path = self.partial_path(sha256);
         let written = (|| {
-            let mut f = OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+            let mut f = OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)?;
             f.set_len(offset)?;
             use std::io::Seek;
             f.seek(std::io::SeekFrom::Start(offset))?;
@@ -103,7 +107,9 @@ impl BlobDir {
         let bytes = fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
         if sha256_hex(&bytes) != sha256 {
             let _ = fs::remove_file(&path);
-            return Err(StoreError::BlobCorrupt { sha256: sha256.to_string() });
+            return Err(StoreError::BlobCorrupt {
+                sha256: sha256.to_string(),
+            });
         }
         let dest = self.path(sha256);
         let dir = dest.parent().unwrap_or(&self.root).to_path_buf();

@@ -43,7 +43,13 @@ pub enum Refusal {
 
 impl Store {
     /// Stores a new one-time enrolment code (the caller makes it random).
-    pub fn add_enrolment_code(&mut self, code: &str, grant: &Grant, now: Timestamp, valid_ms: i64) -> Result<()> {
+    pub fn add_enrolment_code(
+        &mut self,
+        code: &str,
+        grant: &Grant,
+        now: Timestamp,
+        valid_ms: i64,
+    ) -> Result<()> {
         self.conn.execute(
             "INSERT INTO enrolment_codes (code_sha256, unit, sector, role, clearance, created_at, expires_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -70,7 +76,9 @@ impl Store {
         token: &str,
         now: Timestamp,
     ) -> Result<std::result::Result<Grant, Refusal>> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let hash = sha256_hex(normalise_code(code).as_bytes());
         let row: Option<(Grant, i64, Option<String>)> = tx
             .query_row(
@@ -88,10 +96,15 @@ impl Store {
         let grant = match row {
             None => return Ok(Err(Refusal::Unknown)),
             Some((_, _, Some(_))) => return Ok(Err(Refusal::Used)),
-            Some((_, expires, None)) if expires < now.as_millis() => return Ok(Err(Refusal::Expired)),
+            Some((_, expires, None)) if expires < now.as_millis() => {
+                return Ok(Err(Refusal::Expired));
+            }
             Some((grant, _, None)) => grant,
         };
-        tx.execute("UPDATE enrolment_codes SET used_by = ?2 WHERE code_sha256 = ?1", params![hash, device_id])?;
+        tx.execute(
+            "UPDATE enrolment_codes SET used_by = ?2 WHERE code_sha256 = ?1",
+            params![hash, device_id],
+        )?;
         tx.execute(
             "INSERT INTO enrolled_devices (device_id, name, unit, sector, role, clearance, token_sha256, enrolled_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -114,7 +127,10 @@ impl Store {
     }
 
     /// The device a bearer credential belongs to, if it is valid.
-    pub fn device_for_token(&self, token: &str) -> Result<std::result::Result<EnrolledDevice, Refusal>> {
+    pub fn device_for_token(
+        &self,
+        token: &str,
+    ) -> Result<std::result::Result<EnrolledDevice, Refusal>> {
         let hash = sha256_hex(token.as_bytes());
         let device = self.enrolled_where("token_sha256 = ?1", &hash)?;
         Ok(match device {
@@ -133,7 +149,10 @@ impl Store {
             "SELECT device_id, name, unit, sector, role, clearance, enrolled_at, revoked_at, last_seen_at, last_sync
              FROM enrolled_devices WHERE {condition}"
         );
-        Ok(self.conn.query_row(&sql, [value], row_to_device).optional()?)
+        Ok(self
+            .conn
+            .query_row(&sql, [value], row_to_device)
+            .optional()?)
     }
 
     pub fn enrolled_devices(&self) -> Result<Vec<EnrolledDevice>> {
@@ -154,7 +173,12 @@ impl Store {
         Ok(n > 0 || self.enrolled_device(device_id)?.is_some())
     }
 
-    pub fn record_device_sync(&mut self, device_id: &str, now: Timestamp, summary: &serde_json::Value) -> Result<()> {
+    pub fn record_device_sync(
+        &mut self,
+        device_id: &str,
+        now: Timestamp,
+        summary: &serde_json::Value,
+    ) -> Result<()> {
         self.conn.execute(
             "UPDATE enrolled_devices SET last_seen_at = ?2, last_sync = ?3 WHERE device_id = ?1",
             params![device_id, now.as_millis(), summary.to_string()],
@@ -167,15 +191,25 @@ fn row_to_device(r: &rusqlite::Row<'_>) -> rusqlite::Result<EnrolledDevice> {
     Ok(EnrolledDevice {
         device_id: r.get(0)?,
         name: r.get(1)?,
-        grant: Grant { unit: r.get(2)?, sector: r.get(3)?, role: r.get(4)?, clearance: r.get(5)? },
+        grant: Grant {
+            unit: r.get(2)?,
+            sector: r.get(3)?,
+            role: r.get(4)?,
+            clearance: r.get(5)?,
+        },
         enrolled_at: Timestamp::from_millis(r.get(6)?),
         revoked_at: r.get::<_, Option<i64>>(7)?.map(Timestamp::from_millis),
         last_seen_at: r.get::<_, Option<i64>>(8)?.map(Timestamp::from_millis),
-        last_sync: r.get::<_, Option<String>>(9)?.and_then(|s| serde_json::from_str(&s).ok()),
+        last_sync: r
+            .get::<_, Option<String>>(9)?
+            .and_then(|s| serde_json::from_str(&s).ok()),
     })
 }
 
 /// Codes are read aloud and typed with gloves: case, spaces and dashes do not count.
 pub fn normalise_code(code: &str) -> String {
-    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }

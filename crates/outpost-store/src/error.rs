@@ -17,7 +17,11 @@ pub enum StoreError {
     #[error("blob {sha256} does not match its hash (the file is damaged)")]
     BlobCorrupt { sha256: String },
     #[error("blob {sha256}: received {expected} bytes so far, not {given}")]
-    PartialOffset { sha256: String, expected: u64, given: u64 },
+    PartialOffset {
+        sha256: String,
+        expected: u64,
+        given: u64,
+    },
     #[error("report {report} uses form {form:?}, which this version does not know")]
     UnknownForm { report: ReportId, form: String },
     #[error("the device is out of storage space")]
@@ -107,8 +111,13 @@ impl StoreError {
             StoreError::BlobMissing { sha256 } | StoreError::BlobCorrupt { sha256 } => {
                 vec![("hash", sha256.clone())]
             }
-            StoreError::PartialOffset { expected, given, .. } => {
-                vec![("expected", expected.to_string()), ("given", given.to_string())]
+            StoreError::PartialOffset {
+                expected, given, ..
+            } => {
+                vec![
+                    ("expected", expected.to_string()),
+                    ("given", given.to_string()),
+                ]
             }
             StoreError::UnknownForm { form, .. } => {
                 vec![("kind", form.clone()), ("known", String::new())]

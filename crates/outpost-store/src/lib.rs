@@ -72,7 +72,11 @@ impl Store {
     /// Opens with a given list of migrations: how an older build sees the world.
     /// Tests use it to check that an old database upgrades and that a newer one
     /// is refused.
-    pub fn open_with_schema(dir: &Path, migrations: &[&'static str], now: Timestamp) -> Result<Store> {
+    pub fn open_with_schema(
+        dir: &Path,
+        migrations: &[&'static str],
+        now: Timestamp,
+    ) -> Result<Store> {
         // Two programs creating the same store at once (a hub and its operator's
         // command) can find it locked while the other sets it up; opening is
         // rare, so wait and try again rather than fail.

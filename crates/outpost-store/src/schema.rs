@@ -64,8 +64,13 @@ pub(crate) fn migrate(
     loop {
         match ms.to_latest(conn) {
             Ok(()) => break,
-            Err(rusqlite_migration::Error::MigrationDefinition(MigrationDefinitionError::DatabaseTooFarAhead)) => {
-                return Err(StoreError::TooNew { found: user_version(conn)?, supported: to });
+            Err(rusqlite_migration::Error::MigrationDefinition(
+                MigrationDefinitionError::DatabaseTooFarAhead,
+            )) => {
+                return Err(StoreError::TooNew {
+                    found: user_version(conn)?,
+                    supported: to,
+                });
             }
             // Another connection migrated between our version check and our
             // transaction: its work is ours.

@@ -41,7 +41,9 @@ impl Scope {
     /// The same rule as the SQL filter, for one report.
     pub fn admits(&self, classification: Classification, author_unit: &str, sector: &str) -> bool {
         classification <= self.clearance
-            && (self.all_units || author_unit == self.unit || (!self.sector.is_empty() && sector == self.sector))
+            && (self.all_units
+                || author_unit == self.unit
+                || (!self.sector.is_empty() && sector == self.sector))
     }
 }
 
@@ -73,20 +75,32 @@ fn parse_id(s: String) -> Option<ReportId> {
 impl Store {
     /// The highest document sequence number in this store.
     pub fn current_seq(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT coalesce(max(seq), 0) FROM documents", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT coalesce(max(seq), 0) FROM documents", [], |r| {
+                r.get(0)
+            })?)
     }
 
     pub fn document_seq(&self, id: ReportId) -> Result<Option<i64>> {
         Ok(self
             .conn
-            .query_row("SELECT seq FROM documents WHERE report_id = ?1", [id.to_string()], |r| r.get(0))
+            .query_row(
+                "SELECT seq FROM documents WHERE report_id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
             .optional()?)
     }
 
     pub fn document_heads(&self, id: ReportId) -> Result<Option<String>> {
         Ok(self
             .conn
-            .query_row("SELECT heads FROM documents WHERE report_id = ?1", [id.to_string()], |r| r.get(0))
+            .query_row(
+                "SELECT heads FROM documents WHERE report_id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
             .optional()?)
     }
 
@@ -141,7 +155,9 @@ impl Store {
     pub fn hub(&self, url: Option<&str>) -> Result<Option<HubRecord>> {
         let hubs = self.hubs()?;
         Ok(match url {
-            Some(u) => hubs.into_iter().find(|h| h.url.trim_end_matches('/') == u.trim_end_matches('/')),
+            Some(u) => hubs
+                .into_iter()
+                .find(|h| h.url.trim_end_matches('/') == u.trim_end_matches('/')),
             None => hubs.into_iter().last(),
         })
     }
@@ -172,7 +188,12 @@ impl Store {
         for row in rows {
             let (id, seq, heads, peer_heads) = row?;
             if let Some(id) = parse_id(id) {
-                out.push(Outgoing { id, seq, heads, peer_heads });
+                out.push(Outgoing {
+                    id,
+                    seq,
+                    heads,
+                    peer_heads,
+                });
             }
         }
         Ok(out)
@@ -203,7 +224,9 @@ impl Store {
 
     /// Records heads `peer` is now confirmed to hold.
     pub fn set_peer_heads(&mut self, peer: &str, items: &[(ReportId, String)]) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO peer_documents (peer, report_id, heads) VALUES (?1, ?2, ?3)
@@ -226,14 +249,26 @@ impl Store {
              ORDER BY d.seq LIMIT ?6",
         )?;
         let rows = stmt.query_map(
-            params![seq, scope.clearance.rank(), scope.all_units, scope.unit, scope.sector, limit as i64],
+            params![
+                seq,
+                scope.clearance.rank(),
+                scope.all_units,
+                scope.unit,
+                scope.sector,
+                limit as i64
+            ],
             |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)),
         )?;
         let mut out = Vec::new();
         for row in rows {
             let (id, seq, heads) = row?;
             if let Some(id) = parse_id(id) {
-                out.push(Outgoing { id, seq, heads, peer_heads: None });
+                out.push(Outgoing {
+                    id,
+                    seq,
+                    heads,
+                    peer_heads: None,
+                });
             }
         }
         Ok(out)
@@ -250,13 +285,21 @@ impl Store {
             )
             .optional()?;
         Ok(row.is_some_and(|(c, unit, sector)| {
-            c.parse::<Classification>().is_ok_and(|c| scope.admits(c, &unit, &sector))
+            c.parse::<Classification>()
+                .is_ok_and(|c| scope.admits(c, &unit, &sector))
         }))
     }
 
     /// Hub side: remembers what a response carried until the peer acknowledges it.
-    pub fn record_pending(&mut self, peer: &str, cursor: i64, items: &[(ReportId, String)]) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    pub fn record_pending(
+        &mut self,
+        peer: &str,
+        cursor: i64,
+        items: &[(ReportId, String)],
+    ) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO peer_pending (peer, report_id, cursor, heads) VALUES (?1, ?2, ?3, ?4)
@@ -273,7 +316,9 @@ impl Store {
     /// Hub side: the peer has applied everything up to `cursor`: what was sent
     /// at or before it is now held; what was sent after it was lost in transit.
     pub fn acknowledge_pending(&mut self, peer: &str, cursor: i64) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO peer_documents (peer, report_id, heads)
              SELECT peer, report_id, heads FROM peer_pending WHERE peer = ?1 AND cursor <= ?2
@@ -298,7 +343,11 @@ impl Store {
     pub fn peer_has_blob(&self, peer: &str, sha256: &str) -> Result<bool> {
         Ok(self
             .conn
-            .query_row("SELECT 1 FROM peer_blobs WHERE peer = ?1 AND sha256 = ?2", params![peer, sha256], |_| Ok(()))
+            .query_row(
+                "SELECT 1 FROM peer_blobs WHERE peer = ?1 AND sha256 = ?2",
+                params![peer, sha256],
+                |_| Ok(()),
+            )
             .optional()?
             .is_some())
     }
@@ -315,7 +364,10 @@ impl Store {
     /// Photo variants referenced by reports here whose files this store lacks,
     /// thumbnails first.
     pub fn blobs_wanted(&self) -> Result<Vec<PendingBlob>> {
-        self.photo_variants("WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = v.sha256)", "")
+        self.photo_variants(
+            "WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = v.sha256)",
+            "",
+        )
     }
 
     fn photo_variants(&self, condition: &str, peer: &str) -> Result<Vec<PendingBlob>> {
@@ -330,13 +382,23 @@ impl Store {
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map([peer], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
             let (sha256, report, class, bytes) = row?;
             if let Some(report) = parse_id(report) {
-                out.push(PendingBlob { sha256, report, class: class as u8, bytes: bytes as u64 });
+                out.push(PendingBlob {
+                    sha256,
+                    report,
+                    class: class as u8,
+                    bytes: bytes as u64,
+                });
             }
         }
         Ok(out)
@@ -348,7 +410,10 @@ impl Store {
             "SELECT DISTINCT report_id FROM photos
              WHERE original_sha256 = ?1 OR preview_sha256 = ?1 OR thumbnail_sha256 = ?1",
         )?;
-        let ids = stmt.query_map([sha256], |r| r.get::<_, String>(0))?.filter_map(|r| r.ok().and_then(parse_id)).collect();
+        let ids = stmt
+            .query_map([sha256], |r| r.get::<_, String>(0))?
+            .filter_map(|r| r.ok().and_then(parse_id))
+            .collect();
         Ok(ids)
     }
 
@@ -356,9 +421,11 @@ impl Store {
     pub fn blob_info(&self, sha256: &str) -> Result<Option<(u64, String)>> {
         Ok(self
             .conn
-            .query_row("SELECT bytes, media_type FROM blobs WHERE sha256 = ?1", [sha256], |r| {
-                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
-            })
+            .query_row(
+                "SELECT bytes, media_type FROM blobs WHERE sha256 = ?1",
+                [sha256],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+            )
             .optional()?)
     }
 
@@ -368,7 +435,11 @@ impl Store {
     pub fn partial_received(&self, sha256: &str) -> Result<u64> {
         let recorded: Option<i64> = self
             .conn
-            .query_row("SELECT received FROM partial_blobs WHERE sha256 = ?1", [sha256], |r| r.get(0))
+            .query_row(
+                "SELECT received FROM partial_blobs WHERE sha256 = ?1",
+                [sha256],
+                |r| r.get(0),
+            )
             .optional()?;
         Ok(recorded.unwrap_or(0) as u64)
     }
@@ -376,10 +447,21 @@ impl Store {
     /// Appends bytes at `offset` to a partial blob. Returns the new received
     /// length. The bytes are synced to disk before the length is recorded, so
     /// a crash loses at most the bytes of this call.
-    pub fn append_partial(&mut self, sha256: &str, size: u64, offset: u64, bytes: &[u8], now: Timestamp) -> Result<u64> {
+    pub fn append_partial(
+        &mut self,
+        sha256: &str,
+        size: u64,
+        offset: u64,
+        bytes: &[u8],
+        now: Timestamp,
+    ) -> Result<u64> {
         let received = self.partial_received(sha256)?;
         if offset != received {
-            return Err(StoreError::PartialOffset { sha256: sha256.to_string(), expected: received, given: offset });
+            return Err(StoreError::PartialOffset {
+                sha256: sha256.to_string(),
+                expected: received,
+                given: offset,
+            });
         }
         let total = self.blobs.append_partial(sha256, offset, bytes)?;
         self.conn.execute(
@@ -394,7 +476,8 @@ impl Store {
     /// blob store. A mismatch discards the partial file.
     pub fn finish_partial(&mut self, sha256: &str, media_type: &str, now: Timestamp) -> Result<()> {
         let outcome = self.blobs.finish_partial(sha256);
-        self.conn.execute("DELETE FROM partial_blobs WHERE sha256 = ?1", [sha256])?;
+        self.conn
+            .execute("DELETE FROM partial_blobs WHERE sha256 = ?1", [sha256])?;
         let bytes = outcome?;
         crate::index_blob(&self.conn, sha256, bytes, media_type, None, now)?;
         Ok(())
@@ -403,7 +486,8 @@ impl Store {
     /// Drops a partial blob (after a hash mismatch, or to restart it).
     pub fn discard_partial(&mut self, sha256: &str) -> Result<()> {
         self.blobs.discard_partial(sha256);
-        self.conn.execute("DELETE FROM partial_blobs WHERE sha256 = ?1", [sha256])?;
+        self.conn
+            .execute("DELETE FROM partial_blobs WHERE sha256 = ?1", [sha256])?;
         Ok(())
     }
 }

@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use crate::LinkBudget;
 use crate::protocol::{
-    self, BlobQuery, BlobReceipt, BlobState, BlobStates, BodyError, EnrolRequest, EnrolResponse, ErrorBody,
-    SyncRequest, SyncResponse,
+    self, BlobQuery, BlobReceipt, BlobState, BlobStates, BodyError, EnrolRequest, EnrolResponse,
+    ErrorBody, SyncRequest, SyncResponse,
 };
 use crate::session::{Session, Tally};
 
@@ -22,7 +22,11 @@ pub enum SyncError {
     #[error("the hub could not be reached or the link dropped")]
     Link(#[source] reqwest::Error),
     #[error("the hub refused: {code} ({status}): {message}")]
-    Hub { status: u16, code: String, message: String },
+    Hub {
+        status: u16,
+        code: String,
+        message: String,
+    },
     #[error("the hub's answer could not be read")]
     Body(#[from] BodyError),
     #[error("the local store failed")]
@@ -80,7 +84,12 @@ impl HubClient {
             .read_timeout(Duration::from_secs(120))
             .build()
             .map_err(SyncError::Link)?;
-        Ok(HubClient { http, base: base.trim_end_matches('/').to_string(), token, lang })
+        Ok(HubClient {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            token,
+            lang,
+        })
     }
 
     fn url(&self, path: &str) -> String {
@@ -110,11 +119,17 @@ impl HubClient {
             code: "sync.http".into(),
             message: String::from_utf8_lossy(&body).chars().take(300).collect(),
         });
-        Err(SyncError::Hub { status, code: err.code, message: err.message })
+        Err(SyncError::Hub {
+            status,
+            code: err.code,
+            message: err.message,
+        })
     }
 
     pub async fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse, SyncError> {
-        let resp = self.send(self.request(reqwest::Method::POST, "/v1/enrol").json(req)).await?;
+        let resp = self
+            .send(self.request(reqwest::Method::POST, "/v1/enrol").json(req))
+            .await?;
         resp.json().await.map_err(SyncError::Link)
     }
 
@@ -130,18 +145,36 @@ impl HubClient {
             )
             .await?;
         let bytes = resp.bytes().await.map_err(SyncError::Link)?;
-        Ok((protocol::decode(&bytes)?, Bytes { up, down: bytes.len() as u64 }))
+        Ok((
+            protocol::decode(&bytes)?,
+            Bytes {
+                up,
+                down: bytes.len() as u64,
+            },
+        ))
     }
 
     pub async fn blob_states(&self, sha256: &[String]) -> Result<Vec<BlobState>, SyncError> {
-        let query = BlobQuery { sha256: sha256.to_vec() };
-        let resp = self.send(self.request(reqwest::Method::POST, "/v1/blobs/status").json(&query)).await?;
+        let query = BlobQuery {
+            sha256: sha256.to_vec(),
+        };
+        let resp = self
+            .send(
+                self.request(reqwest::Method::POST, "/v1/blobs/status")
+                    .json(&query),
+            )
+            .await?;
         let states: BlobStates = resp.json().await.map_err(SyncError::Link)?;
         Ok(states.states)
     }
 
     /// Sends `bytes[offset..]` of a blob; the hub keeps whatever arrives.
-    pub async fn upload_blob(&self, sha256: &str, bytes: &[u8], offset: u64) -> Result<BlobReceipt, SyncError> {
+    pub async fn upload_blob(
+        &self,
+        sha256: &str,
+        bytes: &[u8],
+        offset: u64,
+    ) -> Result<BlobReceipt, SyncError> {
         let rest = bytes.get(offset as usize..).unwrap_or_default().to_vec();
         let path = format!("/v1/blobs/{sha256}?offset={offset}&size={}", bytes.len());
         let resp = self
@@ -216,9 +249,17 @@ const FLUSH: usize = 64 * 1024;
 /// Runs a whole sync with `hub`: documents both ways until neither side has
 /// anything new, then thumbnails, previews and originals both ways, as far
 /// as `budget` allows. Safe to interrupt anywhere: the next sync resumes.
-pub async fn sync(store: &mut Store, hub: &HubRecord, budget: &LinkBudget, lang: Lang) -> Result<SyncReport, SyncError> {
+pub async fn sync(
+    store: &mut Store,
+    hub: &HubRecord,
+    budget: &LinkBudget,
+    lang: Lang,
+) -> Result<SyncReport, SyncError> {
     let client = HubClient::new(&hub.url, Some(hub.token.clone()), lang)?;
-    let mut report = SyncReport { hub: hub.url.clone(), ..Default::default() };
+    let mut report = SyncReport {
+        hub: hub.url.clone(),
+        ..Default::default()
+    };
     let mut session = Session::new(hub);
     let mut failures = 0;
     while let Some(req) = session.next_request(store)? {
@@ -265,8 +306,11 @@ async fn upload_class(
     spent: &mut u64,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
-    let pending: Vec<PendingBlob> =
-        store.blobs_missing_at(&hub.hub_id)?.into_iter().filter(|b| b.class == class).collect();
+    let pending: Vec<PendingBlob> = store
+        .blobs_missing_at(&hub.hub_id)?
+        .into_iter()
+        .filter(|b| b.class == class)
+        .collect();
     for batch in pending.chunks(200) {
         let shas: Vec<String> = batch.iter().map(|b| b.sha256.clone()).collect();
         let states = client.blob_states(&shas).await?;
@@ -298,7 +342,10 @@ async fn upload_class(
                         }
                         break;
                     }
-                    Err(e) if (e.is_transient() || e.code() == "store.partial_offset") && attempts + 1 < ATTEMPTS => {
+                    Err(e)
+                        if (e.is_transient() || e.code() == "store.partial_offset")
+                            && attempts + 1 < ATTEMPTS =>
+                    {
                         attempts += 1;
                         // Ask where the hub got to, and go on from there.
                         match client.blob_states(std::slice::from_ref(&blob.sha256)).await {
@@ -332,7 +379,11 @@ async fn download_class(
     spent: &mut u64,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
-    let wanted: Vec<PendingBlob> = store.blobs_wanted()?.into_iter().filter(|b| b.class == class).collect();
+    let wanted: Vec<PendingBlob> = store
+        .blobs_wanted()?
+        .into_iter()
+        .filter(|b| b.class == class)
+        .collect();
     for blob in wanted {
         let size = store
             .load(blob.report)?
@@ -341,7 +392,9 @@ async fn download_class(
             .flat_map(|p| [p.original, p.preview, p.thumbnail])
             .find(|v| v.sha256 == blob.sha256)
             .map(|v| (v.bytes, v.media_type));
-        let Some((size, media_type)) = size else { continue };
+        let Some((size, media_type)) = size else {
+            continue;
+        };
         let mut offset = store.partial_received(&blob.sha256)?;
         if !within_budget(budget, *spent, size.saturating_sub(offset)) {
             continue;
@@ -381,7 +434,9 @@ async fn download_class(
                             report.blobs_down += 1;
                         }
                         Err(StoreError::BlobCorrupt { .. }) => {
-                            return Err(SyncError::BlobMismatch { sha256: blob.sha256.clone() });
+                            return Err(SyncError::BlobMismatch {
+                                sha256: blob.sha256.clone(),
+                            });
                         }
                         Err(e) => return Err(e.into()),
                     }
@@ -402,8 +457,16 @@ async fn download_class(
     Ok(())
 }
 
-fn waiting(store: &Store, hub: &HubRecord, budget: &LinkBudget, spent: u64) -> Result<Waiting, SyncError> {
-    let mut w = Waiting { documents: store.count_changed_for(&hub.hub_id)?, ..Default::default() };
+fn waiting(
+    store: &Store,
+    hub: &HubRecord,
+    budget: &LinkBudget,
+    spent: u64,
+) -> Result<Waiting, SyncError> {
+    let mut w = Waiting {
+        documents: store.count_changed_for(&hub.hub_id)?,
+        ..Default::default()
+    };
     for b in store.blobs_missing_at(&hub.hub_id)? {
         match b.class {
             0 => w.thumbnails_up += 1,
@@ -424,19 +487,32 @@ fn waiting(store: &Store, hub: &HubRecord, budget: &LinkBudget, spent: u64) -> R
         .enumerate()
         .any(|(class, n)| *n > 0 && !excluded(class as u8));
     if let Some(max) = budget.max_blob_bytes.filter(|_| included_waiting) {
-        w.reasons.push(format!("link budget of {max} bytes reached ({spent} spent)"));
+        w.reasons.push(format!(
+            "link budget of {max} bytes reached ({spent} spent)"
+        ));
     }
     if w.documents > 0 {
-        w.reasons.push("documents refused or interrupted; see rejected".into());
+        w.reasons
+            .push("documents refused or interrupted; see rejected".into());
     }
     Ok(w)
 }
 
 /// Enrols this device with a hub using a one-time code, and remembers the hub.
-pub async fn enrol(store: &mut Store, url: &str, code: &str, name: &str, lang: Lang) -> Result<HubRecord, SyncError> {
+pub async fn enrol(
+    store: &mut Store,
+    url: &str,
+    code: &str,
+    name: &str,
+    lang: Lang,
+) -> Result<HubRecord, SyncError> {
     let client = HubClient::new(url, None, lang)?;
     let resp = client
-        .enrol(&EnrolRequest { code: code.to_string(), device_id: store.device_id().to_string(), name: name.to_string() })
+        .enrol(&EnrolRequest {
+            code: code.to_string(),
+            device_id: store.device_id().to_string(),
+            name: name.to_string(),
+        })
         .await?;
     let hub = HubRecord {
         hub_id: resp.hub_id,

@@ -60,7 +60,12 @@ impl std::str::FromStr for Role {
 
 /// The reports a peer with this grant may receive.
 pub fn scope_of(role: Role, unit: &str, sector: &str, clearance: Classification) -> Scope {
-    Scope { clearance, all_units: role != Role::Field, unit: unit.to_string(), sector: sector.to_string() }
+    Scope {
+        clearance,
+        all_units: role != Role::Field,
+        unit: unit.to_string(),
+        sector: sector.to_string(),
+    }
 }
 
 /// How much a link may carry in one sync: documents always go; blobs go by
@@ -76,14 +81,23 @@ pub struct LinkBudget {
 impl LinkBudget {
     /// Camp Wi-Fi: everything.
     pub fn wifi() -> Self {
-        LinkBudget { max_class: Some(2), max_blob_bytes: None }
+        LinkBudget {
+            max_class: Some(2),
+            max_blob_bytes: None,
+        }
     }
     /// A metered satellite terminal: documents and thumbnails, at most 5 MB of photos.
     pub fn satellite() -> Self {
-        LinkBudget { max_class: Some(0), max_blob_bytes: Some(5_000_000) }
+        LinkBudget {
+            max_class: Some(0),
+            max_blob_bytes: Some(5_000_000),
+        }
     }
     pub fn documents_only() -> Self {
-        LinkBudget { max_class: None, max_blob_bytes: Some(0) }
+        LinkBudget {
+            max_class: None,
+            max_blob_bytes: Some(0),
+        }
     }
 }
 
@@ -94,7 +108,9 @@ impl std::str::FromStr for LinkBudget {
             "wifi" | "camp-wifi" => Ok(LinkBudget::wifi()),
             "satellite" | "sat" => Ok(LinkBudget::satellite()),
             "documents" | "docs" => Ok(LinkBudget::documents_only()),
-            other => Err(format!("unknown link budget {other:?}; expected wifi, satellite or documents")),
+            other => Err(format!(
+                "unknown link budget {other:?}; expected wifi, satellite or documents"
+            )),
         }
     }
 }

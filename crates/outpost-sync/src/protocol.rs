@@ -156,31 +156,55 @@ mod tests {
 
     #[test]
     fn an_empty_reconnect_is_a_few_bytes() {
-        let req = SyncRequest { version: VERSION, request_id: [7; 16], since: 123_456, docs: vec![], need_full: vec![] };
+        let req = SyncRequest {
+            version: VERSION,
+            request_id: [7; 16],
+            since: 123_456,
+            docs: vec![],
+            need_full: vec![],
+        };
         let body = encode(&req);
-        assert!(body.len() < 64, "nothing-changed request is {} bytes", body.len());
+        assert!(
+            body.len() < 64,
+            "nothing-changed request is {} bytes",
+            body.len()
+        );
         assert_eq!(decode::<SyncRequest>(&body).expect("round trip"), req);
     }
 
     #[test]
     fn garbage_and_truncation_are_errors_not_panics() {
-        assert!(matches!(decode::<SyncRequest>(b"hello"), Err(BodyError::Compression(_))));
+        assert!(matches!(
+            decode::<SyncRequest>(b"hello"),
+            Err(BodyError::Compression(_))
+        ));
         let body = encode(&SyncRequest {
             version: VERSION,
             request_id: [1; 16],
             since: 1,
-            docs: vec![DocPush { id: [2; 16], base: vec![], heads: vec![[3; 32]], payload: vec![9; 500] }],
+            docs: vec![DocPush {
+                id: [2; 16],
+                base: vec![],
+                heads: vec![[3; 32]],
+                payload: vec![9; 500],
+            }],
             need_full: vec![],
         });
         assert!(decode::<SyncRequest>(&body[..body.len() / 2]).is_err());
         let not_a_message = zstd::bulk::compress(b"\xff\xff\xff", 3).expect("compress");
-        assert!(matches!(decode::<SyncRequest>(&not_a_message), Err(BodyError::Decode(_))));
+        assert!(matches!(
+            decode::<SyncRequest>(&not_a_message),
+            Err(BodyError::Decode(_))
+        ));
     }
 
     #[test]
     fn a_decompression_bomb_is_refused() {
         let bomb = zstd::bulk::compress(&vec![0u8; MAX_DECOMPRESSED + 10], 19).expect("compress");
         assert!(bomb.len() < 100_000, "the bomb is small on the wire");
-        assert!(matches!(decode::<SyncRequest>(&bomb), Err(BodyError::TooLarge)));
+        assert!(matches!(
+            decode::<SyncRequest>(&bomb),
+            Err(BodyError::TooLarge)
+        ));
     }
 }

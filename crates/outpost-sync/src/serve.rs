@@ -72,12 +72,20 @@ fn receive(store: &Store, peer: &Peer, push: &DocPush) -> Result<Received, &'sta
     if meta.classification > peer.scope.clearance {
         return Err("sync.forbidden");
     }
-    Ok(Received { doc, peer_heads: heads_to_json(&push.heads) })
+    Ok(Received {
+        doc,
+        peer_heads: heads_to_json(&push.heads),
+    })
 }
 
 /// Handles one exchange: stores what the peer pushed (durably, before
 /// answering), then answers with what the peer may see and lacks.
-pub fn handle_sync(store: &mut Store, peer: &Peer, req: &SyncRequest, now: Timestamp) -> Result<SyncResponse, ServeError> {
+pub fn handle_sync(
+    store: &mut Store,
+    peer: &Peer,
+    req: &SyncRequest,
+    now: Timestamp,
+) -> Result<SyncResponse, ServeError> {
     if req.version != VERSION {
         return Err(ServeError::Version(req.version));
     }
@@ -95,14 +103,19 @@ pub fn handle_sync(store: &mut Store, peer: &Peer, req: &SyncRequest, now: Times
         match receive(store, peer, push) {
             Ok(r) => received.push((push.id, r)),
             Err("document.missing_changes") => need_full.push(push.id),
-            Err(code) => rejected.push(Rejected { id: push.id, code: code.to_string() }),
+            Err(code) => rejected.push(Rejected {
+                id: push.id,
+                code: code.to_string(),
+            }),
         }
     }
     if !received.is_empty() {
         let mut docs: Vec<ReportDoc> = received.iter().map(|(_, r)| r.doc.clone()).collect();
         store.save_all(&mut docs, now)?;
-        let held: Vec<(ReportId, String)> =
-            received.iter().map(|(id, r)| (report_id(id), r.peer_heads.clone())).collect();
+        let held: Vec<(ReportId, String)> = received
+            .iter()
+            .map(|(id, r)| (report_id(id), r.peer_heads.clone()))
+            .collect();
         store.set_peer_heads(&peer.device_id, &held)?;
         accepted.extend(received.iter().map(|(id, _)| *id));
     }
@@ -131,7 +144,13 @@ pub fn handle_sync(store: &mut Store, peer: &Peer, req: &SyncRequest, now: Times
         if peer_heads.as_deref() == Some(out.heads.as_str()) && !wanted_whole.contains(&out.id) {
             continue;
         }
-        let push = push_for(store, out.id, peer_heads.as_deref().filter(|_| !wanted_whole.contains(&out.id)))?;
+        let push = push_for(
+            store,
+            out.id,
+            peer_heads
+                .as_deref()
+                .filter(|_| !wanted_whole.contains(&out.id)),
+        )?;
         bytes += push.payload.len();
         sent.push((out.id, heads_to_json(&push.heads)));
         docs.push(push);
@@ -150,7 +169,15 @@ pub fn handle_sync(store: &mut Store, peer: &Peer, req: &SyncRequest, now: Times
         docs.push(push);
     }
     store.record_pending(&peer.device_id, cursor, &sent)?;
-    Ok(SyncResponse { version: VERSION, cursor: cursor as u64, more, accepted, need_full, rejected, docs })
+    Ok(SyncResponse {
+        version: VERSION,
+        cursor: cursor as u64,
+        more,
+        accepted,
+        need_full,
+        rejected,
+        docs,
+    })
 }
 
 /// The changes `peer_heads` lacks, or the whole document.
@@ -158,9 +185,18 @@ fn push_for(store: &Store, id: ReportId, peer_heads: Option<&str>) -> Result<Doc
     let mut doc = store.load(id)?;
     let base = peer_heads.map(heads_from_json).unwrap_or_default();
     // If we no longer hold what the peer has (restored from a backup), send it whole.
-    let base = if doc.has_heads(&base) { base } else { Vec::new() };
+    let base = if doc.has_heads(&base) {
+        base
+    } else {
+        Vec::new()
+    };
     let heads = doc.head_hashes();
-    Ok(DocPush { id: raw_id(id), base: raw_heads(&base), heads: raw_heads(&heads), payload: doc.changes_since(&base) })
+    Ok(DocPush {
+        id: raw_id(id),
+        base: raw_heads(&base),
+        heads: raw_heads(&heads),
+        payload: doc.changes_since(&base),
+    })
 }
 
 /// Convenience for hub operators' status: the clearance a grant string names.

@@ -76,7 +76,11 @@ impl Session {
                 (Some(h), false) => heads_from_json(h),
                 _ => Vec::new(),
             };
-            let base = if doc.has_heads(&base) { base } else { Vec::new() };
+            let base = if doc.has_heads(&base) {
+                base
+            } else {
+                Vec::new()
+            };
             let push = DocPush {
                 id: raw_id(out.id),
                 base: raw_heads(&base),
@@ -114,7 +118,11 @@ impl Session {
         let held: Vec<(ReportId, String)> = resp
             .accepted
             .iter()
-            .filter_map(|id| pushed.get(id).map(|d| (report_id(id), heads_to_json(&d.heads))))
+            .filter_map(|id| {
+                pushed
+                    .get(id)
+                    .map(|d| (report_id(id), heads_to_json(&d.heads)))
+            })
             .collect();
         self.tally.docs_up += held.len() as u64;
         store.set_peer_heads(&self.peer, &held)?;
@@ -126,7 +134,9 @@ impl Session {
             // Asked twice for the same document whole: something else is wrong.
             if !self.push_whole.insert(id) {
                 self.refused.insert(id);
-                self.tally.rejected.insert(id.to_string(), "document.missing_changes".into());
+                self.tally
+                    .rejected
+                    .insert(id.to_string(), "document.missing_changes".into());
             }
         }
         for r in &resp.rejected {
@@ -150,7 +160,9 @@ impl Session {
                 }
                 Err(Incoming::AskWhole) | Err(Incoming::Refuse) => {
                     self.ask_whole.remove(&id);
-                    self.tally.rejected.insert(id.to_string(), "document.corrupt".into());
+                    self.tally
+                        .rejected
+                        .insert(id.to_string(), "document.corrupt".into());
                 }
             }
         }
