@@ -366,7 +366,17 @@ fn every_error_code_in_the_source_has_an_english_and_a_french_message() {
             let (Some(head), Some(tail)) = (parts.next(), parts.next()) else {
                 continue;
             };
-            let is_code = ["validation", "photo", "store", "report", "document", "auth", "enrol", "sync"].contains(&head)
+            let is_code = [
+                "validation",
+                "photo",
+                "store",
+                "report",
+                "document",
+                "auth",
+                "enrol",
+                "sync",
+            ]
+            .contains(&head)
                 && !tail.is_empty()
                 && tail.chars().all(|c| c.is_ascii_lowercase() || c == '_');
             if is_code {

@@ -67,6 +67,8 @@ pub struct HubClient {
     base: String,
     token: Option<String>,
     lang: Lang,
+    /// Requests sent: each one costs at least a round trip on the link.
+    requests: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Bytes of request and response bodies this client moved.
@@ -89,6 +91,7 @@ impl HubClient {
             base: base.trim_end_matches('/').to_string(),
             token,
             lang,
+            requests: Default::default(),
         })
     }
 
@@ -108,7 +111,14 @@ impl HubClient {
         rb
     }
 
+    /// How many requests this client has sent.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     async fn send(&self, rb: reqwest::RequestBuilder) -> Result<reqwest::Response, SyncError> {
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let resp = rb.send().await.map_err(SyncError::Link)?;
         if resp.status().is_success() {
             return Ok(resp);
@@ -223,6 +233,8 @@ pub struct SyncReport {
     /// Request and response bodies, documents and blobs together.
     pub bytes_up: u64,
     pub bytes_down: u64,
+    /// HTTP requests made (each at least one round trip).
+    pub requests: u64,
     pub waiting: Waiting,
 }
 
@@ -255,6 +267,28 @@ pub async fn sync(
     budget: &LinkBudget,
     lang: Lang,
 ) -> Result<SyncReport, SyncError> {
+    sync_with_progress(store, hub, budget, lang, |_| {}).await
+}
+
+/// A stage of a sync, reported as it completes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Documents,
+    Thumbnails,
+    Previews,
+    Originals,
+}
+
+/// [`sync`], telling `progress` as each stage is done (for progress bars,
+/// and for measuring when each class of data reached the hub).
+pub async fn sync_with_progress(
+    store: &mut Store,
+    hub: &HubRecord,
+    budget: &LinkBudget,
+    lang: Lang,
+    mut progress: impl FnMut(Stage),
+) -> Result<SyncReport, SyncError> {
     let client = HubClient::new(&hub.url, Some(hub.token.clone()), lang)?;
     let mut report = SyncReport {
         hub: hub.url.clone(),
@@ -275,16 +309,23 @@ pub async fn sync(
         }
     }
     report.documents = session.tally.clone();
+    progress(Stage::Documents);
 
     let mut spent = 0u64;
     let max_class = budget.max_class;
-    for class in 0..=2u8 {
+    for (class, stage) in [
+        (0u8, Stage::Thumbnails),
+        (1, Stage::Previews),
+        (2, Stage::Originals),
+    ] {
         if max_class.is_none_or(|m| class > m) {
             continue;
         }
         upload_class(store, &client, hub, class, budget, &mut spent, &mut report).await?;
         download_class(store, &client, hub, class, budget, &mut spent, &mut report).await?;
+        progress(stage);
     }
+    report.requests = client.requests();
     report.waiting = waiting(store, hub, budget, spent)?;
     Ok(report)
 }
