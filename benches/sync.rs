@@ -64,6 +64,7 @@ async fn enrolled_tablet(hub: &Hub) -> (tempfile::TempDir, Store, outpost_store:
         &code,
         "bench",
         Lang::En,
+        None,
     )
     .await
     .expect("enrol");

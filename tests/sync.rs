@@ -407,9 +407,16 @@ async fn a_review_travels_tablet_to_camp_to_hq_and_back() {
             Role::Hub,
             Classification::StrictlyConfidential,
         );
-        outpost_sync::http::enrol(&mut camp_store, &hq_hub.url, &code, "camp Gao", Lang::En)
-            .await
-            .expect("camp enrols at HQ");
+        outpost_sync::http::enrol(
+            &mut camp_store,
+            &hq_hub.url,
+            &code,
+            "camp Gao",
+            Lang::En,
+            None,
+        )
+        .await
+        .expect("camp enrols at HQ");
     }
     let mut camp_settings = outpost_hub::HubSettings::new(camp.dir.path().to_path_buf());
     camp_settings.upstream = Some(hq_hub.url.clone());
@@ -509,4 +516,75 @@ async fn a_review_travels_tablet_to_camp_to_hq_and_back() {
     assert!(texts.contains(&"Trois pick-up, deux motos.".to_string()));
     camp.stop().await;
     hq_hub.stop().await;
+}
+
+/// A mission's own certificate authority and a hub certificate it signed.
+fn mission_ca(dir: &std::path::Path) -> (String, outpost_hub::tls::TlsFiles) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca =
+        CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("ca key")).expect("ca");
+    let key = KeyPair::generate().expect("hub key");
+    let hub_cert = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+        .expect("params")
+        .signed_by(&key, &ca)
+        .expect("hub certificate");
+    let cert = dir.join("hub.pem");
+    let key_path = dir.join("hub.key");
+    std::fs::write(&cert, hub_cert.pem()).expect("cert");
+    std::fs::write(&key_path, key.serialize_pem()).expect("key");
+    (
+        ca.pem(),
+        outpost_hub::tls::TlsFiles {
+            cert,
+            key: key_path,
+        },
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_serves_tls_with_a_mission_certificate_authority() {
+    let certs = tempfile::tempdir().expect("dir");
+    let (ca_pem, files) = mission_ca(certs.path());
+    let hub = TestHub::start_with(tempfile::tempdir().expect("hub"), |s| s.tls = Some(files)).await;
+    let https = format!("https://localhost:{}", hub.addr.port());
+    let code = hub.code(
+        "BATGAO-1",
+        "East",
+        Role::Field,
+        Classification::Confidential,
+    );
+
+    let stranger_dir = tempfile::tempdir().expect("dir");
+    let mut stranger = Store::open(stranger_dir.path(), T0).expect("store");
+    let refused =
+        outpost_sync::http::enrol(&mut stranger, &https, &code, "no CA", Lang::En, None).await;
+    assert_eq!(
+        refused
+            .expect_err("an unknown authority is not trusted")
+            .code(),
+        "sync.link"
+    );
+
+    let dir = tempfile::tempdir().expect("dir");
+    let mut store = Store::open(dir.path(), T0).expect("store");
+    let hub_record =
+        outpost_sync::http::enrol(&mut store, &https, &code, "tablet", Lang::En, Some(ca_pem))
+            .await
+            .expect("enrols over TLS");
+    file_report(&mut store, "patrol", Classification::Confidential);
+    let report = outpost_sync::http::sync(&mut store, &hub_record, &LinkBudget::wifi(), Lang::En)
+        .await
+        .expect("syncs over TLS");
+    assert_eq!(report.documents.docs_up, 1);
+    let plain = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{}/v1/sync", hub.addr.port()))
+        .send()
+        .await;
+    assert!(
+        plain.is_err() || !plain.expect("answer").status().is_success(),
+        "plain HTTP is not served on a TLS hub"
+    );
+    hub.stop().await;
 }

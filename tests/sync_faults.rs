@@ -488,11 +488,11 @@ async fn enrolment_codes_work_once() {
     let _first = Device::enrol(&hub.url, &code.to_lowercase()).await;
     let dir = tempfile::tempdir().expect("dir");
     let mut store = Store::open(dir.path(), T0).expect("store");
-    let again = outpost_sync::http::enrol(&mut store, &hub.url, &code, "second", Lang::Fr)
+    let again = outpost_sync::http::enrol(&mut store, &hub.url, &code, "second", Lang::Fr, None)
         .await
         .expect_err("used");
     assert_eq!(again.code(), "enrol.used");
-    let unknown = outpost_sync::http::enrol(&mut store, &hub.url, "NOPE-NOPE", "x", Lang::En)
+    let unknown = outpost_sync::http::enrol(&mut store, &hub.url, "NOPE-NOPE", "x", Lang::En, None)
         .await
         .expect_err("unknown");
     assert_eq!(unknown.code(), "enrol.unknown_code");
@@ -512,6 +512,7 @@ fn sync_direct(hub: &mut Store, peer: &Peer, device: &mut Store) {
         cursor: 0,
         enrolled_at: T0,
         last_sync_at: None,
+        ca_pem: None,
     };
     let mut session = Session::new(&record);
     while let Some(req) = session.next_request(device).expect("plan") {

@@ -85,6 +85,10 @@ pub enum Command {
         /// A name the hub operator will recognise (default: the host name).
         #[arg(long)]
         name: Option<String>,
+        /// The certificate (PEM) of the authority that signed the hub's TLS
+        /// certificate, when it is a mission's own rather than a public one.
+        #[arg(long)]
+        ca_cert: Option<PathBuf>,
     },
     /// Sync with a hub: documents both ways, then photos as the link budget allows.
     Sync {
@@ -113,7 +117,12 @@ pub fn run(args: Args) -> Result<()> {
         } => store::profile(&dir, author, unit, sector),
         Command::Doctor { json, rebuild } => store::doctor(&dir, json, rebuild, lang),
         Command::Demo => store::demo(&dir, lang),
-        Command::Enrol { hub, code, name } => sync::enrol(&dir, &hub, &code, name, lang),
+        Command::Enrol {
+            hub,
+            code,
+            name,
+            ca_cert,
+        } => sync::enrol(&dir, &hub, &code, name, ca_cert, lang),
         Command::Sync { hub, budget, json } => sync::sync(&dir, hub.as_deref(), budget, json, lang),
     }
 }

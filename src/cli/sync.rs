@@ -16,7 +16,14 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the network runtime")
 }
 
-pub fn enrol(dir: &Path, hub: &str, code: &str, name: Option<String>, lang: Lang) -> Result<()> {
+pub fn enrol(
+    dir: &Path,
+    hub: &str,
+    code: &str,
+    name: Option<String>,
+    ca_cert: Option<std::path::PathBuf>,
+    lang: Lang,
+) -> Result<()> {
     let mut store = open(dir)?;
     let name = name
         .or_else(|| {
@@ -25,8 +32,14 @@ pub fn enrol(dir: &Path, hub: &str, code: &str, name: Option<String>, lang: Lang
                 .map(|s| s.trim().to_string())
         })
         .unwrap_or_else(|| "outpost device".into());
+    let ca_pem = match ca_cert {
+        Some(path) => Some(std::fs::read_to_string(&path).with_context(|| {
+            format!("reading the hub's certificate authority {}", path.display())
+        })?),
+        None => None,
+    };
     let record = runtime()?.block_on(outpost_sync::http::enrol(
-        &mut store, hub, code, &name, lang,
+        &mut store, hub, code, &name, lang, ca_pem,
     ))?;
     println!("{}", record.hub_id);
     eprintln!(

@@ -93,7 +93,7 @@ impl Device {
     pub async fn enrol(url: &str, code: &str) -> Device {
         let dir = tempfile::tempdir().expect("device dir");
         let mut store = Store::open(dir.path(), SystemClock.now()).expect("device store");
-        let hub = outpost_sync::http::enrol(&mut store, url, code, "test device", Lang::En)
+        let hub = outpost_sync::http::enrol(&mut store, url, code, "test device", Lang::En, None)
             .await
             .expect("enrolment");
         Device { dir, store, hub }

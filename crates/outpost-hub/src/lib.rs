@@ -19,6 +19,7 @@
 
 mod error;
 mod routes;
+pub mod tls;
 pub mod upstream;
 
 use std::collections::{HashMap, VecDeque};
@@ -43,6 +44,8 @@ pub struct HubSettings {
     /// How often to sync upstream when nothing triggers it sooner.
     pub upstream_every: std::time::Duration,
     pub upstream_budget: outpost_sync::LinkBudget,
+    /// Serve HTTPS with this certificate and key instead of plain HTTP.
+    pub tls: Option<tls::TlsFiles>,
 }
 
 impl HubSettings {
@@ -52,6 +55,7 @@ impl HubSettings {
             upstream: None,
             upstream_every: std::time::Duration::from_secs(60),
             upstream_budget: outpost_sync::LinkBudget::wifi(),
+            tls: None,
         }
     }
 }
@@ -83,6 +87,8 @@ pub enum HubError {
     Store(#[from] outpost_store::StoreError),
     #[error("the hub's server failed")]
     Serve(#[from] std::io::Error),
+    #[error("TLS is not usable")]
+    Tls(#[from] tls::TlsError),
 }
 
 /// Serves until `shutdown` resolves.
@@ -91,6 +97,10 @@ pub async fn launch(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), HubError> {
+    // Refuse a bad certificate before anything else starts.
+    if let Some(files) = &settings.tls {
+        tls::server_config(files)?;
+    }
     let store = Store::open(&settings.data, SystemClock.now())?;
     let hub_id = store.device_id().to_string();
     let state = Arc::new(HubState {
@@ -110,9 +120,19 @@ pub async fn launch(
         ))
     });
     let app = routes::router(state);
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let result = match &settings.tls {
+        Some(files) => {
+            let listener = tls::TlsListener::new(listener, tls::server_config(files)?)?;
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    };
     let _ = stop_tx.send(true);
     if let Some(task) = upstream {
         let _ = task.await;

@@ -40,6 +40,12 @@ enum Command {
         /// What the upstream link may carry: wifi, satellite or documents.
         #[arg(long, default_value = "wifi")]
         upstream_budget: LinkBudget,
+        /// Serve HTTPS with this certificate chain (PEM)…
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// …and this private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Make a one-time code that enrols one device with this hub.
     Enrol {
@@ -96,6 +102,8 @@ async fn main() -> Result<()> {
             upstream,
             upstream_every,
             upstream_budget,
+            tls_cert,
+            tls_key,
         } => {
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
@@ -109,6 +117,9 @@ async fn main() -> Result<()> {
             settings.upstream = upstream;
             settings.upstream_every = Duration::from_secs(upstream_every.max(1));
             settings.upstream_budget = upstream_budget;
+            settings.tls = tls_cert
+                .zip(tls_key)
+                .map(|(cert, key)| outpost_hub::tls::TlsFiles { cert, key });
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
             };

@@ -92,3 +92,4 @@ sync-internal = The hub hit an internal problem; nothing was lost. Try again.
 sync-link = The hub could not be reached or the link dropped. Nothing was lost; sync again when the link is back.
 sync-not-enrolled = This device is not enrolled with a hub. Run: outpost enrol --hub URL --code CODE
 sync-http = The hub answered with an unexpected error.
+sync-certificate = The certificate authority file given for the hub is not a PEM certificate.

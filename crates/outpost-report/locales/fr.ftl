@@ -91,3 +91,4 @@ sync-internal = Le hub a rencontré un problème interne ; rien n'a été perdu.
 sync-link = Le hub est injoignable ou la liaison a été coupée. Rien n'a été perdu ; relancez la synchronisation quand la liaison revient.
 sync-not-enrolled = Cet appareil n'est enrôlé auprès d'aucun hub. Lancez : outpost enrol --hub URL --code CODE
 sync-http = Le hub a répondu par une erreur inattendue.
+sync-certificate = Le fichier d'autorité de certification indiqué pour le hub n'est pas un certificat PEM.

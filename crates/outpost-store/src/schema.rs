@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0001_documents_and_blobs.sql"),
     include_str!("../../../migrations/0002_projections.sql"),
     include_str!("../../../migrations/0003_sync.sql"),
+    include_str!("../../../migrations/0004_hub_certificates.sql"),
 ];
 
 /// What opening did to the schema.

@@ -25,6 +25,8 @@ pub struct HubRecord {
     pub cursor: i64,
     pub enrolled_at: Timestamp,
     pub last_sync_at: Option<Timestamp>,
+    /// PEM of the certificate authority trusted for this hub, if not a public one.
+    pub ca_pem: Option<String>,
 }
 
 /// Which reports a peer may receive: its clearance, and either every unit or
@@ -108,11 +110,11 @@ impl Store {
 
     pub fn add_hub(&mut self, hub: &HubRecord) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO hubs (hub_id, url, token, unit, sector, role, clearance, cursor, enrolled_at, last_sync_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            "INSERT INTO hubs (hub_id, url, token, unit, sector, role, clearance, cursor, enrolled_at, last_sync_at, ca_pem)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (hub_id) DO UPDATE SET url = excluded.url, token = excluded.token, unit = excluded.unit,
                  sector = excluded.sector, role = excluded.role, clearance = excluded.clearance,
-                 enrolled_at = excluded.enrolled_at",
+                 enrolled_at = excluded.enrolled_at, ca_pem = excluded.ca_pem",
             params![
                 hub.hub_id,
                 hub.url,
@@ -124,6 +126,7 @@ impl Store {
                 hub.cursor,
                 hub.enrolled_at.as_millis(),
                 hub.last_sync_at.map(Timestamp::as_millis),
+                hub.ca_pem,
             ],
         )?;
         Ok(())
@@ -131,7 +134,7 @@ impl Store {
 
     pub fn hubs(&self) -> Result<Vec<HubRecord>> {
         let mut stmt = self.conn.prepare(
-            "SELECT hub_id, url, token, unit, sector, role, clearance, cursor, enrolled_at, last_sync_at
+            "SELECT hub_id, url, token, unit, sector, role, clearance, cursor, enrolled_at, last_sync_at, ca_pem
              FROM hubs ORDER BY enrolled_at",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -146,6 +149,7 @@ impl Store {
                 cursor: r.get(7)?,
                 enrolled_at: Timestamp::from_millis(r.get(8)?),
                 last_sync_at: r.get::<_, Option<i64>>(9)?.map(Timestamp::from_millis),
+                ca_pem: r.get(10)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

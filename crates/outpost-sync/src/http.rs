@@ -35,6 +35,13 @@ pub enum SyncError {
     NotEnrolled,
     #[error("blob {sha256}: the hub's copy does not match its hash")]
     BlobMismatch { sha256: String },
+    #[error("the hub's certificate authority file is not a PEM certificate")]
+    Certificate(#[source] reqwest::Error),
+}
+
+/// TLS uses the `ring` provider; installing it twice is harmless.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 impl SyncError {
@@ -56,6 +63,7 @@ impl SyncError {
             SyncError::Store(e) => e.code().into(),
             SyncError::NotEnrolled => "sync.not_enrolled".into(),
             SyncError::BlobMismatch { .. } => "sync.hash_mismatch".into(),
+            SyncError::Certificate(_) => "sync.certificate".into(),
         }
     }
 }
@@ -79,13 +87,25 @@ pub struct Bytes {
 }
 
 impl HubClient {
-    pub fn new(base: &str, token: Option<String>, lang: Lang) -> Result<HubClient, SyncError> {
-        let http = reqwest::Client::builder()
+    /// A client for the hub at `base`. `ca_pem` is a certificate authority to
+    /// trust for this hub (a mission's private CA) besides the system's.
+    pub fn new(
+        base: &str,
+        token: Option<String>,
+        lang: Lang,
+        ca_pem: Option<&str>,
+    ) -> Result<HubClient, SyncError> {
+        install_crypto();
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(20))
             // Satellite links stall for seconds; a dead link must still end.
-            .read_timeout(Duration::from_secs(120))
-            .build()
-            .map_err(SyncError::Link)?;
+            .read_timeout(Duration::from_secs(120));
+        if let Some(pem) = ca_pem {
+            let cert =
+                reqwest::Certificate::from_pem(pem.as_bytes()).map_err(SyncError::Certificate)?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let http = builder.build().map_err(SyncError::Link)?;
         Ok(HubClient {
             http,
             base: base.trim_end_matches('/').to_string(),
@@ -289,7 +309,12 @@ pub async fn sync_with_progress(
     lang: Lang,
     mut progress: impl FnMut(Stage),
 ) -> Result<SyncReport, SyncError> {
-    let client = HubClient::new(&hub.url, Some(hub.token.clone()), lang)?;
+    let client = HubClient::new(
+        &hub.url,
+        Some(hub.token.clone()),
+        lang,
+        hub.ca_pem.as_deref(),
+    )?;
     let mut report = SyncReport {
         hub: hub.url.clone(),
         ..Default::default()
@@ -546,8 +571,9 @@ pub async fn enrol(
     code: &str,
     name: &str,
     lang: Lang,
+    ca_pem: Option<String>,
 ) -> Result<HubRecord, SyncError> {
-    let client = HubClient::new(url, None, lang)?;
+    let client = HubClient::new(url, None, lang, ca_pem.as_deref())?;
     let resp = client
         .enrol(&EnrolRequest {
             code: code.to_string(),
@@ -566,6 +592,7 @@ pub async fn enrol(
         cursor: 0,
         enrolled_at: now(),
         last_sync_at: None,
+        ca_pem,
     };
     store.add_hub(&hub)?;
     let mut profile = store.profile()?;
