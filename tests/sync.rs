@@ -388,6 +388,14 @@ async fn the_satellite_budget_sends_thumbnails_and_says_what_waits() {
         "{:?}",
         report.waiting.reasons
     );
+    let delivery = tablet.store.delivery(id).expect("delivery");
+    assert_eq!(delivery.len(), 1);
+    assert!(delivery[0].at_hub, "the report itself is at the hub");
+    assert_eq!(
+        (delivery[0].photo_files, delivery[0].photo_files_waiting),
+        (9, 6),
+        "3 photos x 3 files, 6 still waiting"
+    );
     let wifi = tablet.sync().await;
     assert_eq!(wifi.blobs_up, 6, "on Wi-Fi the rest follows");
     assert_eq!(wifi.waiting.previews_up + wifi.waiting.originals_up, 0);
@@ -585,6 +593,54 @@ async fn a_hub_serves_tls_with_a_mission_certificate_authority() {
     assert!(
         plain.is_err() || !plain.expect("answer").status().is_success(),
         "plain HTTP is not served on a TLS hub"
+    );
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_enrols_syncs_and_says_what_waits() {
+    use crate::util::{outpost, run_ok, write_file};
+    let hub = TestHub::start().await;
+    let code = hub.code(
+        "BATGAO-1",
+        "East",
+        Role::Field,
+        Classification::Confidential,
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let (data, url) = (dir.path().to_path_buf(), hub.url.clone());
+    let (sync_json, show) = tokio::task::spawn_blocking(move || {
+        run_ok(outpost(&data).args(["enrol", "--hub", &url, "--code", &code]));
+        let template = run_ok(outpost(&data).args(["report", "template", "--kind", "incident"]));
+        let answers = write_file(&data, "a.json", template.as_bytes());
+        let id = run_ok(
+            outpost(&data)
+                .args(["report", "create", "--kind", "incident", "--answers"])
+                .arg(&answers),
+        );
+        let id = id.trim().to_string();
+        let photo = write_file(&data, "p.jpg", &util::jpeg(1200, 900, 4));
+        run_ok(outpost(&data).args(["photo", "add", &id]).arg(&photo));
+        let sync_json = run_ok(outpost(&data).args(["sync", "--budget", "satellite", "--json"]));
+        let show = run_ok(outpost(&data).args(["report", "show", &id]));
+        (sync_json, show)
+    })
+    .await
+    .expect("the commands ran");
+    let report: serde_json::Value = serde_json::from_str(&sync_json).expect("sync --json is JSON");
+    assert_eq!(report["docs_up"], 1, "{report}");
+    assert_eq!(
+        report["blobs_up"], 1,
+        "the thumbnail went over the satellite budget: {report}"
+    );
+    assert_eq!(report["waiting"]["previews_up"], 1);
+    assert_eq!(report["waiting"]["originals_up"], 1);
+    assert!(
+        report["bytes_up"].as_u64().unwrap_or(0) > 0 && report["round_trips"].as_u64() == Some(1)
+    );
+    assert!(
+        show.contains("at hub; 2 of 3 photo file(s) still waiting"),
+        "report show says where it stands:\n{show}"
     );
     hub.stop().await;
 }

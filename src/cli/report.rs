@@ -174,10 +174,20 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
         ReportCommand::Show { id, json } => {
             let store = open(dir)?;
             let mut doc = store.load(parse_id(&id)?)?;
+            let delivery = store.delivery(doc.id())?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&doc.to_json())?);
+                let mut value = doc.to_json();
+                value["delivery"] = serde_json::to_value(&delivery)?;
+                println!("{}", serde_json::to_string_pretty(&value)?);
             } else {
                 print_report(&store, &mut doc, lang);
+                for d in delivery {
+                    let at = if d.at_hub { "at hub" } else { "not yet at hub" };
+                    println!(
+                        "\n  {}: {at}; {} of {} photo file(s) still waiting",
+                        d.hub, d.photo_files_waiting, d.photo_files
+                    );
+                }
             }
         }
         ReportCommand::Comment { id, text, author } => {

@@ -33,7 +33,7 @@ pub use enrolment::{EnrolledDevice, Grant, Refusal, normalise_code};
 pub use error::{Result, StoreError};
 pub use query::{ReportFilter, ReportSummary};
 pub use schema::{MIGRATIONS, Migrated};
-pub use sync_state::{HubRecord, Outgoing, PendingBlob, Scope};
+pub use sync_state::{Delivery, HubRecord, Outgoing, PendingBlob, Scope};
 
 /// Who uses this device: the default author and unit of new reports.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]

@@ -495,3 +495,45 @@ impl Store {
         Ok(())
     }
 }
+
+/// Where one report stands with one hub: what a person in the field asks
+/// before walking away from the Wi-Fi.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Delivery {
+    pub hub: String,
+    /// The hub holds this report at its current heads.
+    pub at_hub: bool,
+    /// Photo files (all variants) this report has, and how many the hub
+    /// does not hold yet.
+    pub photo_files: u64,
+    pub photo_files_waiting: u64,
+}
+
+impl Store {
+    /// Where report `id` stands with each enrolled hub.
+    pub fn delivery(&self, id: ReportId) -> Result<Vec<Delivery>> {
+        let heads = self.document_heads(id)?;
+        let mut out = Vec::new();
+        for hub in self.hubs()? {
+            let at_hub = heads.is_some() && self.peer_heads(&hub.hub_id, id)? == heads;
+            let (files, waiting): (i64, i64) = self.conn.query_row(
+                "WITH v (sha256) AS (
+                     SELECT thumbnail_sha256 FROM photos WHERE report_id = ?1
+                     UNION SELECT preview_sha256 FROM photos WHERE report_id = ?1
+                     UNION SELECT original_sha256 FROM photos WHERE report_id = ?1)
+                 SELECT count(*), count(*) FILTER (WHERE NOT EXISTS
+                     (SELECT 1 FROM peer_blobs pb WHERE pb.peer = ?2 AND pb.sha256 = v.sha256))
+                 FROM v",
+                params![id.to_string(), hub.hub_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            out.push(Delivery {
+                hub: hub.url,
+                at_hub,
+                photo_files: files as u64,
+                photo_files_waiting: waiting as u64,
+            });
+        }
+        Ok(out)
+    }
+}
