@@ -33,6 +33,20 @@ pub fn file_report(store: &mut Store, kind: &str, classification: Classification
     doc.id()
 }
 
+/// Attaches a photo to a report's photos field.
+pub fn attach(store: &mut Store, id: ReportId, photo: &outpost_media::ProcessedPhoto) {
+    store
+        .add_photo(
+            id,
+            photo,
+            Some("photos"),
+            false,
+            PhotoId::from_uuid(uuid::Uuid::new_v4()),
+            T0,
+        )
+        .expect("the photo is attached");
+}
+
 pub fn comment(store: &mut Store, id: ReportId, author: &str, text: &str) {
     let now = SystemClock.now();
     let c = Comment {
@@ -79,22 +93,8 @@ pub fn raw_photo(original_len: usize, seed: u8) -> outpost_media::ProcessedPhoto
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_tablets_and_hq_converge_and_keep_the_conflict_visible() {
     let hub = TestHub::start().await;
-    let mut a = Device::join(
-        &hub,
-        "BATGAO-1",
-        "East",
-        Role::Field,
-        Classification::Confidential,
-    )
-    .await;
-    let mut b = Device::join(
-        &hub,
-        "BATGAO-1",
-        "East",
-        Role::Field,
-        Classification::Confidential,
-    )
-    .await;
+    let mut a = Device::tablet(&hub).await;
+    let mut b = Device::tablet(&hub).await;
     let mut hq = Device::join(
         &hub,
         "JMAC",
@@ -188,14 +188,7 @@ async fn reconnecting_with_nothing_changed_costs_one_round_trip_and_few_bytes() 
     let link = Link::start(hub.addr, LinkProfile::loopback(), 1)
         .await
         .expect("link");
-    let mut tablet = Device::join(
-        &hub,
-        "BATGAO-1",
-        "East",
-        Role::Field,
-        Classification::Confidential,
-    )
-    .await;
+    let mut tablet = Device::tablet(&hub).await;
     tablet.via(&link.url());
     let form = util::form("incident");
     let mut rng = rand::rng();
@@ -264,28 +257,11 @@ async fn a_cut_blob_upload_resumes_where_it_stopped() {
     let link = Link::start(hub.addr, LinkProfile::loopback(), 2)
         .await
         .expect("link");
-    let mut tablet = Device::join(
-        &hub,
-        "BATGAO-1",
-        "East",
-        Role::Field,
-        Classification::Confidential,
-    )
-    .await;
+    let mut tablet = Device::tablet(&hub).await;
     tablet.via(&link.url());
     let id = file_report(&mut tablet.store, "qip", Classification::Unclassified);
     let photo = raw_photo(5_000_000, 7);
-    tablet
-        .store
-        .add_photo(
-            id,
-            &photo,
-            Some("photos"),
-            false,
-            PhotoId::from_uuid(uuid::Uuid::new_v4()),
-            T0,
-        )
-        .expect("photo");
+    attach(&mut tablet.store, id, &photo);
     tablet
         .try_sync(&LinkBudget::documents_only())
         .await
@@ -347,14 +323,7 @@ async fn a_cut_blob_upload_resumes_where_it_stopped() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_satellite_budget_sends_thumbnails_and_says_what_waits() {
     let hub = TestHub::start().await;
-    let mut tablet = Device::join(
-        &hub,
-        "BATGAO-1",
-        "East",
-        Role::Field,
-        Classification::Confidential,
-    )
-    .await;
+    let mut tablet = Device::tablet(&hub).await;
     let id = file_report(&mut tablet.store, "patrol", Classification::Unclassified);
     for n in 0..3u8 {
         tablet

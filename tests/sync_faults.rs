@@ -16,7 +16,7 @@ use outpost_sync::{Role, scope_of};
 use proptest::prelude::*;
 use rand::Rng;
 
-use crate::sync::{file_report, raw_photo};
+use crate::sync::{attach, file_report, raw_photo};
 use crate::util::hub::{Device, TestHub};
 use crate::util::{self, T0};
 
@@ -229,27 +229,10 @@ async fn error_of(resp: reqwest::Response) -> (u16, String, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_gets_a_specific_error_and_leaves_the_store_untouched() {
     let hub = TestHub::start().await;
-    let mut tablet = Device::join(
-        &hub,
-        "BATGAO-1",
-        "East",
-        Role::Field,
-        Classification::Confidential,
-    )
-    .await;
+    let mut tablet = Device::tablet(&hub).await;
     let id = file_report(&mut tablet.store, "incident", Classification::Confidential);
     let photo = raw_photo(100_000, 3);
-    tablet
-        .store
-        .add_photo(
-            id,
-            &photo,
-            Some("photos"),
-            false,
-            PhotoId::from_uuid(uuid::Uuid::new_v4()),
-            T0,
-        )
-        .expect("photo");
+    attach(&mut tablet.store, id, &photo);
     tablet
         .try_sync(&outpost_sync::LinkBudget::documents_only())
         .await

@@ -109,6 +109,18 @@ impl Device {
         Device::enrol(&hub.url, &hub.code(unit, sector, role, clearance)).await
     }
 
+    /// The usual tablet: unit BATGAO-1 of sector East, cleared CONFIDENTIAL.
+    pub async fn tablet(hub: &TestHub) -> Device {
+        Device::join(
+            hub,
+            "BATGAO-1",
+            "East",
+            Role::Field,
+            Classification::Confidential,
+        )
+        .await
+    }
+
     /// Points this device at another address for the same hub (a link proxy).
     pub fn via(&mut self, url: &str) {
         self.hub.url = url.to_string();

@@ -254,6 +254,16 @@ fn may_touch(store: &Store, peer: &Peer, sha: &str) -> Result<bool, outpost_stor
     Ok(false)
 }
 
+/// Refuses a blob that belongs to no report `peer` may see, exactly as if it
+/// did not exist: its existence is not disclosed.
+fn require_visible(store: &Store, peer: &Peer, sha: &str, lang: Lang) -> Result<(), ApiError> {
+    if may_touch(store, peer, sha).map_err(|e| ApiError::store(e, lang))? {
+        Ok(())
+    } else {
+        Err(ApiError::new(StatusCode::NOT_FOUND, "sync.unknown_blob", lang).with("hash", sha))
+    }
+}
+
 async fn blob_status(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -346,11 +356,7 @@ async fn put_blob(
     let guard = lock.clone().lock_owned().await;
     let (s, p) = (sha.clone(), peer.clone());
     let (held, received) = blocking(&state, lang, move |store| {
-        if !may_touch(store, &p, &s).map_err(|e| ApiError::store(e, lang))? {
-            return Err(
-                ApiError::new(StatusCode::NOT_FOUND, "sync.unknown_blob", lang).with("hash", &s),
-            );
-        }
+        require_visible(store, &p, &s, lang)?;
         let held = store.has_blob(&s).map_err(|e| ApiError::store(e, lang))?;
         let received = store
             .partial_received(&s)
@@ -488,11 +494,7 @@ async fn get_blob(
     };
     let s = sha.clone();
     let (bytes, media_type) = blocking(&state, lang, move |store| {
-        if !may_touch(store, &peer, &s).map_err(|e| ApiError::store(e, lang))? {
-            return Err(
-                ApiError::new(StatusCode::NOT_FOUND, "sync.unknown_blob", lang).with("hash", &s),
-            );
-        }
+        require_visible(store, &peer, &s, lang)?;
         let bytes = store.read_blob(&s).map_err(|e| ApiError::store(e, lang))?;
         let media_type = store
             .blob_info(&s)

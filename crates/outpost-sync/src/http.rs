@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use outpost_report::time::{Clock, SystemClock};
 use outpost_report::{Lang, Timestamp};
-use outpost_store::{HubRecord, PendingBlob, Store, StoreError};
+use outpost_store::{HubRecord, Store, StoreError};
 use reqwest::StatusCode;
 use serde::Serialize;
 
@@ -273,10 +273,8 @@ pub struct Waiting {
     pub reasons: Vec<String>,
 }
 
-const ATTEMPTS: usize = 4;
-
-/// Store work buffered to disk during a download, at most this much at a time.
-const FLUSH: usize = 64 * 1024;
+/// Tries per request before a sync gives up on a link that keeps dropping.
+pub(crate) const ATTEMPTS: usize = 4;
 
 /// Runs a whole sync with `hub`: documents both ways until neither side has
 /// anything new, then thumbnails, previews and originals both ways, as far
@@ -336,191 +334,33 @@ pub async fn sync_with_progress(
     report.documents = session.tally.clone();
     progress(Stage::Documents);
 
-    let mut spent = 0u64;
-    let max_class = budget.max_class;
+    let mut pass = crate::transfer::BlobPass {
+        client: &client,
+        hub,
+        budget,
+        spent: 0,
+        report: &mut report,
+    };
     for (class, stage) in [
         (0u8, Stage::Thumbnails),
         (1, Stage::Previews),
         (2, Stage::Originals),
     ] {
-        if max_class.is_none_or(|m| class > m) {
+        if budget.max_class.is_none_or(|m| class > m) {
             continue;
         }
-        upload_class(store, &client, hub, class, budget, &mut spent, &mut report).await?;
-        download_class(store, &client, hub, class, budget, &mut spent, &mut report).await?;
+        pass.upload(store, class).await?;
+        pass.download(store, class).await?;
         progress(stage);
     }
+    let spent = pass.spent;
     report.requests = client.requests();
     report.waiting = waiting(store, hub, budget, spent)?;
     Ok(report)
 }
 
-fn now() -> Timestamp {
+pub(crate) fn now() -> Timestamp {
     SystemClock.now()
-}
-
-fn within_budget(budget: &LinkBudget, spent: u64, next: u64) -> bool {
-    budget.max_blob_bytes.is_none_or(|max| spent + next <= max)
-}
-
-async fn upload_class(
-    store: &mut Store,
-    client: &HubClient,
-    hub: &HubRecord,
-    class: u8,
-    budget: &LinkBudget,
-    spent: &mut u64,
-    report: &mut SyncReport,
-) -> Result<(), SyncError> {
-    let pending: Vec<PendingBlob> = store
-        .blobs_missing_at(&hub.hub_id)?
-        .into_iter()
-        .filter(|b| b.class == class)
-        .collect();
-    for batch in pending.chunks(200) {
-        let shas: Vec<String> = batch.iter().map(|b| b.sha256.clone()).collect();
-        let states = client.blob_states(&shas).await?;
-        report.bytes_up += shas.len() as u64 * 67;
-        for (blob, state) in batch.iter().zip(states) {
-            let offset = match state {
-                BlobState::Complete => {
-                    store.set_peer_blob(&hub.hub_id, &blob.sha256)?;
-                    continue;
-                }
-                BlobState::Partial { received } => received,
-                BlobState::Missing => 0,
-            };
-            if !within_budget(budget, *spent, blob.bytes - offset.min(blob.bytes)) {
-                continue;
-            }
-            let bytes = store.read_blob(&blob.sha256)?;
-            let mut offset = offset;
-            let mut attempts = 0;
-            loop {
-                match client.upload_blob(&blob.sha256, &bytes, offset).await {
-                    Ok(receipt) => {
-                        *spent += bytes.len() as u64 - offset;
-                        report.blob_bytes_up += bytes.len() as u64 - offset;
-                        report.bytes_up += bytes.len() as u64 - offset;
-                        if receipt.complete {
-                            store.set_peer_blob(&hub.hub_id, &blob.sha256)?;
-                            report.blobs_up += 1;
-                        }
-                        break;
-                    }
-                    Err(e)
-                        if (e.is_transient() || e.code() == "store.partial_offset")
-                            && attempts + 1 < ATTEMPTS =>
-                    {
-                        attempts += 1;
-                        // Ask where the hub got to, and go on from there.
-                        match client.blob_states(std::slice::from_ref(&blob.sha256)).await {
-                            Ok(states) => match states.first() {
-                                Some(BlobState::Complete) => {
-                                    store.set_peer_blob(&hub.hub_id, &blob.sha256)?;
-                                    report.blobs_up += 1;
-                                    break;
-                                }
-                                Some(BlobState::Partial { received }) => offset = *received,
-                                _ => offset = 0,
-                            },
-                            Err(e) if e.is_transient() => {}
-                            Err(e) => return Err(e),
-                        }
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-async fn download_class(
-    store: &mut Store,
-    client: &HubClient,
-    hub: &HubRecord,
-    class: u8,
-    budget: &LinkBudget,
-    spent: &mut u64,
-    report: &mut SyncReport,
-) -> Result<(), SyncError> {
-    let wanted: Vec<PendingBlob> = store
-        .blobs_wanted()?
-        .into_iter()
-        .filter(|b| b.class == class)
-        .collect();
-    for blob in wanted {
-        let size = store
-            .load(blob.report)?
-            .photos()
-            .into_iter()
-            .flat_map(|p| [p.original, p.preview, p.thumbnail])
-            .find(|v| v.sha256 == blob.sha256)
-            .map(|v| (v.bytes, v.media_type));
-        let Some((size, media_type)) = size else {
-            continue;
-        };
-        let mut offset = store.partial_received(&blob.sha256)?;
-        if !within_budget(budget, *spent, size.saturating_sub(offset)) {
-            continue;
-        }
-        let mut attempts = 0;
-        loop {
-            let mut buffer: Vec<u8> = Vec::new();
-            let mut written = offset;
-            let result = {
-                let store = &mut *store;
-                let sha = blob.sha256.clone();
-                client
-                    .download_blob(&blob.sha256, offset, |piece| {
-                        buffer.extend_from_slice(piece);
-                        if buffer.len() >= FLUSH {
-                            written = store.append_partial(&sha, size, written, &buffer, now())?;
-                            buffer.clear();
-                        }
-                        Ok(())
-                    })
-                    .await
-            };
-            // Whatever arrived before a cut is kept.
-            if !buffer.is_empty() {
-                written = store.append_partial(&blob.sha256, size, written, &buffer, now())?;
-            }
-            let moved = written - offset;
-            *spent += moved;
-            report.blob_bytes_down += moved;
-            report.bytes_down += moved;
-            offset = written;
-            match result {
-                Ok(_) if written >= size => {
-                    match store.finish_partial(&blob.sha256, &media_type, now()) {
-                        Ok(()) => {
-                            store.set_peer_blob(&hub.hub_id, &blob.sha256)?;
-                            report.blobs_down += 1;
-                        }
-                        Err(StoreError::BlobCorrupt { .. }) => {
-                            return Err(SyncError::BlobMismatch {
-                                sha256: blob.sha256.clone(),
-                            });
-                        }
-                        Err(e) => return Err(e.into()),
-                    }
-                    break;
-                }
-                Ok(_) => {
-                    attempts += 1;
-                    if attempts >= ATTEMPTS {
-                        break;
-                    }
-                }
-                Err(e) if e.is_transient() && attempts + 1 < ATTEMPTS => attempts += 1,
-                Err(SyncError::Hub { status: 404, .. }) => break,
-                Err(e) => return Err(e),
-            }
-        }
-    }
-    Ok(())
 }
 
 fn waiting(

@@ -17,6 +17,7 @@ pub mod http;
 pub mod protocol;
 pub mod serve;
 pub mod session;
+mod transfer;
 
 use outpost_report::{ChangeHash, Classification, ReportId};
 use outpost_store::Scope;
