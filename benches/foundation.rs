@@ -54,29 +54,6 @@ fn new_doc(catalog: &Catalog, store: &Store, n: usize, rng: &mut rand::rngs::Std
     doc
 }
 
-/// A 4000×3000 frame with gradients, edges and sensor-like noise: compresses
-/// like a camera photo, not like a flat test card.
-fn camera_like_jpeg(seed: u64) -> Vec<u8> {
-    use rand::Rng;
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let (w, h) = (4000u32, 3000u32);
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        let sky = y < h / 3;
-        let base = if sky {
-            [120 + (y * 60 / h) as u8, 160 + (y * 40 / h) as u8, 220]
-        } else {
-            let ground = ((x / 97 + y / 53) % 7) as u8 * 9;
-            [150 + ground, 120 + ground / 2, 80]
-        };
-        let n: i16 = rng.random_range(-12..12);
-        image::Rgb(base.map(|c| (c as i16 + n).clamp(0, 255) as u8))
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(img)
-        .write_to(&mut out, image::ImageFormat::Jpeg)
-        .expect("encode");
-    out.into_inner()
-}
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
@@ -239,7 +216,7 @@ fn main() {
     );
 
     // 3. The photo pipeline.
-    let input = camera_like_jpeg(9);
+    let input = generate::camera_like_jpeg(4000, 3000, 9);
     let mut runs = Vec::new();
     let mut last = None;
     for _ in 0..sizes.photos {

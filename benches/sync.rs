@@ -19,7 +19,7 @@ use outpost_store::{Grant, Store};
 use outpost_sync::LinkBudget;
 use outpost_sync::http::{Stage, sync_with_progress};
 use outpost_testlink::{Link, LinkProfile};
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 
 struct Hub {
     addr: std::net::SocketAddr,
@@ -71,24 +71,6 @@ async fn enrolled_tablet(hub: &Hub) -> (tempfile::TempDir, Store, outpost_store:
     (dir, store, record)
 }
 
-fn camera_like_jpeg(w: u32, h: u32, seed: u64) -> Vec<u8> {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        let base = if y < h / 3 {
-            [120 + (y * 60 / h) as u8, 160 + (y * 40 / h) as u8, 220]
-        } else {
-            let ground = ((x / 97 + y / 53 + seed as u32) % 7) as u8 * 9;
-            [150 + ground, 120 + ground / 2, 80]
-        };
-        let n: i16 = rng.random_range(-12..12);
-        image::Rgb(base.map(|c| (c as i16 + n).clamp(0, 255) as u8))
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(img)
-        .write_to(&mut out, image::ImageFormat::Jpeg)
-        .expect("encode");
-    out.into_inner()
-}
 
 struct Day {
     reports: Vec<ReportDoc>,
@@ -122,7 +104,7 @@ fn a_days_patrol(reports: usize, photos_per_report: usize, size: (u32, u32)) -> 
     let photos = (0..reports * photos_per_report)
         .map(|n| {
             outpost_media::process(
-                &camera_like_jpeg(size.0, size.1, n as u64),
+                &generate::camera_like_jpeg(size.0, size.1, n as u64),
                 &Default::default(),
             )
             .expect("photo")

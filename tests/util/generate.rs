@@ -134,3 +134,25 @@ pub fn answers(form: &Form, rng: &mut impl Rng, before: Timestamp) -> Map<String
     }
     out
 }
+
+/// A `w`×`h` frame with sky, ground texture and sensor-like noise: it
+/// compresses like a camera photo, not like a flat test card.
+pub fn camera_like_jpeg(w: u32, h: u32, seed: u64) -> Vec<u8> {
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let base = if y < h / 3 {
+            [120 + (y * 60 / h) as u8, 160 + (y * 40 / h) as u8, 220]
+        } else {
+            let ground = ((x / 97 + y / 53 + seed as u32) % 7) as u8 * 9;
+            [150 + ground, 120 + ground / 2, 80]
+        };
+        let n: i16 = rng.random_range(-12..12);
+        image::Rgb(base.map(|c| (c as i16 + n).clamp(0, 255) as u8))
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("a generated frame encodes as JPEG");
+    out.into_inner()
+}
