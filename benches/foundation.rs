@@ -54,7 +54,6 @@ fn new_doc(catalog: &Catalog, store: &Store, n: usize, rng: &mut rand::rngs::Std
     doc
 }
 
-
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let sizes = if full {

@@ -71,7 +71,6 @@ async fn enrolled_tablet(hub: &Hub) -> (tempfile::TempDir, Store, outpost_store:
     (dir, store, record)
 }
 
-
 struct Day {
     reports: Vec<ReportDoc>,
     photos: Vec<outpost_media::ProcessedPhoto>,
