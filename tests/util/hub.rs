@@ -136,9 +136,8 @@ impl Device {
         &mut self,
         budget: &LinkBudget,
     ) -> Result<SyncReport, outpost_sync::http::SyncError> {
-        // The cursor lives in the store; re-read it so each sync starts where the last ended.
-        let mut hub = self.store.hub(None).expect("hub record").expect("enrolled");
-        hub.url = self.hub.url.clone();
-        outpost_sync::http::sync(&mut self.store, &hub, budget, Lang::En).await
+        // The record from enrolment, never refreshed: sync must take the
+        // cursor from the store, not from a stale record.
+        outpost_sync::http::sync(&mut self.store, &self.hub, budget, Lang::En).await
     }
 }

@@ -317,6 +317,13 @@ pub async fn sync_with_progress(
         hub: hub.url.clone(),
         ..Default::default()
     };
+    // The cursor lives in the store: a record read before an earlier sync
+    // (or by another program) must not send the device back to the start.
+    let mut hub = hub.clone();
+    if let Some(stored) = store.hubs()?.into_iter().find(|h| h.hub_id == hub.hub_id) {
+        hub.cursor = stored.cursor;
+    }
+    let hub = &hub;
     let mut session = Session::new(hub);
     let mut failures = 0;
     while let Some(req) = session.next_request(store)? {
