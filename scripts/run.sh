@@ -1,21 +1,31 @@
 #!/usr/bin/env bash
-# Builds Outpost and runs it on a local data directory (default ./outpost-data,
-# or $OUTPOST_DATA). Until the field app ships, this runs the command line:
-# a first run fills the store with example reports, then lists them.
+# Builds Outpost and starts the field app on a local store (default
+# ./outpost-data, or $OUTPOST_DATA). A first run fills the store with example
+# reports so there is something to look at.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v cc >/dev/null 2>&1; then
+packages=(build-essential pkg-config libwebkit2gtk-4.1-dev librsvg2-dev xvfb xauth)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq --no-install-recommends build-essential pkg-config
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-cargo build --release --locked --bin outpost
+(cd ui && npm ci --no-audit --no-fund && npm run build)
+cargo build --release --locked -p outpost -p outpost-app --bins
+
 export OUTPOST_DATA="${OUTPOST_DATA:-$PWD/outpost-data}"
-outpost=./target/release/outpost
-if [ "$($outpost report list --json)" = "[]" ]; then
-    $outpost demo
+if [ "$(./target/release/outpost report list --json)" = "[]" ]; then
+    ./target/release/outpost demo
 fi
-$outpost report list
-$outpost doctor
-echo
-echo "Data: $OUTPOST_DATA. Try: $outpost report show <id>, $outpost report template --kind patrol"
+echo "Outpost: data in $OUTPOST_DATA"
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+    exec ./target/release/outpost-app
+else
+    echo "No display: running the app on a virtual screen (Xvfb)." >&2
+    exec xvfb-run -a -s "-screen 0 1280x800x24" ./target/release/outpost-app
+fi

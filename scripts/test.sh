@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine, then runs every
-# test: formatting, lints, unit and integration tests, and a quick pass of the
-# benchmarks (so they keep working).
+# test: formatting, lints, the Rust unit and integration tests, a quick pass of
+# the benchmarks, the interface's unit tests, and the app end to end under Xvfb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,13 +9,26 @@ if ! command -v cargo >/dev/null 2>&1; then
     echo "cargo not found: install the Rust toolchain (rustup) first" >&2
     exit 1
 fi
-# A C compiler builds the bundled SQLite.
-if ! command -v cc >/dev/null 2>&1; then
+# A C compiler (bundled SQLite, ring), WebKitGTK (the app), and for the
+# end-to-end tests Xvfb, WebKitWebDriver and ImageMagick.
+packages=(build-essential pkg-config libwebkit2gtk-4.1-dev librsvg2-dev xvfb xauth webkit2gtk-driver imagemagick)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq --no-install-recommends build-essential pkg-config
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
+command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --version '^2' --locked
+
+# The interface first: the app embeds ui/dist when it is compiled.
+(cd ui && npm ci --no-audit --no-fund && npm run build && npm test)
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --all-targets --locked
+cargo build --locked -p outpost -p outpost-app --bins
+xvfb-run -a -s "-screen 0 1280x800x24" npm --prefix ui run e2e
