@@ -15,7 +15,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-(cd ui && npm ci --no-audit --no-fund && npm run build)
+(cd ui && npm install --no-audit --no-fund && npm run build)
 cargo build --release --locked -p outpost -p outpost-app --bins
 
 export OUTPOST_DATA="${OUTPOST_DATA:-$PWD/outpost-data}"

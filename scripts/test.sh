@@ -25,7 +25,7 @@ rustup component add rustfmt clippy >/dev/null 2>&1 || true
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --version '^2' --locked
 
 # The interface first: the app embeds ui/dist when it is compiled.
-(cd ui && npm ci --no-audit --no-fund && npm run build && npm test)
+(cd ui && npm install --no-audit --no-fund && npm run build && npm test)
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
