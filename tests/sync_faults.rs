@@ -504,14 +504,18 @@ fn sync_direct(hub: &mut Store, peer: &Peer, device: &mut Store) {
     }
 }
 
-fn hub_with(reports: &[(Classification, &str, &str)]) -> (tempfile::TempDir, Store, Vec<ReportId>) {
+/// A hub store holding one report per entry: (level, author unit, sector,
+/// who it is shared with).
+fn hub_with(
+    reports: &[(Classification, &str, &str, Vec<String>)],
+) -> (tempfile::TempDir, Store, Vec<ReportId>) {
     let dir = tempfile::tempdir().expect("dir");
     let mut store = Store::open(dir.path(), T0).expect("hub store");
     let form = util::form("incident");
     let mut ids = Vec::new();
     let mut docs: Vec<ReportDoc> = reports
         .iter()
-        .map(|(level, unit, sector)| {
+        .map(|(level, unit, sector, shares)| {
             let mut new = util::new_report(
                 ReportId::from_uuid(uuid::Uuid::new_v4()),
                 util::device(1),
@@ -522,6 +526,9 @@ fn hub_with(reports: &[(Classification, &str, &str)]) -> (tempfile::TempDir, Sto
             new.status = ReviewStatus::Submitted;
             let mut doc = ReportDoc::create(&form, &new, T0).expect("create");
             doc.set_answers(&form.template(), T0).expect("answers");
+            for g in shares {
+                doc.share_with(g, "HQ", T0).expect("share");
+            }
             ids.push(doc.id());
             doc
         })
@@ -544,13 +551,17 @@ proptest! {
     /// the reports its role, unit, sector and clearance admit — never one above.
     #[test]
     fn a_peer_receives_exactly_what_it_may_see(
-        reports in prop::collection::vec((0usize..3, 0usize..4), 1..12),
+        reports in prop::collection::vec((0usize..3, 0usize..4, prop::collection::vec(0usize..8, 0..2)), 1..12),
         role in 0usize..3,
         unit in 0usize..4,
         clearance in 0usize..3,
     ) {
-        let reports: Vec<(Classification, &str, &str)> =
-            reports.iter().map(|(c, u)| (Classification::ALL[*c], UNITS[*u].0, UNITS[*u].1)).collect();
+        // Grantees: the four units, then their sectors.
+        let grantee = |g: usize| if g < 4 { UNITS[g].0.to_string() } else { format!("sector:{}", UNITS[g - 4].1) };
+        let reports: Vec<(Classification, &str, &str, Vec<String>)> = reports
+            .iter()
+            .map(|(c, u, shares)| (Classification::ALL[*c], UNITS[*u].0, UNITS[*u].1, shares.iter().map(|g| grantee(*g)).collect()))
+            .collect();
         let (_hub_dir, mut hub, ids) = hub_with(&reports);
         let role = [Role::Field, Role::Hq, Role::Hub][role];
         let clearance = Classification::ALL[clearance];
@@ -562,14 +573,58 @@ proptest! {
         sync_direct(&mut hub, &peer, &mut device);
 
         let received: BTreeSet<ReportId> = device.report_ids().expect("ids").into_iter().collect();
-        for (id, (level, u, s)) in ids.iter().zip(&reports) {
-            let admitted = scope.admits(*level, u, s);
-            prop_assert_eq!(received.contains(id), admitted, "{:?} {} {} for {:?}", level, u, s, scope);
+        for (id, (level, u, s, shares)) in ids.iter().zip(&reports) {
+            let admitted = scope.admits_shared(*level, u, s, shares);
+            prop_assert_eq!(received.contains(id), admitted, "{:?} {} {} {:?} for {:?}", level, u, s, shares, scope);
             if received.contains(id) {
-                prop_assert!(*level <= clearance, "never above clearance");
+                prop_assert!(*level <= clearance, "never above clearance, shared or not");
             }
         }
     }
+}
+
+#[test]
+fn a_report_hq_shares_reaches_the_other_unit_up_to_its_clearance() {
+    let (_hub_dir, mut hub, ids) =
+        hub_with(&[(Classification::Confidential, "BATGAO-1", "East", vec![])]);
+    let id = ids[0];
+    let kidal = |clearance| Peer {
+        device_id: format!("kidal-{clearance:?}"),
+        scope: scope_of(Role::Field, "KIDAL-COY", "North", clearance),
+    };
+    let (cleared, uncleared) = (
+        kidal(Classification::Confidential),
+        kidal(Classification::Unclassified),
+    );
+    let dirs = [
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    ];
+    let mut stores: Vec<Store> = dirs
+        .iter()
+        .map(|d| Store::open(d.path(), T0).expect("store"))
+        .collect();
+    sync_direct(&mut hub, &cleared, &mut stores[0]);
+    assert!(
+        stores[0].report_ids().expect("ids").is_empty(),
+        "another unit's report is not sent unshared"
+    );
+
+    hub.update(id, T0, |d| {
+        Ok(d.share_with("KIDAL-COY", "JMAC analyst", T0)?)
+    })
+    .expect("HQ shares");
+    sync_direct(&mut hub, &cleared, &mut stores[0]);
+    sync_direct(&mut hub, &uncleared, &mut stores[1]);
+    assert_eq!(
+        stores[0].report_ids().expect("ids"),
+        vec![id],
+        "once shared, the cleared Kidal tablet receives it"
+    );
+    assert!(
+        stores[1].report_ids().expect("ids").is_empty(),
+        "sharing never lifts a report above a device's clearance"
+    );
 }
 
 #[test]

@@ -77,6 +77,14 @@ pub enum ReportCommand {
         #[arg(long)]
         author: Option<String>,
     },
+    /// Let another unit or a whole sector receive a report (up to their clearance).
+    Share {
+        id: String,
+        #[arg(long, required_unless_present = "sector")]
+        unit: Option<String>,
+        #[arg(long)]
+        sector: Option<String>,
+    },
     /// Move a report through review: submitted, under_review, needs_information, verified, closed.
     Review {
         id: String,
@@ -204,6 +212,21 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
             };
             store.update(id, now, |doc| Ok(doc.add_comment(&comment)?))?;
             println!("{}", comment.id);
+        }
+        ReportCommand::Share { id, unit, sector } => {
+            let mut store = open(dir)?;
+            let by = store.profile()?.author;
+            let now = SystemClock.now();
+            let grantees: Vec<String> = unit
+                .into_iter()
+                .chain(sector.map(|s| format!("sector:{s}")))
+                .collect();
+            store.update(parse_id(&id)?, now, |doc| {
+                for g in &grantees {
+                    doc.share_with(g, &by, now)?;
+                }
+                Ok(())
+            })?;
         }
         ReportCommand::Review { id, status } => {
             let status: ReviewStatus = status.parse().map_err(|e| {

@@ -18,6 +18,9 @@
 //!   links         Map            report id -> {relation, at, by}
 //!   photos        Map            photo id -> {field, added_at, original,
 //!                                preview, thumbnail, [captured_at, location]}
+//!   shares        Map            grantee ("UNIT" or "sector:NAME") -> {by, at}:
+//!                                who else may receive the report (never above
+//!                                their clearance)
 //! ```
 //!
 //! Ordinary fields are plain scalar strings, not automerge `Text`: a report is
@@ -212,7 +215,7 @@ impl ReportDoc {
         doc.put(&meta, "status", new.status.as_str())?;
         doc.put(&meta, "created_at", ScalarValue::Timestamp(now.as_millis()))?;
         doc.put(&meta, "updated_at", ScalarValue::Timestamp(now.as_millis()))?;
-        for key in ["answers", "comments", "links", "photos"] {
+        for key in ["answers", "comments", "links", "photos", "shares"] {
             doc.put_object(ROOT, key, ObjType::Map)?;
         }
         let mut report = ReportDoc { doc, id: new.id };
@@ -553,6 +556,37 @@ impl ReportDoc {
         self.touch(now)?;
         self.commit("link", now);
         Ok(())
+    }
+
+    /// Lets another unit (`"KIDAL-COY"`) or a whole sector (`"sector:North"`)
+    /// receive this report, up to their clearance. Sharing is additive: two
+    /// devices sharing with different units both take effect.
+    pub fn share_with(
+        &mut self,
+        grantee: &str,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<(), DocumentError> {
+        let shares = match self.doc.get(ROOT, "shares")? {
+            Some((AmValue::Object(ObjType::Map), id)) => id,
+            // Documents made before sharing existed get the map on first use.
+            _ => self.doc.put_object(ROOT, "shares", ObjType::Map)?,
+        };
+        let grant = self.doc.put_object(&shares, grantee, ObjType::Map)?;
+        self.doc.put(&grant, "by", by)?;
+        self.doc
+            .put(&grant, "at", ScalarValue::Timestamp(now.as_millis()))?;
+        self.touch(now)?;
+        self.commit(&format!("share {grantee}"), now);
+        Ok(())
+    }
+
+    /// Who the report is shared with, beyond its own unit and sector.
+    pub fn shares(&self) -> Vec<String> {
+        match self.doc.get(ROOT, "shares") {
+            Ok(Some((AmValue::Object(ObjType::Map), id))) => self.doc.keys(&id).collect(),
+            _ => Vec::new(),
+        }
     }
 
     pub fn links(&self) -> Vec<Link> {

@@ -99,6 +99,13 @@ pub(crate) fn project(conn: &Connection, catalog: &Catalog, doc: &ReportDoc) -> 
         params![rowid, title, body],
     )?;
 
+    conn.execute("DELETE FROM report_shares WHERE report_id = ?1", [&id])?;
+    for grantee in doc.shares() {
+        conn.execute(
+            "INSERT INTO report_shares (report_id, grantee) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            params![id, grantee],
+        )?;
+    }
     conn.execute("DELETE FROM photos WHERE report_id = ?1", [&id])?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO photos (photo_id, report_id, field, added_at, original_sha256, preview_sha256, thumbnail_sha256)
@@ -121,6 +128,8 @@ pub(crate) fn project(conn: &Connection, catalog: &Catalog, doc: &ReportDoc) -> 
 
 /// Empties every projection table (inside the caller's transaction).
 pub(crate) fn clear(conn: &Connection) -> Result<()> {
-    conn.execute_batch("DELETE FROM reports_fts; DELETE FROM reports; DELETE FROM photos;")?;
+    conn.execute_batch(
+        "DELETE FROM reports_fts; DELETE FROM reports; DELETE FROM photos; DELETE FROM report_shares;",
+    )?;
     Ok(())
 }

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0002_projections.sql"),
     include_str!("../../../migrations/0003_sync.sql"),
     include_str!("../../../migrations/0004_hub_certificates.sql"),
+    include_str!("../../../migrations/0005_report_shares.sql"),
 ];
 
 /// What opening did to the schema.

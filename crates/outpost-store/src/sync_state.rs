@@ -40,12 +40,31 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// The same rule as the SQL filter, for one report.
+    /// The same rule as the SQL filter, for one report not shared beyond
+    /// its unit and sector.
     pub fn admits(&self, classification: Classification, author_unit: &str, sector: &str) -> bool {
+        self.admits_shared(classification, author_unit, sector, &[])
+    }
+
+    /// The rule with the report's shares (`"UNIT"` or `"sector:NAME"`):
+    /// sharing widens who may receive a report, never above their clearance.
+    pub fn admits_shared(
+        &self,
+        classification: Classification,
+        author_unit: &str,
+        sector: &str,
+        shares: &[String],
+    ) -> bool {
+        let shared = shares.iter().any(|g| {
+            *g == self.unit
+                || (!self.sector.is_empty()
+                    && g.strip_prefix("sector:") == Some(self.sector.as_str()))
+        });
         classification <= self.clearance
             && (self.all_units
                 || author_unit == self.unit
-                || (!self.sector.is_empty() && sector == self.sector))
+                || (!self.sector.is_empty() && sector == self.sector)
+                || shared)
     }
 }
 
@@ -249,7 +268,9 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT d.report_id, d.seq, d.heads FROM documents d JOIN reports r ON r.report_id = d.report_id
              WHERE d.seq > ?1 AND r.classification_rank <= ?2
-               AND (?3 OR r.author_unit = ?4 OR (?5 != '' AND r.sector = ?5))
+               AND (?3 OR r.author_unit = ?4 OR (?5 != '' AND r.sector = ?5)
+                    OR EXISTS (SELECT 1 FROM report_shares s WHERE s.report_id = r.report_id
+                               AND (s.grantee = ?4 OR (?5 != '' AND s.grantee = 'sector:' || ?5))))
              ORDER BY d.seq LIMIT ?6",
         )?;
         let rows = stmt.query_map(
@@ -288,10 +309,17 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        Ok(row.is_some_and(|(c, unit, sector)| {
-            c.parse::<Classification>()
-                .is_ok_and(|c| scope.admits(c, &unit, &sector))
-        }))
+        let Some((c, unit, sector)) = row else {
+            return Ok(false);
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT grantee FROM report_shares WHERE report_id = ?1")?;
+        let shares: Vec<String> = stmt
+            .query_map([id.to_string()], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(c.parse::<Classification>()
+            .is_ok_and(|c| scope.admits_shared(c, &unit, &sector, &shares)))
     }
 
     /// Hub side: remembers what a response carried until the peer acknowledges it.
