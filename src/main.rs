@@ -9,6 +9,14 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // `outpost report list | head` should stop quietly when head is done, as
+    // Unix tools do, rather than panic on the closed pipe.
+    #[cfg(unix)]
+    // SAFETY: called once at start, before any thread exists; restores the
+    // default disposition of one signal.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let args = cli::Args::parse();
     let lang = args.ui_lang();
     match cli::run(args) {

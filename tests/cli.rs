@@ -104,6 +104,34 @@ fn create_list_show_and_export_round_trip() {
 }
 
 #[test]
+fn output_cut_short_by_a_closed_pipe_is_not_a_crash() {
+    use std::io::{BufRead, BufReader};
+    // More output than a pipe buffers, so the writer does meet the closed pipe.
+    let mut t = util::TestStore::new();
+    let mut docs: Vec<_> = (0..400)
+        .map(|n| util::template_report("incident", util::report_id(n), t.store.device_id()))
+        .collect();
+    t.store.save_all(&mut docs, util::T0).expect("400 reports");
+    let mut child = outpost(t.path())
+        .args(["report", "list", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("a line");
+    // The reader is gone, as when `| head -1` exits.
+    let out = child.wait_with_output().expect("ends");
+    assert_eq!(first.trim(), "[");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+        "no panic on a closed pipe"
+    );
+}
+
+#[test]
 fn invalid_answers_are_refused_with_every_problem_in_the_users_language() {
     let dir = tempfile::tempdir().expect("tmp");
     let data = dir.path();
