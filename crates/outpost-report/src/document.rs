@@ -31,8 +31,6 @@
 //! Collections are maps keyed by id, so the same comment or photo added twice
 //! (a retried sync) is still one entry.
 
-use std::collections::BTreeMap;
-
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{
     ActorId, AutoCommit, AutomergeError, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue,
@@ -916,6 +914,3 @@ fn fill(doc: &mut AutoCommit, obj: &ObjId, value: &Value) -> Result<(), Automerg
     }
     Ok(())
 }
-
-/// Answers grouped by field for tests and exports.
-pub type Answers = BTreeMap<String, Value>;

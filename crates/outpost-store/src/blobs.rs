@@ -119,10 +119,6 @@ impl BlobDir {
         Ok(bytes.len() as u64)
     }
 
-    pub(crate) fn discard_partial(&self, sha256: &str) {
-        let _ = fs::remove_file(self.partial_path(sha256));
-    }
-
     /// Hashes of every file in the store (for the doctor's orphan check).
     pub(crate) fn list(&self) -> Result<Vec<String>> {
         let mut out = Vec::new();

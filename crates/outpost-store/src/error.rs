@@ -22,8 +22,6 @@ pub enum StoreError {
         expected: u64,
         given: u64,
     },
-    #[error("report {report} uses form {form:?}, which this version does not know")]
-    UnknownForm { report: ReportId, form: String },
     #[error("the device is out of storage space")]
     DiskFull(#[source] io::Error),
     #[error("cannot read or write {path}")]
@@ -87,7 +85,6 @@ impl StoreError {
             StoreError::BlobMissing { .. } => "store.blob_missing",
             StoreError::BlobCorrupt { .. } => "store.blob_corrupt",
             StoreError::PartialOffset { .. } => "store.partial_offset",
-            StoreError::UnknownForm { .. } => "report.unknown_kind",
             StoreError::DiskFull(_) => "store.disk_full",
             StoreError::Io { .. } => "store.io",
             StoreError::Database(e) if is_busy(e) => "store.busy",
@@ -118,9 +115,6 @@ impl StoreError {
                     ("expected", expected.to_string()),
                     ("given", given.to_string()),
                 ]
-            }
-            StoreError::UnknownForm { form, .. } => {
-                vec![("kind", form.clone()), ("known", String::new())]
             }
             StoreError::DiskFull(_) => vec![],
             StoreError::Io { path, source } => {

@@ -279,26 +279,9 @@ impl Store {
         Ok(n)
     }
 
-    /// Stores a blob durably and indexes it; returns its SHA-256.
-    pub fn put_blob(
-        &mut self,
-        bytes: &[u8],
-        media_type: &str,
-        size: Option<(u32, u32)>,
-        now: Timestamp,
-    ) -> Result<String> {
-        let sha = self.blobs.put(bytes, rand::random())?;
-        index_blob(&self.conn, &sha, bytes.len() as u64, media_type, size, now)?;
-        Ok(sha)
-    }
-
     /// Reads a blob, verifying its hash.
     pub fn read_blob(&self, sha256: &str) -> Result<Vec<u8>> {
         self.blobs.read(sha256)
-    }
-
-    pub fn blob_path(&self, sha256: &str) -> PathBuf {
-        self.blobs.path(sha256)
     }
 
     pub fn has_blob(&self, sha256: &str) -> Result<bool> {

@@ -103,17 +103,6 @@ impl Store {
             })?)
     }
 
-    pub fn document_seq(&self, id: ReportId) -> Result<Option<i64>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT seq FROM documents WHERE report_id = ?1",
-                [id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?)
-    }
-
     pub fn document_heads(&self, id: ReportId) -> Result<Option<String>> {
         Ok(self
             .conn
@@ -512,14 +501,6 @@ impl Store {
             .execute("DELETE FROM partial_blobs WHERE sha256 = ?1", [sha256])?;
         let bytes = outcome?;
         crate::index_blob(&self.conn, sha256, bytes, media_type, None, now)?;
-        Ok(())
-    }
-
-    /// Drops a partial blob (after a hash mismatch, or to restart it).
-    pub fn discard_partial(&mut self, sha256: &str) -> Result<()> {
-        self.blobs.discard_partial(sha256);
-        self.conn
-            .execute("DELETE FROM partial_blobs WHERE sha256 = ?1", [sha256])?;
         Ok(())
     }
 }

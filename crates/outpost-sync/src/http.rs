@@ -6,7 +6,6 @@ use std::time::Duration;
 use outpost_report::time::{Clock, SystemClock};
 use outpost_report::{Lang, Timestamp};
 use outpost_store::{HubRecord, Store, StoreError};
-use reqwest::StatusCode;
 use serde::Serialize;
 
 use crate::LinkBudget;
@@ -451,12 +450,4 @@ pub async fn enrol(
     }
     store.set_profile(&profile)?;
     Ok(hub)
-}
-
-/// HTTP status of a hub error, for callers that branch on it.
-pub fn status_of(e: &SyncError) -> Option<StatusCode> {
-    match e {
-        SyncError::Hub { status, .. } => StatusCode::from_u16(*status).ok(),
-        _ => None,
-    }
 }

@@ -23,8 +23,6 @@ use outpost_report::{ChangeHash, Classification, ReportId};
 use outpost_store::Scope;
 use serde::{Deserialize, Serialize};
 
-pub use outpost_store::Store;
-
 /// What an enrolled device is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

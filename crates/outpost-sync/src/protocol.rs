@@ -126,8 +126,6 @@ pub enum BodyError {
     TooLarge,
     #[error("the body is not a protocol message")]
     Decode(#[source] postcard::Error),
-    #[error("protocol version {0} is not supported (this side speaks {VERSION})")]
-    Version(u16),
 }
 
 pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {

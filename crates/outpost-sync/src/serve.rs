@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use outpost_report::{Classification, ReportDoc, ReportId, Timestamp};
+use outpost_report::{ReportDoc, ReportId, Timestamp};
 use outpost_store::{Scope, Store, StoreError};
 
 use crate::protocol::{DocPush, Rejected, SyncRequest, SyncResponse, VERSION};
@@ -197,9 +197,4 @@ fn push_for(store: &Store, id: ReportId, peer_heads: Option<&str>) -> Result<Doc
         heads: raw_heads(&heads),
         payload: doc.changes_since(&base),
     })
-}
-
-/// Convenience for hub operators' status: the clearance a grant string names.
-pub fn parse_clearance(s: &str) -> Option<Classification> {
-    s.parse().ok()
 }

@@ -56,10 +56,6 @@ impl Session {
         }
     }
 
-    pub fn peer(&self) -> &str {
-        &self.peer
-    }
-
     /// The next request, or `None` when this sync has nothing left to do.
     pub fn next_request(&mut self, store: &Store) -> Result<Option<SyncRequest>, StoreError> {
         let mut docs = Vec::new();
