@@ -15,6 +15,7 @@
 
 pub mod http;
 pub mod protocol;
+mod push;
 pub mod serve;
 pub mod session;
 mod transfer;

@@ -7,7 +7,8 @@ use outpost_report::{ReportDoc, ReportId, Timestamp};
 use outpost_store::{Scope, Store, StoreError};
 
 use crate::protocol::{DocPush, Rejected, SyncRequest, SyncResponse, VERSION};
-use crate::{change_hashes, heads_from_json, heads_to_json, raw_heads, raw_id, report_id};
+use crate::push::{Unusable, apply_push, local_copy, push_of};
+use crate::{heads_to_json, report_id};
 
 /// How many documents one response carries at most, and roughly how many
 /// payload bytes: a response that is cut on a bad link costs at most this.
@@ -38,38 +39,15 @@ struct Received {
 }
 
 fn receive(store: &Store, peer: &Peer, push: &DocPush) -> Result<Received, &'static str> {
-    let id = report_id(&push.id);
-    let stored = match store.load(id) {
-        Ok(doc) => Some(doc),
-        Err(StoreError::NotFound(_)) => None,
-        Err(e) => return Err(e.code()),
-    };
-    let mut doc = match (stored, push.base.is_empty()) {
-        (stored, true) => {
-            let mut incoming = ReportDoc::load(&push.payload).map_err(|e| e.code())?;
-            if incoming.id() != id {
-                return Err("sync.wrong_document");
-            }
-            match stored {
-                Some(mut doc) => {
-                    doc.merge(&mut incoming).map_err(|e| e.code())?;
-                    doc
-                }
-                None => incoming,
-            }
-        }
-        (None, false) => return Err("document.missing_changes"),
-        (Some(mut doc), false) => {
-            doc.apply_changes(&push.payload).map_err(|e| e.code())?;
-            doc
-        }
-    };
-    if !doc.has_heads(&change_hashes(&push.heads)) {
-        return Err("sync.heads_mismatch");
-    }
-    let meta = doc.meta();
+    let local = local_copy(store, report_id(&push.id)).map_err(|e| e.code())?;
+    let doc = apply_push(local, push).map_err(|why| match why {
+        Unusable::MissingBase => "document.missing_changes",
+        Unusable::WrongDocument => "sync.wrong_document",
+        Unusable::HeadsMismatch => "sync.heads_mismatch",
+        Unusable::Corrupt(code) => code,
+    })?;
     // A device may not bring in what it could not receive: it is not cleared for it.
-    if meta.classification > peer.scope.clearance {
+    if doc.meta().classification > peer.scope.clearance {
         return Err("sync.forbidden");
     }
     Ok(Received {
@@ -182,19 +160,5 @@ pub fn handle_sync(
 
 /// The changes `peer_heads` lacks, or the whole document.
 fn push_for(store: &Store, id: ReportId, peer_heads: Option<&str>) -> Result<DocPush, StoreError> {
-    let mut doc = store.load(id)?;
-    let base = peer_heads.map(heads_from_json).unwrap_or_default();
-    // If we no longer hold what the peer has (restored from a backup), send it whole.
-    let base = if doc.has_heads(&base) {
-        base
-    } else {
-        Vec::new()
-    };
-    let heads = doc.head_hashes();
-    Ok(DocPush {
-        id: raw_id(id),
-        base: raw_heads(&base),
-        heads: raw_heads(&heads),
-        payload: doc.changes_since(&base),
-    })
+    Ok(push_of(&mut store.load(id)?, peer_heads))
 }

@@ -4,12 +4,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use outpost_report::{DocumentError, ReportDoc, ReportId, Timestamp};
+use outpost_report::{ReportDoc, ReportId, Timestamp};
 use outpost_store::{HubRecord, Store, StoreError};
 use serde::Serialize;
 
 use crate::protocol::{DocPush, SyncRequest, SyncResponse, VERSION};
-use crate::{change_hashes, heads_from_json, heads_to_json, raw_heads, raw_id, report_id};
+use crate::push::{Unusable, apply_push, local_copy, push_of};
+use crate::{heads_to_json, raw_id, report_id};
 
 /// How many documents one request pushes at most, and roughly how many
 /// payload bytes.
@@ -67,22 +68,12 @@ impl Session {
             if docs.len() >= PUSH_DOCS || bytes >= PUSH_BYTES {
                 break;
             }
-            let mut doc = store.load(out.id)?;
-            let base = match (&out.peer_heads, self.push_whole.contains(&out.id)) {
-                (Some(h), false) => heads_from_json(h),
-                _ => Vec::new(),
-            };
-            let base = if doc.has_heads(&base) {
-                base
-            } else {
-                Vec::new()
-            };
-            let push = DocPush {
-                id: raw_id(out.id),
-                base: raw_heads(&base),
-                heads: raw_heads(&doc.head_hashes()),
-                payload: doc.changes_since(&base),
-            };
+            // Asked to push it whole: forget what the hub was thought to hold.
+            let peer_heads = out
+                .peer_heads
+                .as_deref()
+                .filter(|_| !self.push_whole.contains(&out.id));
+            let push = push_of(&mut store.load(out.id)?, peer_heads);
             bytes += push.payload.len();
             docs.push(push);
         }
@@ -178,35 +169,9 @@ enum Incoming {
 }
 
 fn receive(store: &Store, push: &DocPush) -> Result<ReportDoc, Incoming> {
-    let id = report_id(&push.id);
-    let local = match store.load(id) {
-        Ok(doc) => Some(doc),
-        Err(StoreError::NotFound(_)) => None,
-        Err(_) => return Err(Incoming::Refuse),
-    };
-    let mut doc = match (local, push.base.is_empty()) {
-        (local, true) => {
-            let mut incoming = ReportDoc::load(&push.payload).map_err(|_| Incoming::Refuse)?;
-            if incoming.id() != id {
-                return Err(Incoming::Refuse);
-            }
-            match local {
-                Some(mut doc) => {
-                    doc.merge(&mut incoming).map_err(|_| Incoming::Refuse)?;
-                    doc
-                }
-                None => incoming,
-            }
-        }
-        (None, false) => return Err(Incoming::AskWhole),
-        (Some(mut doc), false) => match doc.apply_changes(&push.payload) {
-            Ok(()) => doc,
-            Err(DocumentError::MissingChanges { .. }) => return Err(Incoming::AskWhole),
-            Err(_) => return Err(Incoming::Refuse),
-        },
-    };
-    if !doc.has_heads(&change_hashes(&push.heads)) {
-        return Err(Incoming::AskWhole);
-    }
-    Ok(doc)
+    let local = local_copy(store, report_id(&push.id)).map_err(|_| Incoming::Refuse)?;
+    apply_push(local, push).map_err(|why| match why {
+        Unusable::MissingBase | Unusable::HeadsMismatch => Incoming::AskWhole,
+        Unusable::WrongDocument | Unusable::Corrupt(_) => Incoming::Refuse,
+    })
 }
