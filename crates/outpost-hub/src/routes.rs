@@ -10,15 +10,15 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use futures_util::StreamExt;
+use outpost_report::Lang;
 use outpost_report::time::{Clock, SystemClock};
-use outpost_report::{Classification, Lang};
 use outpost_store::{EnrolledDevice, Refusal, Store};
 use outpost_sync::protocol::{
     self, BlobQuery, BlobReceipt, BlobState, BlobStates, BodyError, EnrolRequest, EnrolResponse,
     SyncRequest,
 };
+use outpost_sync::scope_of_grant;
 use outpost_sync::serve::{Peer, ServeError, handle_sync};
-use outpost_sync::{Role, scope_of};
 
 use crate::HubState;
 use crate::error::ApiError;
@@ -98,16 +98,9 @@ async fn authenticate(
         Refusal::Revoked => ApiError::new(StatusCode::FORBIDDEN, "auth.revoked", lang),
         _ => ApiError::new(StatusCode::UNAUTHORIZED, "auth.unknown", lang),
     })?;
-    let role: Role = device.grant.role.parse().unwrap_or(Role::Field);
-    let clearance: Classification = device
-        .grant
-        .clearance
-        .parse()
-        .unwrap_or(Classification::Unclassified);
-    let scope = scope_of(role, &device.grant.unit, &device.grant.sector, clearance);
     let peer = Peer {
         device_id: device.device_id.clone(),
-        scope,
+        scope: scope_of_grant(&device.grant),
     };
     Ok((device, peer))
 }

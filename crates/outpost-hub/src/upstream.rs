@@ -3,10 +3,9 @@
 
 use std::sync::Arc;
 
-use outpost_report::Classification;
 use outpost_report::time::{Clock, SystemClock};
 use outpost_store::{Store, StoreError};
-use outpost_sync::{Role, scope_of};
+use outpost_sync::scope_of_grant;
 use tokio::sync::watch;
 
 use crate::{HubSettings, HubState};
@@ -64,19 +63,7 @@ pub async fn sync_once(
 pub fn status_json(store: &Store, hub_id: &str) -> Result<serde_json::Value, StoreError> {
     let mut devices = Vec::new();
     for d in store.enrolled_devices()? {
-        let role: Role = d.grant.role.parse().unwrap_or(Role::Field);
-        let clearance: Classification = d
-            .grant
-            .clearance
-            .parse()
-            .unwrap_or(Classification::Unclassified);
-        let scope = scope_of(role, &d.grant.unit, &d.grant.sector, clearance);
-        let mut missing = 0u64;
-        for out in store.documents_after(0, &scope, usize::MAX / 2)? {
-            if store.peer_heads(&d.device_id, out.id)?.as_deref() != Some(out.heads.as_str()) {
-                missing += 1;
-            }
-        }
+        let missing = store.count_missing_at(&scope_of_grant(&d.grant), &d.device_id)?;
         devices.push(serde_json::json!({
             "device_id": d.device_id,
             "name": d.name,

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use outpost_media::ProcessedPhoto;
 use outpost_report::{
-    Catalog, DeviceId, PhotoId, PhotoRef, ReportDoc, ReportId, Timestamp, VariantRef,
+    Catalog, ChangeHash, DeviceId, PhotoId, PhotoRef, ReportDoc, ReportId, Timestamp, VariantRef,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
@@ -181,7 +181,18 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         for doc in docs.iter_mut() {
-            if let Some(mut stored) = load_in(&tx, doc.id())? {
+            // A copy that already holds every stored change (the common case:
+            // it was loaded from here) needs no merge, so the stored document
+            // is not read and decoded again.
+            let stored_heads = stored_heads_in(&tx, doc.id())?;
+            let contains_stored = stored_heads
+                .as_deref()
+                .and_then(parse_heads)
+                .is_some_and(|heads| !heads.is_empty() && doc.has_heads(&heads));
+            if stored_heads.is_some()
+                && !contains_stored
+                && let Some(mut stored) = load_in(&tx, doc.id())?
+            {
                 doc.merge(&mut stored)?;
             }
             write_document(&tx, doc, now)?;
@@ -384,6 +395,20 @@ impl Store {
     }
 }
 
+/// Heads as the store keeps them (`documents.heads`, `peer_documents.heads`):
+/// a JSON array of hex change hashes, sorted, so equal heads compare equal as text.
+pub fn heads_json(heads: &[ChangeHash]) -> String {
+    let mut hex: Vec<String> = heads.iter().map(ChangeHash::to_string).collect();
+    hex.sort();
+    serde_json::to_string(&hex).unwrap_or_else(|_| "[]".into())
+}
+
+/// The change hashes of stored heads; `None` if any entry is not one.
+pub fn parse_heads(json: &str) -> Option<Vec<ChangeHash>> {
+    let hex: Vec<String> = serde_json::from_str(json).ok()?;
+    hex.iter().map(|h| h.parse().ok()).collect()
+}
+
 fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(
         e.sqlite_error_code(),
@@ -410,6 +435,16 @@ fn ensure_device(conn: &Connection, now: Timestamp) -> Result<DeviceId> {
     Ok(stored.parse().unwrap_or(id))
 }
 
+fn stored_heads_in(conn: &Connection, id: ReportId) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT heads FROM documents WHERE report_id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 fn load_in(conn: &Connection, id: ReportId) -> Result<Option<ReportDoc>> {
     let bytes: Option<Vec<u8>> = conn
         .query_row(
@@ -425,7 +460,7 @@ fn load_in(conn: &Connection, id: ReportId) -> Result<Option<ReportDoc>> {
 }
 
 fn write_document(conn: &Connection, doc: &mut ReportDoc, now: Timestamp) -> Result<()> {
-    let heads = serde_json::to_string(&doc.heads()).unwrap_or_else(|_| "[]".into());
+    let heads = heads_json(&doc.head_hashes());
     let id = doc.id().to_string();
     let unchanged: Option<i64> = conn
         .query_row(

@@ -68,6 +68,13 @@ impl Scope {
     }
 }
 
+/// The SQL form of [`Scope::admits_shared`] over `reports r`, with the scope
+/// bound as ?2 clearance rank, ?3 all units, ?4 unit, ?5 sector.
+const VISIBLE: &str = "r.classification_rank <= ?2
+    AND (?3 OR r.author_unit = ?4 OR (?5 != '' AND r.sector = ?5)
+         OR EXISTS (SELECT 1 FROM report_shares s WHERE s.report_id = r.report_id
+                    AND (s.grantee = ?4 OR (?5 != '' AND s.grantee = 'sector:' || ?5))))";
+
 /// A document that differs from what a peer holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outgoing {
@@ -104,14 +111,7 @@ impl Store {
     }
 
     pub fn document_heads(&self, id: ReportId) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT heads FROM documents WHERE report_id = ?1",
-                [id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?)
+        crate::stored_heads_in(&self.conn, id)
     }
 
     // ---- hubs (this device's upstream) ----
@@ -252,16 +252,24 @@ impl Store {
         Ok(())
     }
 
-    /// Documents visible to `scope` written after `seq`, in sequence order.
-    pub fn documents_after(&self, seq: i64, scope: &Scope, limit: usize) -> Result<Vec<Outgoing>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT d.report_id, d.seq, d.heads FROM documents d JOIN reports r ON r.report_id = d.report_id
-             WHERE d.seq > ?1 AND r.classification_rank <= ?2
-               AND (?3 OR r.author_unit = ?4 OR (?5 != '' AND r.sector = ?5)
-                    OR EXISTS (SELECT 1 FROM report_shares s WHERE s.report_id = r.report_id
-                               AND (s.grantee = ?4 OR (?5 != '' AND s.grantee = 'sector:' || ?5))))
-             ORDER BY d.seq LIMIT ?6",
-        )?;
+    /// Documents visible to `scope` written after `seq`, in sequence order,
+    /// each with the heads `peer` is confirmed to hold (one query, not one
+    /// per document).
+    pub fn documents_after(
+        &self,
+        seq: i64,
+        scope: &Scope,
+        peer: &str,
+        limit: usize,
+    ) -> Result<Vec<Outgoing>> {
+        let sql = format!(
+            "SELECT d.report_id, d.seq, d.heads, p.heads FROM documents d
+             JOIN reports r ON r.report_id = d.report_id
+             LEFT JOIN peer_documents p ON p.peer = ?6 AND p.report_id = d.report_id
+             WHERE d.seq > ?1 AND {VISIBLE}
+             ORDER BY d.seq LIMIT ?7"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(
             params![
                 seq,
@@ -269,23 +277,48 @@ impl Store {
                 scope.all_units,
                 scope.unit,
                 scope.sector,
+                peer,
                 limit as i64
             ],
-            |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, seq, heads) = row?;
+            let (id, seq, heads, peer_heads) = row?;
             if let Some(id) = parse_id(id) {
                 out.push(Outgoing {
                     id,
                     seq,
                     heads,
-                    peer_heads: None,
+                    peer_heads,
                 });
             }
         }
         Ok(out)
+    }
+
+    /// How many documents visible to `scope` `peer` does not hold at their
+    /// current heads.
+    pub fn count_missing_at(&self, scope: &Scope, peer: &str) -> Result<u64> {
+        let sql = format!(
+            "SELECT count(*) FROM documents d
+             JOIN reports r ON r.report_id = d.report_id
+             LEFT JOIN peer_documents p ON p.peer = ?6 AND p.report_id = d.report_id
+             WHERE d.seq > ?1 AND {VISIBLE} AND (p.heads IS NULL OR p.heads != d.heads)"
+        );
+        let n: i64 = self.conn.query_row(
+            &sql,
+            params![
+                0,
+                scope.clearance.rank(),
+                scope.all_units,
+                scope.unit,
+                scope.sector,
+                peer
+            ],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
     }
 
     /// Whether `scope` may receive report `id` (and so its photos).

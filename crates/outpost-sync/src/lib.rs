@@ -21,7 +21,7 @@ pub mod session;
 mod transfer;
 
 use outpost_report::{ChangeHash, Classification, ReportId};
-use outpost_store::Scope;
+use outpost_store::{Grant, Scope};
 use serde::{Deserialize, Serialize};
 
 /// What an enrolled device is.
@@ -66,6 +66,17 @@ pub fn scope_of(role: Role, unit: &str, sector: &str, clearance: Classification)
         unit: unit.to_string(),
         sector: sector.to_string(),
     }
+}
+
+/// The reports an enrolled device may receive, from the grant its hub holds.
+/// A role or clearance this build cannot read gives the narrowest scope.
+pub fn scope_of_grant(grant: &Grant) -> Scope {
+    let role = grant.role.parse().unwrap_or(Role::Field);
+    let clearance = grant
+        .clearance
+        .parse()
+        .unwrap_or(Classification::Unclassified);
+    scope_of(role, &grant.unit, &grant.sector, clearance)
 }
 
 /// How much a link may carry in one sync: documents always go; blobs go by
@@ -123,17 +134,9 @@ pub(crate) fn report_id(raw: &protocol::RawId) -> ReportId {
     ReportId::from_uuid(uuid::Uuid::from_bytes(*raw))
 }
 
-/// Heads as stored (sorted hex JSON) to raw hashes.
-pub(crate) fn heads_from_json(json: &str) -> Vec<ChangeHash> {
-    let hex: Vec<String> = serde_json::from_str(json).unwrap_or_default();
-    hex.iter().filter_map(|h| h.parse().ok()).collect()
-}
-
-/// Raw hashes to heads as stored (sorted hex JSON).
+/// Heads as the store keeps them, from the wire's raw hashes.
 pub(crate) fn heads_to_json(heads: &[protocol::RawHash]) -> String {
-    let mut hex: Vec<String> = heads.iter().map(|h| ChangeHash(*h).to_string()).collect();
-    hex.sort();
-    serde_json::to_string(&hex).unwrap_or_else(|_| "[]".into())
+    outpost_store::heads_json(&change_hashes(heads))
 }
 
 pub(crate) fn raw_heads(heads: &[ChangeHash]) -> Vec<protocol::RawHash> {

@@ -5,13 +5,15 @@ use outpost_report::{DocumentError, ReportDoc, ReportId};
 use outpost_store::{Store, StoreError};
 
 use crate::protocol::DocPush;
-use crate::{change_hashes, heads_from_json, raw_heads, raw_id, report_id};
+use crate::{change_hashes, raw_heads, raw_id, report_id};
 
 /// What the peer lacks of `doc`, given the heads it is known to hold: the
 /// changes after them, or the whole document if there are none — or if we no
 /// longer hold those heads ourselves (a store restored from a backup).
 pub(crate) fn push_of(doc: &mut ReportDoc, peer_heads: Option<&str>) -> DocPush {
-    let base = peer_heads.map(heads_from_json).unwrap_or_default();
+    let base = peer_heads
+        .and_then(outpost_store::parse_heads)
+        .unwrap_or_default();
     let base = if doc.has_heads(&base) {
         base
     } else {

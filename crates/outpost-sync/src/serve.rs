@@ -101,7 +101,12 @@ pub fn handle_sync(
     // What the peer lacks: everything visible written after its cursor, and
     // whatever it asked to get whole.
     let top = store.current_seq()?;
-    let candidates = store.documents_after(req.since as i64, &peer.scope, BATCH_DOCS + 1)?;
+    let candidates = store.documents_after(
+        req.since as i64,
+        &peer.scope,
+        &peer.device_id,
+        BATCH_DOCS + 1,
+    )?;
     let truncated_by_count = candidates.len() > BATCH_DOCS;
     let mut cursor = req.since as i64;
     let mut docs = Vec::new();
@@ -118,16 +123,14 @@ pub fn handle_sync(
             break;
         }
         cursor = out.seq;
-        let peer_heads = store.peer_heads(&peer.device_id, out.id)?;
-        if peer_heads.as_deref() == Some(out.heads.as_str()) && !wanted_whole.contains(&out.id) {
+        let peer_heads = out.peer_heads.as_deref();
+        if peer_heads == Some(out.heads.as_str()) && !wanted_whole.contains(&out.id) {
             continue;
         }
         let push = push_for(
             store,
             out.id,
-            peer_heads
-                .as_deref()
-                .filter(|_| !wanted_whole.contains(&out.id)),
+            peer_heads.filter(|_| !wanted_whole.contains(&out.id)),
         )?;
         bytes += push.payload.len();
         sent.push((out.id, heads_to_json(&push.heads)));
