@@ -1,6 +1,10 @@
 //! Moving photo files (blobs) between a device and a hub, one class at a
 //! time, resuming every cut transfer from what the receiver made durable.
 
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+
+use outpost_report::{ReportId, VariantRef};
 use outpost_store::{HubRecord, PendingBlob, Store, StoreError};
 
 use crate::LinkBudget;
@@ -124,13 +128,22 @@ impl BlobPass<'_> {
             .into_iter()
             .filter(|b| b.class == class)
             .collect();
+        // A report's photos come from its document: read each report once,
+        // not once per photo file.
+        let mut variants_of: BTreeMap<ReportId, Vec<VariantRef>> = BTreeMap::new();
         for blob in wanted {
-            let variant = store
-                .load(blob.report)?
-                .photos()
-                .into_iter()
-                .flat_map(|p| [p.original, p.preview, p.thumbnail])
-                .find(|v| v.sha256 == blob.sha256);
+            let variants = match variants_of.entry(blob.report) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(
+                    store
+                        .load(blob.report)?
+                        .photos()
+                        .into_iter()
+                        .flat_map(|p| [p.original, p.preview, p.thumbnail])
+                        .collect(),
+                ),
+            };
+            let variant = variants.iter().find(|v| v.sha256 == blob.sha256).cloned();
             let Some(variant) = variant else { continue };
             let offset = store.partial_received(&blob.sha256)?;
             if self.affordable(variant.bytes.saturating_sub(offset)) {
