@@ -5,16 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential pkg-config libwebkit2gtk-4.1-dev librsvg2-dev xvfb xauth)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+source scripts/packages.sh
+install_packages build-essential pkg-config libwebkit2gtk-4.1-dev librsvg2-dev xvfb xauth
 (cd ui && npm install --no-audit --no-fund && npm run build)
 cargo build --release --locked -p outpost -p outpost-app --bins
 

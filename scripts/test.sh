@@ -11,16 +11,8 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 # A C compiler (bundled SQLite, ring), WebKitGTK (the app), and for the
 # end-to-end tests Xvfb, WebKitWebDriver and ImageMagick.
-packages=(build-essential pkg-config libwebkit2gtk-4.1-dev librsvg2-dev xvfb xauth webkit2gtk-driver imagemagick)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+source scripts/packages.sh
+install_packages build-essential pkg-config libwebkit2gtk-4.1-dev librsvg2-dev xvfb xauth webkit2gtk-driver imagemagick
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --version '^2' --locked
 
