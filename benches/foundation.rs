@@ -11,7 +11,7 @@ mod generate;
 use std::time::{Duration, Instant};
 
 use outpost_report::time::{Clock, SystemClock};
-use outpost_report::{Catalog, Classification, Lang, NewReport, ReportDoc, ReportId, ReviewStatus};
+use outpost_report::{Catalog, Classification, Lang, ReportDoc, ReportId, ReviewStatus};
 use outpost_store::{ReportFilter, Store};
 use rand::SeedableRng;
 
@@ -34,24 +34,17 @@ fn new_doc(catalog: &Catalog, store: &Store, n: usize, rng: &mut rand::rngs::Std
     let kind = ["patrol", "incident", "qip"][n % 3];
     let form = catalog.get(kind).expect("shipped form");
     let now = SystemClock.now();
-    let new = NewReport {
-        id: ReportId::from_uuid(uuid::Uuid::now_v7()),
-        author: "Lt. A. Traoré".into(),
-        author_unit: "BATGAO-1".into(),
-        sector: "East".into(),
-        device: store.device_id(),
-        language: if n.is_multiple_of(2) {
-            Lang::Fr
-        } else {
-            Lang::En
-        },
-        classification: Classification::ALL[n % 3],
-        status: ReviewStatus::Submitted,
+    let mut new = generate::new_report(
+        ReportId::from_uuid(uuid::Uuid::now_v7()),
+        store.device_id(),
+        Classification::ALL[n % 3],
+    );
+    new.language = if n.is_multiple_of(2) {
+        Lang::Fr
+    } else {
+        Lang::En
     };
-    let mut doc = ReportDoc::create(form, &new, now).expect("create");
-    doc.set_answers(&generate::answers(form, rng, now), now)
-        .expect("answers");
-    doc
+    generate::report(form, &new, rng, now)
 }
 
 fn main() {

@@ -12,9 +12,7 @@ mod generate;
 use std::time::{Duration, Instant};
 
 use outpost_report::time::{Clock, SystemClock};
-use outpost_report::{
-    Catalog, Classification, Lang, NewReport, PhotoId, ReportDoc, ReportId, ReviewStatus,
-};
+use outpost_report::{Catalog, Classification, Lang, PhotoId, ReportDoc, ReportId};
 use outpost_store::{Grant, Store};
 use outpost_sync::LinkBudget;
 use outpost_sync::http::{Stage, sync_with_progress};
@@ -84,20 +82,12 @@ fn a_days_patrol(reports: usize, photos_per_report: usize, size: (u32, u32)) -> 
         .map(|n| {
             let kind = ["patrol", "incident", "qip"][n % 3];
             let form = catalog.get(kind).expect("form");
-            let new = NewReport {
-                id: ReportId::from_uuid(uuid::Uuid::new_v4()),
-                author: "Lt. A. Traoré".into(),
-                author_unit: "BATGAO-1".into(),
-                sector: "East".into(),
-                device: outpost_report::DeviceId::from_uuid(uuid::Uuid::new_v4()),
-                language: Lang::Fr,
-                classification: Classification::Confidential,
-                status: ReviewStatus::Submitted,
-            };
-            let mut doc = ReportDoc::create(form, &new, now).expect("create");
-            doc.set_answers(&generate::answers(form, &mut rng, now), now)
-                .expect("answers");
-            doc
+            let new = generate::new_report(
+                ReportId::from_uuid(uuid::Uuid::new_v4()),
+                outpost_report::DeviceId::from_uuid(uuid::Uuid::new_v4()),
+                Classification::Confidential,
+            );
+            generate::report(form, &new, &mut rng, now)
         })
         .collect();
     let photos = (0..reports * photos_per_report)
@@ -296,20 +286,12 @@ async fn reconnect(docs: usize) {
         let n = 500.min(docs - chunk * 500);
         let mut batch: Vec<ReportDoc> = (0..n)
             .map(|_| {
-                let new = NewReport {
-                    id: ReportId::from_uuid(uuid::Uuid::new_v4()),
-                    author: "x".into(),
-                    author_unit: "BATGAO-1".into(),
-                    sector: "East".into(),
-                    device: store.device_id(),
-                    language: Lang::En,
-                    classification: Classification::Unclassified,
-                    status: ReviewStatus::Submitted,
-                };
-                let mut d = ReportDoc::create(form, &new, now).expect("create");
-                d.set_answers(&generate::answers(form, &mut rng, now), now)
-                    .expect("answers");
-                d
+                let new = generate::new_report(
+                    ReportId::from_uuid(uuid::Uuid::new_v4()),
+                    store.device_id(),
+                    Classification::Unclassified,
+                );
+                generate::report(form, &new, &mut rng, now)
             })
             .collect();
         store.save_all(&mut batch, now).expect("save");

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use outpost_report::time::{Clock, SystemClock};
-use outpost_report::{Classification, PhotoId, ReportDoc, ReportId};
+use outpost_report::{Classification, PhotoId, ReportId};
 use outpost_store::Store;
 use rand::Rng;
 
@@ -32,14 +32,8 @@ fn crash_child() {
     for n in 0u64.. {
         let now = SystemClock.now();
         let id = ReportId::from_uuid(uuid::Uuid::new_v4());
-        let mut doc = ReportDoc::create(
-            &form,
-            &util::new_report(id, store.device_id(), Classification::Confidential),
-            now,
-        )
-        .expect("create");
-        doc.set_answers(&util::generate::answers(&form, &mut rng, now), now)
-            .expect("answers");
+        let new = util::new_report(id, store.device_id(), Classification::Confidential);
+        let mut doc = util::generate::report(&form, &new, &mut rng, now);
         store.save(&mut doc, now).expect("save");
         if n % 4 == 0 {
             store

@@ -1,12 +1,12 @@
 //! Projections are derived data: rebuilding them from the documents gives the
 //! same tables as maintaining them save by save.
 
-use outpost_report::{Classification, ReportDoc, ReviewStatus};
+use outpost_report::{Classification, ReviewStatus};
 use rand::{Rng, SeedableRng};
 use rusqlite::Connection;
 use serde_json::json;
 
-use crate::util::{self, T0, at};
+use crate::util::{self, at};
 
 const REPORTS: usize = 3000;
 
@@ -86,9 +86,7 @@ fn rebuild_equals_the_incremental_projection() {
             levels[n % 3],
         );
         new.status = ReviewStatus::ALL[n % ReviewStatus::ALL.len()];
-        let mut doc = ReportDoc::create(&form, &new, at(n as i64)).expect("create");
-        doc.set_answers(&util::generate::answers(&form, &mut rng, T0), at(n as i64))
-            .expect("answers");
+        let mut doc = util::generate::report(&form, &new, &mut rng, at(n as i64));
         t.store.save(&mut doc, at(n as i64)).expect("save");
         // Later edits go through the incremental path too.
         if rng.random_bool(0.1) {

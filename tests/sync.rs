@@ -194,19 +194,12 @@ async fn reconnecting_with_nothing_changed_costs_one_round_trip_and_few_bytes() 
     let mut rng = rand::rng();
     let mut docs: Vec<ReportDoc> = (0..1000)
         .map(|_| {
-            let mut doc = ReportDoc::create(
-                &form,
-                &util::new_report(
-                    ReportId::from_uuid(uuid::Uuid::new_v4()),
-                    tablet.store.device_id(),
-                    Classification::Unclassified,
-                ),
-                T0,
-            )
-            .expect("create");
-            doc.set_answers(&util::generate::answers(&form, &mut rng, T0), T0)
-                .expect("answers");
-            doc
+            let new = util::new_report(
+                ReportId::from_uuid(uuid::Uuid::new_v4()),
+                tablet.store.device_id(),
+                Classification::Unclassified,
+            );
+            util::generate::report(&form, &new, &mut rng, T0)
         })
         .collect();
     tablet.store.save_all(&mut docs, T0).expect("1000 reports");

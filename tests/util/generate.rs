@@ -1,7 +1,9 @@
 //! Random but valid reports, for volume tests and benchmarks.
 
 use outpost_report::form::FieldKind;
-use outpost_report::{Form, Timestamp};
+use outpost_report::{
+    Classification, DeviceId, Form, Lang, NewReport, ReportDoc, ReportId, ReviewStatus, Timestamp,
+};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 use serde_json::{Map, Value, json};
@@ -65,6 +67,28 @@ fn words(rng: &mut impl Rng, n: usize) -> String {
         .map(|_| *WORDS.choose(rng).unwrap_or(&"rapport"))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// A submitted, French-written report of BATGAO-1 (sector East).
+pub fn new_report(id: ReportId, dev: DeviceId, classification: Classification) -> NewReport {
+    NewReport {
+        id,
+        author: "Lt. A. Traoré".into(),
+        author_unit: "BATGAO-1".into(),
+        sector: "East".into(),
+        device: dev,
+        language: Lang::Fr,
+        classification,
+        status: ReviewStatus::Submitted,
+    }
+}
+
+/// A new report of `form` by `new`, complete with random valid answers as of `now`.
+pub fn report(form: &Form, new: &NewReport, rng: &mut impl Rng, now: Timestamp) -> ReportDoc {
+    let mut doc = ReportDoc::create(form, new, now).expect("a new report document is created");
+    doc.set_answers(&answers(form, rng, now), now)
+        .expect("generated answers are written");
+    doc
 }
 
 /// A complete, valid set of answers for `form`. Datetimes increase in form

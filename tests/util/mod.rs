@@ -6,13 +6,12 @@
 pub mod generate;
 pub mod hub;
 
+pub use generate::new_report;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use outpost_report::{
-    Catalog, Classification, DeviceId, Form, Lang, NewReport, ReportDoc, ReportId, ReviewStatus,
-    Timestamp,
-};
+use outpost_report::{Catalog, Classification, DeviceId, Form, ReportDoc, ReportId, Timestamp};
 use outpost_store::Store;
 use tempfile::TempDir;
 
@@ -44,19 +43,6 @@ pub fn form(kind: &str) -> Form {
         .get(kind)
         .cloned()
         .unwrap_or_else(|| panic!("the {kind} form ships"))
-}
-
-pub fn new_report(id: ReportId, dev: DeviceId, classification: Classification) -> NewReport {
-    NewReport {
-        id,
-        author: "Lt. A. Traoré".into(),
-        author_unit: "BATGAO-1".into(),
-        sector: "East".into(),
-        device: dev,
-        language: Lang::Fr,
-        classification,
-        status: ReviewStatus::Submitted,
-    }
 }
 
 /// A complete report of `kind` built from the form's own example answers.
