@@ -321,8 +321,13 @@ impl Store {
         id: PhotoId,
         now: Timestamp,
     ) -> Result<PhotoRef> {
-        let existing = self.load(report)?;
-        if let Some(same) = existing
+        // One write transaction around the whole attachment: the report is
+        // read once, and the blob files are synced before it commits.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut doc = load_in(&tx, report)?.ok_or(StoreError::NotFound(report))?;
+        if let Some(same) = doc
             .photos()
             .into_iter()
             .find(|p| p.original.sha256 == photo.original.sha256)
@@ -367,9 +372,6 @@ impl Store {
             &photo_ref.preview,
             &photo_ref.thumbnail,
         ];
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         for v in variants {
             index_blob(
                 &tx,
@@ -380,7 +382,6 @@ impl Store {
                 now,
             )?;
         }
-        let mut doc = load_in(&tx, report)?.ok_or(StoreError::NotFound(report))?;
         doc.set_device(self.device);
         doc.add_photo(&photo_ref)?;
         write_document(&tx, &mut doc, now)?;
