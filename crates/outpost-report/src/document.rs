@@ -764,13 +764,8 @@ impl ReportDoc {
             .filter(|f| f.kind.is_searchable_text())
             .filter_map(|f| answers.get(&f.id).and_then(Value::as_str))
             .collect();
-        if let Some(place) = form
-            .fields
-            .iter()
-            .filter(|f| f.kind == FieldKind::Location)
-            .filter_map(|f| answers.get(&f.id)?.get("place")?.as_str())
-            .next()
-        {
+        let location = first_location(form, &answers);
+        if let Some(place) = location.and_then(|l| l.get("place")?.as_str()) {
             parts.push(place);
         }
         let comments = self.comments();
@@ -796,6 +791,14 @@ impl ReportDoc {
             })
             .collect()
     }
+}
+
+/// The first location answered in `answers`, in form order: where a report is.
+pub fn first_location<'a>(form: &Form, answers: &'a Map<String, Value>) -> Option<&'a Value> {
+    form.fields
+        .iter()
+        .filter(|f| f.kind == FieldKind::Location)
+        .find_map(|f| answers.get(&f.id))
 }
 
 /// One change in a report's history.

@@ -2,30 +2,23 @@
 //! photo index. They are written on every save (the incremental path) and can be
 //! rebuilt from `documents` alone, with the same result.
 
-use outpost_report::{Catalog, FieldKind, ReportDoc};
+use outpost_report::document::first_location;
+use outpost_report::{Catalog, Form, ReportDoc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
 use crate::error::Result;
 
 /// Where a report is, from its first location answer.
-fn location(doc: &ReportDoc, catalog: &Catalog) -> (Option<f64>, Option<f64>, Option<String>) {
-    let Some(form) = catalog.get(&doc.form_id()) else {
-        return (None, None, None);
-    };
-    let answers = doc.answers();
-    form.fields
-        .iter()
-        .filter(|f| f.kind == FieldKind::Location)
-        .find_map(|f| answers.get(&f.id))
-        .map(|loc| {
-            (
-                loc.get("lat").and_then(Value::as_f64),
-                loc.get("lon").and_then(Value::as_f64),
-                loc.get("place").and_then(Value::as_str).map(str::to_string),
-            )
-        })
-        .unwrap_or((None, None, None))
+fn location(doc: &ReportDoc, form: &Form) -> (Option<f64>, Option<f64>, Option<String>) {
+    match first_location(form, &doc.answers()) {
+        Some(loc) => (
+            loc.get("lat").and_then(Value::as_f64),
+            loc.get("lon").and_then(Value::as_f64),
+            loc.get("place").and_then(Value::as_str).map(str::to_string),
+        ),
+        None => (None, None, None),
+    }
 }
 
 /// Writes the projection rows of one report, replacing any earlier ones.
@@ -40,7 +33,7 @@ pub(crate) fn project(conn: &Connection, catalog: &Catalog, doc: &ReportDoc) -> 
         .map(|f| doc.title(f, meta.language))
         .unwrap_or_else(|| form_id.clone());
     let body = form.map(|f| doc.searchable_text(f)).unwrap_or_default();
-    let (lat, lon, place) = location(doc, catalog);
+    let (lat, lon, place) = form.map(|f| location(doc, f)).unwrap_or((None, None, None));
     let photos = doc.photos();
 
     let old_rowid: Option<i64> = conn
