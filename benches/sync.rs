@@ -168,8 +168,10 @@ async fn outpost_day(day: &Day, profile: LinkProfile, budget: LinkBudget) {
     link.reset_stats();
     let start = Instant::now();
     let mut at = Vec::new();
-    let report = sync_with_progress(&mut store, &record, &budget, Lang::En, |stage| {
-        at.push((stage, start.elapsed()))
+    let report = sync_with_progress(&mut store, &record, &budget, Lang::En, |p| {
+        if p.stage_done {
+            at.push((p.stage, start.elapsed()))
+        }
     })
     .await
     .expect("sync");

@@ -392,6 +392,7 @@ fn every_error_code_in_the_source_has_an_english_and_a_french_message() {
     for file in walk(&root.join("crates"))
         .into_iter()
         .chain(walk(&root.join("src")))
+        .chain(walk(&root.join("src-tauri/src")))
     {
         if !file.ends_with(".rs") || file.contains("/tests/") {
             continue;
@@ -411,6 +412,8 @@ fn every_error_code_in_the_source_has_an_english_and_a_french_message() {
                 "auth",
                 "enrol",
                 "sync",
+                "voice",
+                "app",
             ]
             .contains(&head)
                 && !tail.is_empty()

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
-use outpost_report::form::FieldKind;
+use outpost_report::readback;
 use outpost_report::time::{Clock, SystemClock};
 use outpost_report::validate::{Completeness, validate_answers};
 use outpost_report::{Classification, Form, Lang, NewReport, ReportDoc, ReportId, ReviewStatus};
@@ -317,28 +317,6 @@ pub fn new_report(
     })
 }
 
-fn display_value(form: Option<&Form>, field: &str, value: &Value, lang: Lang) -> String {
-    let kind = form.and_then(|f| f.field(field)).map(|f| &f.kind);
-    let label_of = |options: &[outpost_report::form::Choice], v: &str| {
-        options
-            .iter()
-            .find(|o| o.value == v)
-            .map(|o| o.label.get(lang).to_string())
-            .unwrap_or_else(|| v.to_string())
-    };
-    match (kind, value) {
-        (Some(FieldKind::Choice { options }), Value::String(v)) => label_of(options, v),
-        (Some(FieldKind::Choices { options }), Value::Array(vs)) => vs
-            .iter()
-            .filter_map(Value::as_str)
-            .map(|v| label_of(options, v))
-            .collect::<Vec<_>>()
-            .join(", "),
-        (_, Value::String(s)) => s.clone(),
-        (_, other) => other.to_string(),
-    }
-}
-
 fn print_report(store: &Store, doc: &mut ReportDoc, lang: Lang) {
     let form = store.catalog().get(&doc.form_id());
     let meta = doc.meta();
@@ -377,7 +355,10 @@ fn print_report(store: &Store, doc: &mut ReportDoc, lang: Lang) {
             .unwrap_or(id.clone());
         println!(
             "  {label}: {}",
-            display_value(form, &id, &answers[&id], lang)
+            match form.and_then(|f| f.field(&id)) {
+                Some(field) => readback::display_value(field, &answers[&id], lang),
+                None => answers[&id].to_string(),
+            }
         );
     }
     for c in doc.conflicts() {

@@ -26,6 +26,7 @@
 //!    Encoding is deterministic, so the same input always yields the same
 //!    hashes and re-imports deduplicate.
 
+pub mod audio;
 mod decode;
 mod error;
 mod facts;
@@ -37,6 +38,7 @@ use std::panic::{self, UnwindSafe};
 
 use sha2::{Digest, Sha256};
 
+pub use audio::{AudioError, audio_media_type};
 pub use error::PhotoError;
 pub use facts::{CaptureFacts, GpsFix};
 pub use limits::Limits;

@@ -45,6 +45,18 @@ photo-too-large = The photo needs more memory than this device allows for one ph
 photo-encode-failed = The { $variant } copy of the photo could not be made.
 photo-unknown = The photo could not be processed.
 
+## Voice notes
+voice-empty = The voice note is empty: nothing was recorded.
+voice-too-large = The voice note is too large ({ $bytes } bytes; at most { $max }).
+voice-unsupported = This file is not a recording Outpost can keep (use WebM, Ogg, WAV, MP3, M4A or FLAC).
+
+## The field app
+app-incomplete = The report is not finished: { $count } answer(s) still need attention. They are marked on the read-back.
+app-no-step = This form has no step { $step }.
+app-unknown-field = "{ $field }" is not a question of this report.
+app-unknown-budget = Unknown link budget "{ $given }". Use wifi, satellite or documents.
+app-hub-address = "{ $given }" is not a hub address (expected e.g. https://hub.example:8443).
+
 ## Reports and documents
 report-unknown-kind = Unknown report kind "{ $kind }". Known kinds: { $known }.
 report-unknown-classification = Unknown classification "{ $given }". Use UNCLASSIFIED, CONFIDENTIAL or STRICTLY CONFIDENTIAL.

@@ -44,6 +44,18 @@ photo-too-large = La photo demande plus de mémoire que cet appareil n'en accord
 photo-encode-failed = La copie « { $variant } » de la photo n'a pas pu être produite.
 photo-unknown = La photo n'a pas pu être traitée.
 
+## Notes vocales
+voice-empty = La note vocale est vide : rien n'a été enregistré.
+voice-too-large = La note vocale est trop volumineuse ({ $bytes } octets ; au plus { $max }).
+voice-unsupported = Ce fichier n'est pas un enregistrement qu'Outpost peut conserver (utilisez WebM, Ogg, WAV, MP3, M4A ou FLAC).
+
+## L'application de terrain
+app-incomplete = Le rapport n'est pas terminé : { $count } réponse(s) demandent encore votre attention. Elles sont signalées dans la relecture.
+app-no-step = Ce formulaire n'a pas d'étape { $step }.
+app-unknown-field = « { $field } » n'est pas une question de ce rapport.
+app-unknown-budget = Budget de liaison inconnu « { $given } ». Utilisez wifi, satellite ou documents.
+app-hub-address = « { $given } » n'est pas une adresse de hub (par exemple https://hub.example:8443).
+
 ## Rapports et documents
 report-unknown-kind = Type de rapport inconnu « { $kind } ». Types connus : { $known }.
 report-unknown-classification = Classification inconnue « { $given } ». Utilisez UNCLASSIFIED, CONFIDENTIAL ou STRICTLY CONFIDENTIAL.

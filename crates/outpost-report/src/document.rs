@@ -21,6 +21,12 @@
 //!   shares        Map            grantee ("UNIT" or "sector:NAME") -> {by, at}:
 //!                                who else may receive the report (never above
 //!                                their clearance)
+//!   notes         Map            debrief step id -> free narrative said at that
+//!                                step (created on first use)
+//!   voice_notes   Map            voice note id -> {step, field, added_at, file}
+//!                                (created on first use)
+//!   readback      Map            {by, at, lang, text}: the read-back the author
+//!                                confirmed (created on first confirmation)
 //! ```
 //!
 //! Ordinary fields are plain scalar strings, not automerge `Text`: a report is
@@ -42,7 +48,7 @@ use serde_json::{Map, Number, Value};
 use crate::classification::{Classification, ReviewStatus};
 use crate::form::{FieldKind, Form};
 use crate::i18n::Lang;
-use crate::ids::{CommentId, DeviceId, PhotoId, ReportId};
+use crate::ids::{CommentId, DeviceId, PhotoId, ReportId, VoiceNoteId};
 use crate::time::Timestamp;
 
 /// The document schema this version writes and the newest it reads.
@@ -136,6 +142,29 @@ pub struct PhotoRef {
     pub captured_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Value>,
+}
+
+/// A voice note: one audio file, said at a debrief step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VoiceNoteRef {
+    pub id: VoiceNoteId,
+    /// The debrief step it was recorded at, if any.
+    pub step: Option<String>,
+    /// The form field it answers (`voice_notes`), if any.
+    pub field: Option<String>,
+    pub added_at: Timestamp,
+    /// The audio, as a content-addressed blob (width and height are 0).
+    pub file: VariantRef,
+}
+
+/// The read-back the author checked and confirmed: what they agreed the
+/// report says, in the words and language they saw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Readback {
+    pub by: String,
+    pub at: Timestamp,
+    pub lang: Lang,
+    pub text: String,
 }
 
 /// A comment on a report (review notes, questions, answers to them).
@@ -610,16 +639,7 @@ impl ReportDoc {
             .map_err(|_| DocumentError::NotAReport { missing: "photo" })?;
         put_json(&mut self.doc, &photos, &photo.id.to_string(), &value)?;
         if let Some(field) = &photo.field {
-            let mut ids = match self.answer(field) {
-                Some(Value::Array(ids)) => ids,
-                _ => Vec::new(),
-            };
-            let id = Value::String(photo.id.to_string());
-            if !ids.contains(&id) {
-                ids.push(id);
-                let answers = self.map("answers");
-                put_json(&mut self.doc, &answers, field, &Value::Array(ids))?;
-            }
+            self.append_id(field, photo.id.to_string())?;
         }
         self.touch(photo.added_at)?;
         self.commit("photo", photo.added_at);
@@ -638,6 +658,136 @@ impl ReportDoc {
             .collect();
         out.sort_by_key(|p| (p.added_at, p.id));
         out
+    }
+
+    /// A top-level map added after the first schema, made on first use.
+    fn map_or_create(&mut self, key: &str) -> Result<ObjId, DocumentError> {
+        match self.doc.get(ROOT, key)? {
+            Some((AmValue::Object(ObjType::Map), id)) => Ok(id),
+            _ => Ok(self.doc.put_object(ROOT, key, ObjType::Map)?),
+        }
+    }
+
+    fn optional_map(&self, key: &str) -> Option<ObjId> {
+        match self.doc.get(ROOT, key) {
+            Ok(Some((AmValue::Object(ObjType::Map), id))) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Sets (or, when empty, clears) the free narrative said at a debrief step.
+    pub fn set_step_note(
+        &mut self,
+        step: &str,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<bool, DocumentError> {
+        if self.step_notes().get(step).map(String::as_str).unwrap_or("") == text {
+            return Ok(false);
+        }
+        let notes = self.map_or_create("notes")?;
+        if text.is_empty() {
+            self.doc.delete(&notes, step)?;
+        } else {
+            self.doc.put(&notes, step, text)?;
+        }
+        self.touch(now)?;
+        self.commit(&format!("note {step}"), now);
+        Ok(true)
+    }
+
+    /// The free narrative of each debrief step that has one.
+    pub fn step_notes(&self) -> std::collections::BTreeMap<String, String> {
+        let Some(notes) = self.optional_map("notes") else {
+            return Default::default();
+        };
+        self.doc
+            .keys(&notes)
+            .filter_map(|k| {
+                let text = scalar_str(&self.doc, &notes, &k)?;
+                Some((k, text))
+            })
+            .collect()
+    }
+
+    /// Attaches a voice note; if the form field is given, its id is also
+    /// appended to that answer.
+    pub fn add_voice_note(&mut self, note: &VoiceNoteRef) -> Result<(), DocumentError> {
+        let notes = self.map_or_create("voice_notes")?;
+        let value = serde_json::to_value(note)
+            .map_err(|_| DocumentError::NotAReport { missing: "voice note" })?;
+        put_json(&mut self.doc, &notes, &note.id.to_string(), &value)?;
+        if let Some(field) = &note.field {
+            self.append_id(field, note.id.to_string())?;
+        }
+        self.touch(note.added_at)?;
+        self.commit("voice note", note.added_at);
+        Ok(())
+    }
+
+    pub fn voice_notes(&self) -> Vec<VoiceNoteRef> {
+        let Some(notes) = self.optional_map("voice_notes") else {
+            return Vec::new();
+        };
+        let mut out: Vec<VoiceNoteRef> = self
+            .doc
+            .keys(&notes)
+            .filter_map(|k| {
+                let (v, id) = self.doc.get(&notes, k.as_str()).ok()??;
+                serde_json::from_value(to_json(&self.doc, v, &id)).ok()
+            })
+            .collect();
+        out.sort_by_key(|n| (n.added_at, n.id));
+        out
+    }
+
+    /// Every file the report refers to: photo variants and voice notes.
+    pub fn files(&self) -> Vec<VariantRef> {
+        let mut out: Vec<VariantRef> = self
+            .photos()
+            .into_iter()
+            .flat_map(|p| [p.original, p.preview, p.thumbnail])
+            .collect();
+        out.extend(self.voice_notes().into_iter().map(|n| n.file));
+        out
+    }
+
+    /// Records the read-back the author confirmed. A later confirmation
+    /// (after a correction) replaces it; the history keeps every one.
+    pub fn confirm_readback(&mut self, readback: &Readback) -> Result<(), DocumentError> {
+        let obj = self.map_or_create("readback")?;
+        self.doc.put(&obj, "by", readback.by.as_str())?;
+        self.doc
+            .put(&obj, "at", ScalarValue::Timestamp(readback.at.as_millis()))?;
+        self.doc.put(&obj, "lang", readback.lang.as_str())?;
+        self.doc.put(&obj, "text", readback.text.as_str())?;
+        self.touch(readback.at)?;
+        self.commit("read-back confirmed", readback.at);
+        Ok(())
+    }
+
+    pub fn readback(&self) -> Option<Readback> {
+        let obj = self.optional_map("readback")?;
+        Some(Readback {
+            by: scalar_str(&self.doc, &obj, "by")?,
+            at: Timestamp::from_millis(scalar_i64(&self.doc, &obj, "at")?),
+            lang: scalar_str(&self.doc, &obj, "lang")?.parse().ok()?,
+            text: scalar_str(&self.doc, &obj, "text")?,
+        })
+    }
+
+    fn append_id(&mut self, field: &str, id: String) -> Result<(), DocumentError> {
+        let mut ids = match self.answer(field) {
+            Some(Value::Array(ids)) => ids,
+            _ => Vec::new(),
+        };
+        let id = Value::String(id);
+        if !ids.contains(&id) {
+            ids.push(id);
+            let answers = self.map("answers");
+            put_json(&mut self.doc, &answers, field, &Value::Array(ids))?;
+        }
+        Ok(())
     }
 
     /// Every field with concurrent values, for a person to resolve.
@@ -751,6 +901,20 @@ impl ReportDoc {
             "photos".into(),
             serde_json::to_value(self.photos()).unwrap_or_default(),
         );
+        out.insert(
+            "notes".into(),
+            serde_json::to_value(self.step_notes()).unwrap_or_default(),
+        );
+        out.insert(
+            "voice_notes".into(),
+            serde_json::to_value(self.voice_notes()).unwrap_or_default(),
+        );
+        if let Some(readback) = self.readback() {
+            out.insert(
+                "readback".into(),
+                serde_json::to_value(readback).unwrap_or_default(),
+            );
+        }
         out.insert("heads".into(), self.heads().into());
         Value::Object(out)
     }
@@ -768,6 +932,8 @@ impl ReportDoc {
         if let Some(place) = location.and_then(|l| l.get("place")?.as_str()) {
             parts.push(place);
         }
+        let notes = self.step_notes();
+        parts.extend(notes.values().map(String::as_str));
         let comments = self.comments();
         parts.extend(comments.iter().map(|c| c.text.as_str()));
         parts.join("\n")

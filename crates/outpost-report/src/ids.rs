@@ -46,6 +46,10 @@ uuid_id!(
     PhotoId
 );
 uuid_id!(
+    /// A voice note recorded or attached during a debrief.
+    VoiceNoteId
+);
+uuid_id!(
     /// A comment on a report.
     CommentId
 );

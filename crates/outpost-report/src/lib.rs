@@ -18,14 +18,17 @@ pub mod document;
 pub mod form;
 pub mod i18n;
 pub mod ids;
+pub mod readback;
 pub mod time;
 pub mod validate;
 
 pub use automerge::ChangeHash;
 pub use classification::{Classification, ReviewStatus};
-pub use document::{Conflict, DocumentError, NewReport, PhotoRef, ReportDoc, VariantRef};
+pub use document::{
+    Conflict, DocumentError, NewReport, PhotoRef, Readback, ReportDoc, VariantRef, VoiceNoteRef,
+};
 pub use form::{Catalog, FieldKind, Form, FormError};
 pub use i18n::Lang;
-pub use ids::{CommentId, DeviceId, PhotoId, ReportId};
+pub use ids::{CommentId, DeviceId, PhotoId, ReportId, VoiceNoteId};
 pub use time::Timestamp;
 pub use validate::{Problem, validate_answers};

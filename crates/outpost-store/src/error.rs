@@ -40,6 +40,8 @@ pub enum StoreError {
     Document(#[source] Box<DocumentError>),
     #[error("the photo could not be processed")]
     Photo(#[source] Box<outpost_media::PhotoError>),
+    #[error("the voice note could not be used")]
+    Voice(#[source] outpost_media::AudioError),
 }
 
 impl From<DocumentError> for StoreError {
@@ -91,6 +93,7 @@ impl StoreError {
             StoreError::Database(_) | StoreError::Migration(_) => "store.database",
             StoreError::Document(e) => e.code(),
             StoreError::Photo(e) => e.code(),
+            StoreError::Voice(e) => e.code(),
         }
     }
 
@@ -124,6 +127,7 @@ impl StoreError {
             StoreError::Migration(e) => vec![("detail", e.to_string())],
             StoreError::Document(e) => e.args(),
             StoreError::Photo(e) => e.args(),
+            StoreError::Voice(e) => e.args(),
         }
     }
 }

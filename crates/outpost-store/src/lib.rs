@@ -12,6 +12,7 @@
 //! references them commits.
 
 mod blobs;
+mod debrief;
 mod doctor;
 mod enrolment;
 mod error;
@@ -25,9 +26,11 @@ use std::path::{Path, PathBuf};
 use outpost_media::ProcessedPhoto;
 use outpost_report::{
     Catalog, ChangeHash, DeviceId, PhotoId, PhotoRef, ReportDoc, ReportId, Timestamp, VariantRef,
+    VoiceNoteId, VoiceNoteRef,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+pub use debrief::Debrief;
 pub use doctor::DoctorReport;
 pub use enrolment::{EnrolledDevice, Grant, Refusal, normalise_code};
 pub use error::{Result, StoreError};
@@ -388,6 +391,48 @@ impl Store {
         projection::project(&tx, &self.catalog, &doc)?;
         tx.commit()?;
         Ok(photo_ref)
+    }
+
+    /// Attaches a voice note (an audio file, checked by its content) to a
+    /// report, said at debrief `step`. The same file twice is one note.
+    pub fn add_voice_note(
+        &mut self,
+        report: ReportId,
+        audio: &[u8],
+        step: Option<&str>,
+        field: Option<&str>,
+        id: VoiceNoteId,
+        now: Timestamp,
+    ) -> Result<VoiceNoteRef> {
+        let media_type = outpost_media::audio_media_type(audio).map_err(StoreError::Voice)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut doc = load_in(&tx, report)?.ok_or(StoreError::NotFound(report))?;
+        let sha256 = self.blobs.put(audio, rand::random())?;
+        if let Some(same) = doc.voice_notes().into_iter().find(|n| n.file.sha256 == sha256) {
+            return Ok(same);
+        }
+        let note = VoiceNoteRef {
+            id,
+            step: step.map(str::to_string),
+            field: field.map(str::to_string),
+            added_at: now,
+            file: VariantRef {
+                sha256,
+                width: 0,
+                height: 0,
+                bytes: audio.len() as u64,
+                media_type: media_type.to_string(),
+            },
+        };
+        index_blob(&tx, &note.file.sha256, note.file.bytes, media_type, None, now)?;
+        doc.set_device(self.device);
+        doc.add_voice_note(&note)?;
+        write_document(&tx, &mut doc, now)?;
+        projection::project(&tx, &self.catalog, &doc)?;
+        tx.commit()?;
+        Ok(note)
     }
 
     /// Checks the database and every blob; see [`DoctorReport`].

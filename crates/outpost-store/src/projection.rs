@@ -116,13 +116,28 @@ pub(crate) fn project(conn: &Connection, catalog: &Catalog, doc: &ReportDoc) -> 
             p.thumbnail.sha256,
         ])?;
     }
+    conn.execute("DELETE FROM voice_notes WHERE report_id = ?1", [&id])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO voice_notes (note_id, report_id, step, sha256, added_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (note_id) DO UPDATE SET report_id = excluded.report_id",
+    )?;
+    for n in doc.voice_notes() {
+        insert.execute(params![
+            n.id.to_string(),
+            id,
+            n.step,
+            n.file.sha256,
+            n.added_at.as_millis(),
+        ])?;
+    }
     Ok(())
 }
 
 /// Empties every projection table (inside the caller's transaction).
 pub(crate) fn clear(conn: &Connection) -> Result<()> {
     conn.execute_batch(
-        "DELETE FROM reports_fts; DELETE FROM reports; DELETE FROM photos; DELETE FROM report_shares;",
+        "DELETE FROM reports_fts; DELETE FROM reports; DELETE FROM photos; DELETE FROM report_shares;
+         DELETE FROM voice_notes;",
     )?;
     Ok(())
 }

@@ -406,7 +406,8 @@ impl Store {
             .is_some())
     }
 
-    /// Photo variants held here that `peer` does not hold, thumbnails first.
+    /// Files (photo variants, voice notes) held here that `peer` does not hold,
+    /// thumbnails first.
     pub fn blobs_missing_at(&self, peer: &str) -> Result<Vec<PendingBlob>> {
         self.photo_variants(
             "JOIN blobs b ON b.sha256 = v.sha256
@@ -415,7 +416,7 @@ impl Store {
         )
     }
 
-    /// Photo variants referenced by reports here whose files this store lacks,
+    /// Files (photo variants, voice notes) referenced by reports here that this store lacks,
     /// thumbnails first.
     pub fn blobs_wanted(&self) -> Result<Vec<PendingBlob>> {
         self.photo_variants(
@@ -429,7 +430,8 @@ impl Store {
             "WITH v (sha256, report_id, class, added_at) AS (
                  SELECT thumbnail_sha256, report_id, 0, added_at FROM photos
                  UNION SELECT preview_sha256, report_id, 1, added_at FROM photos
-                 UNION SELECT original_sha256, report_id, 2, added_at FROM photos)
+                 UNION SELECT original_sha256, report_id, 2, added_at FROM photos
+                 UNION SELECT sha256, report_id, 1, added_at FROM voice_notes)
              SELECT v.sha256, v.report_id, min(v.class), coalesce((SELECT bytes FROM blobs x WHERE x.sha256 = v.sha256), 0)
              FROM v {condition} AND ?1 = ?1
              GROUP BY v.sha256 ORDER BY min(v.class), min(v.added_at), v.sha256"
@@ -461,8 +463,9 @@ impl Store {
     /// The report a blob belongs to (any, if several), for access checks.
     pub fn reports_of_blob(&self, sha256: &str) -> Result<Vec<ReportId>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT DISTINCT report_id FROM photos
-             WHERE original_sha256 = ?1 OR preview_sha256 = ?1 OR thumbnail_sha256 = ?1",
+            "SELECT report_id FROM photos
+             WHERE original_sha256 = ?1 OR preview_sha256 = ?1 OR thumbnail_sha256 = ?1
+             UNION SELECT report_id FROM voice_notes WHERE sha256 = ?1",
         )?;
         let ids = stmt
             .query_map([sha256], |r| r.get::<_, String>(0))?

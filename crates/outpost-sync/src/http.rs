@@ -297,14 +297,35 @@ pub enum Stage {
     Originals,
 }
 
-/// [`sync`], telling `progress` as each stage is done (for progress bars,
-/// and for measuring when each class of data reached the hub).
+impl Stage {
+    pub(crate) fn of_class(class: u8) -> Stage {
+        match class {
+            0 => Stage::Thumbnails,
+            1 => Stage::Previews,
+            _ => Stage::Originals,
+        }
+    }
+}
+
+/// Where a sync stands: told after every exchange of documents, after every
+/// file, and once more as each stage is done.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Progress<'a> {
+    pub stage: Stage,
+    /// The stage has finished (as far as the budget allows).
+    pub stage_done: bool,
+    /// Everything moved so far in this sync.
+    pub so_far: &'a SyncReport,
+}
+
+/// [`sync`], telling `progress` as items move and as each stage is done (for
+/// progress bars, and for measuring when each class of data reached the hub).
 pub async fn sync_with_progress(
     store: &mut Store,
     hub: &HubRecord,
     budget: &LinkBudget,
     lang: Lang,
-    mut progress: impl FnMut(Stage),
+    mut progress: impl FnMut(Progress<'_>),
 ) -> Result<SyncReport, SyncError> {
     let client = HubClient::new(
         &hub.url,
@@ -332,13 +353,23 @@ pub async fn sync_with_progress(
                 report.bytes_down += bytes.down;
                 session.apply(store, &req, resp, now())?;
                 failures = 0;
+                report.documents = session.tally.clone();
+                progress(Progress {
+                    stage: Stage::Documents,
+                    stage_done: false,
+                    so_far: &report,
+                });
             }
             Err(e) if e.is_transient() && failures + 1 < ATTEMPTS => failures += 1,
             Err(e) => return Err(e),
         }
     }
     report.documents = session.tally.clone();
-    progress(Stage::Documents);
+    progress(Progress {
+        stage: Stage::Documents,
+        stage_done: true,
+        so_far: &report,
+    });
 
     let mut pass = crate::transfer::BlobPass {
         client: &client,
@@ -346,18 +377,19 @@ pub async fn sync_with_progress(
         budget,
         spent: 0,
         report: &mut report,
+        progress: &mut progress,
     };
-    for (class, stage) in [
-        (0u8, Stage::Thumbnails),
-        (1, Stage::Previews),
-        (2, Stage::Originals),
-    ] {
+    for class in 0u8..=2 {
         if budget.max_class.is_none_or(|m| class > m) {
             continue;
         }
         pass.upload(store, class).await?;
         pass.download(store, class).await?;
-        progress(stage);
+        (pass.progress)(Progress {
+            stage: Stage::of_class(class),
+            stage_done: true,
+            so_far: pass.report,
+        });
     }
     let spent = pass.spent;
     report.requests = client.requests();

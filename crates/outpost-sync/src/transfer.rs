@@ -8,7 +8,7 @@ use outpost_report::{ReportId, VariantRef};
 use outpost_store::{HubRecord, PendingBlob, Store, StoreError};
 
 use crate::LinkBudget;
-use crate::http::{ATTEMPTS, HubClient, SyncError, SyncReport, now};
+use crate::http::{ATTEMPTS, HubClient, Progress, Stage, SyncError, SyncReport, now};
 use crate::protocol::BlobState;
 
 /// Downloaded bytes are made durable in pieces of this size.
@@ -22,6 +22,8 @@ pub(crate) struct BlobPass<'a> {
     /// Blob bytes moved so far, both ways.
     pub spent: u64,
     pub report: &'a mut SyncReport,
+    /// Told after each file, so a screen can show items and bytes moving.
+    pub progress: &'a mut dyn FnMut(Progress<'_>),
 }
 
 impl BlobPass<'_> {
@@ -109,9 +111,18 @@ impl BlobPass<'_> {
             if held {
                 store.set_peer_blob(&self.hub.hub_id, &blob.sha256)?;
                 self.report.blobs_up += 1;
+                self.tell(blob.class);
                 return Ok(());
             }
         }
+    }
+
+    fn tell(&mut self, class: u8) {
+        (self.progress)(Progress {
+            stage: Stage::of_class(class),
+            stage_done: false,
+            so_far: self.report,
+        });
     }
 
     fn count_up(&mut self, n: u64) {
@@ -128,20 +139,13 @@ impl BlobPass<'_> {
             .into_iter()
             .filter(|b| b.class == class)
             .collect();
-        // A report's photos come from its document: read each report once,
-        // not once per photo file.
+        // A report's files are listed in its document: read each report once,
+        // not once per file.
         let mut variants_of: BTreeMap<ReportId, Vec<VariantRef>> = BTreeMap::new();
         for blob in wanted {
             let variants = match variants_of.entry(blob.report) {
                 Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(e) => e.insert(
-                    store
-                        .load(blob.report)?
-                        .photos()
-                        .into_iter()
-                        .flat_map(|p| [p.original, p.preview, p.thumbnail])
-                        .collect(),
-                ),
+                Entry::Vacant(e) => e.insert(store.load(blob.report)?.files()),
             };
             let variant = variants.iter().find(|v| v.sha256 == blob.sha256).cloned();
             let Some(variant) = variant else { continue };
@@ -155,6 +159,7 @@ impl BlobPass<'_> {
                     offset,
                 )
                 .await?;
+                self.tell(class);
             }
         }
         Ok(())
