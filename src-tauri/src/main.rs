@@ -4,12 +4,15 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-mod commands;
+mod attachments;
+mod debrief;
+mod error;
+mod home;
+mod hub;
+mod state;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 
-use outpost_report::time::{Clock, SystemClock};
 use outpost_store::Store;
 use tauri::Manager;
 
@@ -23,17 +26,33 @@ fn data_dir(app: &tauri::App) -> PathBuf {
 }
 
 fn main() {
+    outpost_sync::http::install_crypto();
     tauri::Builder::default()
         .setup(|app| {
             let dir = data_dir(app);
-            let store = Store::open(&dir, SystemClock.now())
+            let store = Store::open(&dir, state::now())
                 .map_err(|e| format!("cannot open the store in {}: {e}", dir.display()))?;
-            app.manage(commands::AppStore(Mutex::new(store)));
+            app.manage(state::AppStore::new(store));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
-            commands::app_state,
-            commands::list_reports
+            home::app_state,
+            home::list_reports,
+            debrief::forms,
+            debrief::start_report,
+            debrief::open_report,
+            debrief::save_answer,
+            debrief::save_note,
+            debrief::set_step,
+            debrief::submit_report,
+            debrief::add_comment,
+            attachments::add_photo,
+            attachments::add_voice_note,
+            attachments::file,
+            hub::sync_status,
+            hub::set_author,
+            hub::enrol,
+            hub::sync_now,
         ])
         .run(tauri::generate_context!())
         .expect("the Outpost window runs");

@@ -68,7 +68,7 @@ pub fn localise(err: &anyhow::Error, lang: Lang) -> Option<(String, String)> {
         } else if let Some(e) = cause.downcast_ref::<PhotoError>() {
             (e.code(), e.args())
         } else if let Some(e) = cause.downcast_ref::<outpost_sync::http::SyncError>() {
-            return Some(sync_message(e, lang));
+            return Some(e.localised(lang));
         } else {
             continue;
         };
@@ -77,34 +77,6 @@ pub fn localise(err: &anyhow::Error, lang: Lang) -> Option<(String, String)> {
     None
 }
 
-/// A hub's own message is already in the user's language; other sync errors
-/// are localised here.
-fn sync_message(e: &outpost_sync::http::SyncError, lang: Lang) -> (String, String) {
-    use outpost_sync::http::SyncError;
-    match e {
-        SyncError::Hub { code, message, .. } => (code.clone(), message.clone()),
-        SyncError::Store(s) => (
-            s.code().to_string(),
-            i18n::message(lang, s.code(), &s.args()),
-        ),
-        other => {
-            let code: &'static str = match other {
-                SyncError::Link(_) => "sync.link",
-                SyncError::NotEnrolled => "sync.not_enrolled",
-                SyncError::BlobMismatch { .. } => "sync.hash_mismatch",
-                _ => "sync.malformed",
-            };
-            (
-                code.to_string(),
-                i18n::message(
-                    lang,
-                    code,
-                    &[("detail", other.to_string()), ("hash", String::new())],
-                ),
-            )
-        }
-    }
-}
 
 pub fn render(err: &anyhow::Error, lang: Lang) -> String {
     let mut out = String::new();

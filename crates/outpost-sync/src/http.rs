@@ -67,6 +67,26 @@ impl SyncError {
     }
 }
 
+impl SyncError {
+    /// The code and the message a person reads, in `lang`. A hub's own
+    /// message is already in the language the device asked for.
+    pub fn localised(&self, lang: Lang) -> (String, String) {
+        match self {
+            SyncError::Hub { code, message, .. } => (code.clone(), message.clone()),
+            SyncError::Store(s) => (
+                s.code().to_string(),
+                outpost_report::i18n::message(lang, s.code(), &s.args()),
+            ),
+            other => {
+                let code = other.code();
+                let args = [("detail", other.to_string()), ("hash", String::new())];
+                let message = outpost_report::i18n::message(lang, &code, &args);
+                (code, message)
+            }
+        }
+    }
+}
+
 /// A hub's HTTP endpoints, with this device's credential.
 #[derive(Debug, Clone)]
 pub struct HubClient {

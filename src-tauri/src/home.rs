@@ -1,35 +1,30 @@
-//! Tauri commands: thin adapters from the interface to the store.
+//! Home: the device, its hub, and my reports with where each stands.
 
-use std::sync::Mutex;
+use std::collections::HashSet;
 
-use outpost_report::{Lang, i18n};
 use outpost_store::{ReportFilter, Store, StoreError};
 use serde::Serialize;
 
-pub struct AppStore(pub Mutex<Store>);
+use crate::error::{UiError, lang_of};
+use crate::state::AppStore;
 
-/// What the interface receives when a command fails.
-#[derive(Debug, Serialize)]
-pub struct UiError {
-    pub code: String,
-    pub message: String,
-}
-
-fn ui_error(e: StoreError, lang: Lang) -> UiError {
-    UiError {
-        code: e.code().to_string(),
-        message: i18n::message(lang, e.code(), &e.args()),
-    }
-}
-
-fn lang_of(lang: &str) -> Lang {
-    lang.parse().unwrap_or_default()
-}
+/// Reports listed on home: the newest; older ones are found by search.
+const HOME_PAGE: u32 = 200;
 
 #[derive(Debug, Serialize)]
 pub struct HubLine {
     url: String,
+    unit: String,
+    role: String,
+    clearance: String,
     last_sync_at: Option<i64>,
+}
+
+/// A debrief left open (the app was closed, crashed or lost power).
+#[derive(Debug, Serialize)]
+pub struct Resume {
+    report_id: String,
+    step: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -39,12 +34,17 @@ pub struct AppState {
     unit: String,
     hub: Option<HubLine>,
     reports_waiting: u64,
+    /// Reports in the store (home shows the newest [`HOME_PAGE`]).
+    reports_total: u64,
+    /// Reports with news from headquarters (status or comments) not seen yet.
+    news: usize,
+    resume: Option<Resume>,
 }
 
 #[tauri::command]
 pub fn app_state(store: tauri::State<'_, AppStore>, lang: String) -> Result<AppState, UiError> {
     let lang = lang_of(&lang);
-    let store = store.0.lock().unwrap_or_else(|p| p.into_inner());
+    let store = store.lock();
     let run = || -> Result<AppState, StoreError> {
         let profile = store.profile()?;
         let hub = store.hub(None)?;
@@ -58,12 +58,21 @@ pub fn app_state(store: tauri::State<'_, AppStore>, lang: String) -> Result<AppS
             unit: profile.unit,
             hub: hub.map(|h| HubLine {
                 url: h.url,
+                unit: h.unit,
+                role: h.role,
+                clearance: h.clearance,
                 last_sync_at: h.last_sync_at.map(|t| t.as_millis()),
             }),
             reports_waiting,
+            reports_total: store.count(&ReportFilter::default())?,
+            news: store.reports_with_news()?.len(),
+            resume: store.open_debrief()?.map(|d| Resume {
+                report_id: d.report.to_string(),
+                step: d.step,
+            }),
         })
     };
-    run().map_err(|e| ui_error(e, lang))
+    run().map_err(|e| UiError::store(e, lang))
 }
 
 #[derive(Debug, Serialize)]
@@ -81,6 +90,17 @@ pub struct ReportLine {
     /// "local", "at_hub" or "photos_waiting".
     delivery: &'static str,
     photo_files_waiting: u64,
+    /// Headquarters changed its status or commented since it was last opened here.
+    news: bool,
+}
+
+/// Where a report stands with the hub, for a line on a screen.
+pub fn delivery_of(store: &Store, id: outpost_report::ReportId) -> Result<(&'static str, u64), StoreError> {
+    Ok(match store.delivery(id)?.first() {
+        Some(d) if d.at_hub && d.photo_files_waiting > 0 => ("photos_waiting", d.photo_files_waiting),
+        Some(d) if d.at_hub => ("at_hub", 0),
+        _ => ("local", 0),
+    })
 }
 
 #[tauri::command]
@@ -89,20 +109,19 @@ pub fn list_reports(
     lang: String,
 ) -> Result<Vec<ReportLine>, UiError> {
     let lang = lang_of(&lang);
-    let store = store.0.lock().unwrap_or_else(|p| p.into_inner());
+    let store = store.lock();
     let run = || -> Result<Vec<ReportLine>, StoreError> {
+        let news: HashSet<_> = store.reports_with_news()?.into_iter().collect();
         let mut lines = Vec::new();
-        for r in store.list(&ReportFilter::default())? {
-            let delivery = store.delivery(r.id)?;
-            let (delivery, waiting) = match delivery.first() {
-                Some(d) if d.at_hub && d.photo_files_waiting > 0 => {
-                    ("photos_waiting", d.photo_files_waiting)
-                }
-                Some(d) if d.at_hub => ("at_hub", 0),
-                _ => ("local", 0),
-            };
+        let newest = ReportFilter {
+            limit: Some(HOME_PAGE),
+            ..Default::default()
+        };
+        for r in store.list(&newest)? {
+            let (delivery, photo_files_waiting) = delivery_of(&store, r.id)?;
             lines.push(ReportLine {
                 id: r.id.to_string(),
+                news: news.contains(&r.id),
                 kind: r.kind,
                 title: r.title,
                 status: r.status,
@@ -113,10 +132,10 @@ pub fn list_reports(
                 comments: r.comments,
                 conflicts: r.conflicts,
                 delivery,
-                photo_files_waiting: waiting,
+                photo_files_waiting,
             });
         }
         Ok(lines)
     };
-    run().map_err(|e| ui_error(e, lang))
+    run().map_err(|e| UiError::store(e, lang))
 }

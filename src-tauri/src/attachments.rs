@@ -1,0 +1,113 @@
+//! Photos and voice notes: files arrive as the raw body of the call (no
+//! base64 or JSON arrays for a 10 MB photo), are checked and processed by the
+//! libraries, and are read back as raw bytes for thumbnails and playback.
+
+use outpost_report::{Lang, PhotoId, ReportId, VoiceNoteId};
+use outpost_store::Store;
+use tauri::Manager;
+use tauri::ipc::{InvokeBody, Request, Response};
+
+use crate::debrief::{ReportView, view};
+use crate::error::{UiError, lang_of};
+use crate::state::{AppStore, now};
+
+/// The file and the named headers of an upload call.
+struct Upload {
+    bytes: Vec<u8>,
+    report: ReportId,
+    lang: Lang,
+    step: Option<String>,
+}
+
+fn upload(request: &Request<'_>) -> Result<Upload, UiError> {
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let lang = lang_of(&header("lang").unwrap_or_default());
+    let id = header("report").unwrap_or_default();
+    let report = id
+        .parse()
+        .map_err(|_| UiError::app(lang, "store.not_found", &[("id", id.clone())]))?;
+    let bytes = match request.body() {
+        InvokeBody::Raw(bytes) => bytes.clone(),
+        // An empty or non-binary body is an empty file.
+        InvokeBody::Json(_) => Vec::new(),
+    };
+    Ok(Upload {
+        bytes,
+        report,
+        lang,
+        step: header("step").filter(|s| !s.is_empty()),
+    })
+}
+
+/// The form field of `kind` that holds attachments of this type, if any.
+fn field_of(store: &Store, report: ReportId, is_it: fn(&outpost_report::FieldKind) -> bool) -> Option<String> {
+    let doc = store.load(report).ok()?;
+    let form = store.catalog().get(&doc.form_id())?;
+    form.fields.iter().find(|f| is_it(&f.kind)).map(|f| f.id.clone())
+}
+
+/// Adds a photo from a file. Decoding a large photo takes most of a second,
+/// so it runs off the interface's thread; a corrupt or unsupported file comes
+/// back as an error for the screen, never a crash.
+#[tauri::command]
+pub async fn add_photo(app: tauri::AppHandle, request: Request<'_>) -> Result<ReportView, UiError> {
+    let up = upload(&request)?;
+    tauri::async_runtime::spawn_blocking(move || {
+        let lang = up.lang;
+        let processed = outpost_media::process(&up.bytes, &Default::default())
+            .map_err(|e| UiError::app(lang, e.code(), &e.args()))?;
+        let state = app.state::<AppStore>();
+        let mut store = state.lock();
+        let field = field_of(&store, up.report, |k| {
+            matches!(k, outpost_report::FieldKind::Photos { .. })
+        });
+        let id = PhotoId::from_uuid(uuid::Uuid::now_v7());
+        store
+            .add_photo(up.report, &processed, field.as_deref(), false, id, now())
+            .map_err(|e| UiError::store(e, lang))?;
+        view(&store, up.report, lang)
+    })
+    .await
+    .unwrap_or_else(|_| Err(UiError::app(Lang::En, "photo.unknown", &[])))
+}
+
+/// Adds a voice note (recorded in the window, or an audio file) at a step.
+#[tauri::command]
+pub async fn add_voice_note(
+    app: tauri::AppHandle,
+    request: Request<'_>,
+) -> Result<ReportView, UiError> {
+    let up = upload(&request)?;
+    tauri::async_runtime::spawn_blocking(move || {
+        let lang = up.lang;
+        let state = app.state::<AppStore>();
+        let mut store = state.lock();
+        let field = field_of(&store, up.report, |k| {
+            matches!(k, outpost_report::FieldKind::VoiceNotes { .. })
+        });
+        let id = VoiceNoteId::from_uuid(uuid::Uuid::now_v7());
+        store
+            .add_voice_note(up.report, &up.bytes, up.step.as_deref(), field.as_deref(), id, now())
+            .map_err(|e| UiError::store(e, lang))?;
+        view(&store, up.report, lang)
+    })
+    .await
+    .unwrap_or_else(|_| Err(UiError::app(Lang::En, "voice.unsupported", &[])))
+}
+
+/// A stored file (thumbnail, preview, voice note) by its hash, as raw bytes.
+#[tauri::command]
+pub fn file(store: tauri::State<'_, AppStore>, sha256: String, lang: String) -> Result<Response, UiError> {
+    let lang = lang_of(&lang);
+    store
+        .lock()
+        .read_blob(&sha256)
+        .map(Response::new)
+        .map_err(|e| UiError::store(e, lang))
+}

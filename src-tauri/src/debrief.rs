@@ -1,0 +1,350 @@
+//! The debrief: a report filled one question at a time, every answer saved
+//! as it is given, ending in a read-back the author confirms.
+
+use outpost_report::readback::{self, ReadbackSection};
+use outpost_report::validate::{Completeness, validate_answers};
+use outpost_report::{
+    Classification, CommentId, Form, Lang, NewReport, PhotoRef, Problem, Readback, ReportDoc,
+    ReportId, ReviewStatus, VoiceNoteRef,
+};
+use outpost_store::{Store, StoreError};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::{UiError, lang_of};
+use crate::home::delivery_of;
+use crate::state::{AppStore, now};
+
+/// The forms a report can be started from, both languages (the interface
+/// picks), steps and prompts included: the debrief is driven by them.
+#[tauri::command]
+pub fn forms(store: tauri::State<'_, AppStore>) -> Vec<Form> {
+    store.lock().catalog().forms().cloned().collect()
+}
+
+/// A report as the debrief, the plain form and the report screen show it.
+#[derive(Debug, Serialize)]
+pub struct ReportView {
+    id: String,
+    form: String,
+    meta: outpost_report::document::Meta,
+    title: String,
+    answers: Map<String, Value>,
+    /// Typed answers that did not validate yet (kept on this device only).
+    pending: Map<String, Value>,
+    /// The step the debrief is at, if it is still open here.
+    step: Option<usize>,
+    notes: std::collections::BTreeMap<String, String>,
+    photos: Vec<PhotoRef>,
+    voice_notes: Vec<VoiceNoteRef>,
+    comments: Vec<outpost_report::document::Comment>,
+    conflicts: Vec<outpost_report::Conflict>,
+    readback: Vec<ReadbackSection>,
+    confirmed: Option<Readback>,
+    /// What still stands between this report and submission.
+    problems: Vec<Problem>,
+    delivery: &'static str,
+    photo_files_waiting: u64,
+}
+
+fn parse_id(id: &str, lang: Lang) -> Result<ReportId, UiError> {
+    id.parse().map_err(|_| {
+        UiError::app(lang, "store.not_found", &[("id", id.to_string())])
+    })
+}
+
+fn form_of<'a>(store: &'a Store, doc: &ReportDoc, lang: Lang) -> Result<&'a Form, UiError> {
+    store.catalog().get(&doc.form_id()).ok_or_else(|| {
+        UiError::app(
+            lang,
+            "report.unknown_kind",
+            &[("kind", doc.form_id()), ("known", known_kinds(store))],
+        )
+    })
+}
+
+fn known_kinds(store: &Store) -> String {
+    store.catalog().ids().collect::<Vec<_>>().join(", ")
+}
+
+pub(crate) fn view(store: &Store, id: ReportId, lang: Lang) -> Result<ReportView, UiError> {
+    let doc = store.load(id).map_err(|e| UiError::store(e, lang))?;
+    let form = form_of(store, &doc, lang)?;
+    let debrief = store.debrief(id).map_err(|e| UiError::store(e, lang))?;
+    let (delivery, photo_files_waiting) =
+        delivery_of(store, id).map_err(|e| UiError::store(e, lang))?;
+    let answers = doc.answers();
+    let problems = validate_answers(form, &answers, now(), lang, Completeness::Complete);
+    Ok(ReportView {
+        id: id.to_string(),
+        form: form.id.clone(),
+        meta: doc.meta(),
+        title: doc.title(form, lang),
+        pending: debrief.as_ref().map(|d| d.pending.clone()).unwrap_or_default(),
+        step: debrief.map(|d| d.step),
+        notes: doc.step_notes(),
+        photos: doc.photos(),
+        voice_notes: doc.voice_notes(),
+        comments: doc.comments(),
+        conflicts: doc.conflicts(),
+        readback: readback::sections(form, &doc, lang),
+        confirmed: doc.readback(),
+        problems,
+        answers,
+        delivery,
+        photo_files_waiting,
+    })
+}
+
+/// Starts a report: a draft in the store at once, so the first answer has
+/// somewhere durable to go.
+#[tauri::command]
+pub fn start_report(
+    store: tauri::State<'_, AppStore>,
+    kind: String,
+    classification: String,
+    lang: String,
+) -> Result<ReportView, UiError> {
+    let lang = lang_of(&lang);
+    let mut store = store.lock();
+    let form = store.catalog().get(&kind).cloned().ok_or_else(|| {
+        UiError::app(
+            lang,
+            "report.unknown_kind",
+            &[("kind", kind.clone()), ("known", known_kinds(&store))],
+        )
+    })?;
+    let level: Classification = classification.parse().map_err(|_| {
+        UiError::app(lang, "report.unknown_classification", &[("given", classification.clone())])
+    })?;
+    let profile = store.profile().map_err(|e| UiError::store(e, lang))?;
+    let new = NewReport {
+        id: ReportId::from_uuid(uuid::Uuid::now_v7()),
+        author: profile.author,
+        author_unit: profile.unit,
+        sector: profile.sector,
+        device: store.device_id(),
+        language: lang,
+        classification: level,
+        status: ReviewStatus::Draft,
+    };
+    let at = now();
+    let mut doc = ReportDoc::create(&form, &new, at).map_err(|e| UiError::document(e, lang))?;
+    let mut run = |store: &mut Store| -> Result<(), StoreError> {
+        store.save(&mut doc, at)?;
+        store.set_debrief_step(new.id, 0, at)?;
+        store.mark_seen(new.id)
+    };
+    run(&mut store).map_err(|e| UiError::store(e, lang))?;
+    view(&store, new.id, lang)
+}
+
+/// Opens a report; what headquarters said about it counts as seen.
+#[tauri::command]
+pub fn open_report(
+    store: tauri::State<'_, AppStore>,
+    id: String,
+    lang: String,
+) -> Result<ReportView, UiError> {
+    let lang = lang_of(&lang);
+    let id = parse_id(&id, lang)?;
+    let mut store = store.lock();
+    store.mark_seen(id).map_err(|e| UiError::store(e, lang))?;
+    view(&store, id, lang)
+}
+
+/// What saving one answer did.
+#[derive(Debug, Serialize)]
+pub struct Saved {
+    /// The answer is in the report (false: it is kept on this device until it is valid).
+    saved: bool,
+    problems: Vec<Problem>,
+    title: String,
+}
+
+/// Saves one answer as it is given. A value that does not validate (a
+/// negative head count, a date in the future) is kept on this device, not put
+/// in the report, and its problems come back in the person's language.
+#[tauri::command]
+pub fn save_answer(
+    store: tauri::State<'_, AppStore>,
+    id: String,
+    field: String,
+    value: Value,
+    lang: String,
+) -> Result<Saved, UiError> {
+    let lang = lang_of(&lang);
+    let id = parse_id(&id, lang)?;
+    let mut store = store.lock();
+    let doc = store.load(id).map_err(|e| UiError::store(e, lang))?;
+    let form = form_of(&store, &doc, lang)?.clone();
+    if form.field(&field).is_none() {
+        return Err(UiError::app(lang, "app.unknown_field", &[("field", field)]));
+    }
+    let at = now();
+    let empty = match &value {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    };
+    let mut answers = doc.answers();
+    if empty {
+        answers.remove(&field);
+    } else {
+        answers.insert(field.clone(), value.clone());
+    }
+    let problems: Vec<Problem> = validate_answers(&form, &answers, at, lang, Completeness::Draft)
+        .into_iter()
+        .filter(|p| p.field == field)
+        .collect();
+    let run = |store: &mut Store| -> Result<bool, StoreError> {
+        if problems.is_empty() {
+            let stored = if empty { Value::Null } else { value.clone() };
+            store.update(id, at, |doc| Ok(doc.set_answer(&field, &stored, at)?))?;
+            store.set_pending_answer(id, &field, None, at)?;
+            Ok(true)
+        } else {
+            store.set_pending_answer(id, &field, Some(&value), at)?;
+            Ok(false)
+        }
+    };
+    let saved = run(&mut store).map_err(|e| UiError::store(e, lang))?;
+    let title = store
+        .load(id)
+        .map(|d| d.title(&form, lang))
+        .unwrap_or_default();
+    Ok(Saved {
+        saved,
+        problems,
+        title,
+    })
+}
+
+/// Saves the free narrative said at a step.
+#[tauri::command]
+pub fn save_note(
+    store: tauri::State<'_, AppStore>,
+    id: String,
+    step: String,
+    text: String,
+    lang: String,
+) -> Result<(), UiError> {
+    let lang = lang_of(&lang);
+    let id = parse_id(&id, lang)?;
+    let at = now();
+    store
+        .lock()
+        .update(id, at, |doc| Ok(doc.set_step_note(&step, text.trim_end(), at)?))
+        .map(|_| ())
+        .map_err(|e| UiError::store(e, lang))
+}
+
+/// Remembers the step the debrief is at, so reopening the app returns to it.
+#[tauri::command]
+pub fn set_step(
+    store: tauri::State<'_, AppStore>,
+    id: String,
+    step: usize,
+    lang: String,
+) -> Result<(), UiError> {
+    let lang = lang_of(&lang);
+    let id = parse_id(&id, lang)?;
+    let mut store = store.lock();
+    let doc = store.load(id).map_err(|e| UiError::store(e, lang))?;
+    let steps = form_of(&store, &doc, lang)?.steps.len();
+    // One past the last step is the read-back.
+    if step > steps {
+        return Err(UiError::app(lang, "app.no_step", &[("step", step.to_string())]));
+    }
+    store
+        .set_debrief_step(id, step, now())
+        .map_err(|e| UiError::store(e, lang))
+}
+
+/// The author confirms the read-back: if nothing is missing or wrong, the
+/// read-back is recorded as confirmed and the report is submitted.
+#[tauri::command]
+pub fn submit_report(
+    store: tauri::State<'_, AppStore>,
+    id: String,
+    lang: String,
+) -> Result<ReportView, UiError> {
+    let lang = lang_of(&lang);
+    let id = parse_id(&id, lang)?;
+    let mut store = store.lock();
+    let doc = store.load(id).map_err(|e| UiError::store(e, lang))?;
+    let form = form_of(&store, &doc, lang)?.clone();
+    let at = now();
+    let mut problems = validate_answers(&form, &doc.answers(), at, lang, Completeness::Complete);
+    let pending = store
+        .debrief(id)
+        .map_err(|e| UiError::store(e, lang))?
+        .map(|d| d.pending)
+        .unwrap_or_default();
+    // A value typed but never valid is still a problem, even if the field
+    // has an older valid answer.
+    for field in pending.keys() {
+        if !problems.iter().any(|p| &p.field == field) {
+            let mut answers = doc.answers();
+            answers.insert(field.clone(), pending[field].clone());
+            problems.extend(
+                validate_answers(&form, &answers, at, lang, Completeness::Draft)
+                    .into_iter()
+                    .filter(|p| &p.field == field),
+            );
+        }
+    }
+    if !problems.is_empty() {
+        return Err(UiError::app(
+            lang,
+            "app.incomplete",
+            &[("count", problems.len().to_string())],
+        ));
+    }
+    let by = store.profile().map(|p| p.author).unwrap_or_default();
+    let run = |store: &mut Store| -> Result<(), StoreError> {
+        store.update(id, at, |doc| {
+            let text = readback::text(&readback::sections(&form, doc, lang), lang);
+            doc.confirm_readback(&Readback { by, at, lang, text })?;
+            if doc.meta().status == ReviewStatus::Draft {
+                doc.set_status(ReviewStatus::Submitted, at)?;
+            }
+            Ok(())
+        })?;
+        store.finish_debrief(id, at)?;
+        store.mark_seen(id)
+    };
+    run(&mut store).map_err(|e| UiError::store(e, lang))?;
+    view(&store, id, lang)
+}
+
+/// The author answers headquarters (or adds a note) on a report.
+#[tauri::command]
+pub fn add_comment(
+    store: tauri::State<'_, AppStore>,
+    id: String,
+    text: String,
+    lang: String,
+) -> Result<ReportView, UiError> {
+    let lang_code = lang_of(&lang);
+    let id = parse_id(&id, lang_code)?;
+    let mut store = store.lock();
+    let author = store.profile().map(|p| p.author).unwrap_or_default();
+    let device = store.device_id().to_string();
+    let at = now();
+    let comment = outpost_report::document::Comment {
+        id: CommentId::from_uuid(uuid::Uuid::now_v7()),
+        author,
+        device,
+        at,
+        lang: lang_code,
+        text: text.trim().to_string(),
+    };
+    let run = |store: &mut Store| -> Result<(), StoreError> {
+        store.update(id, at, |doc| Ok(doc.add_comment(&comment)?))?;
+        store.mark_seen(id)
+    };
+    run(&mut store).map_err(|e| UiError::store(e, lang_code))?;
+    view(&store, id, lang_code)
+}
