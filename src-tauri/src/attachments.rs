@@ -34,8 +34,9 @@ fn upload(request: &Request<'_>) -> Result<Upload, UiError> {
         .map_err(|_| UiError::app(lang, "store.not_found", &[("id", id.clone())]))?;
     let bytes = match request.body() {
         InvokeBody::Raw(bytes) => bytes.clone(),
-        // An empty or non-binary body is an empty file.
-        InvokeBody::Json(_) => Vec::new(),
+        // Webviews without raw IPC bodies send the bytes as JSON, as an array
+        // or an object keyed by index; anything else is an empty file.
+        InvokeBody::Json(json) => bytes_of_json(json),
     };
     Ok(Upload {
         bytes,
@@ -45,11 +46,34 @@ fn upload(request: &Request<'_>) -> Result<Upload, UiError> {
     })
 }
 
+fn bytes_of_json(json: &serde_json::Value) -> Vec<u8> {
+    let byte = |v: &serde_json::Value| v.as_u64().and_then(|n| u8::try_from(n).ok());
+    match json {
+        serde_json::Value::Array(items) => items.iter().filter_map(byte).collect(),
+        serde_json::Value::Object(map) => {
+            let mut indexed: Vec<(usize, u8)> = map
+                .iter()
+                .filter_map(|(k, v)| Some((k.parse().ok()?, byte(v)?)))
+                .collect();
+            indexed.sort_unstable();
+            indexed.into_iter().map(|(_, b)| b).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// The form field of `kind` that holds attachments of this type, if any.
-fn field_of(store: &Store, report: ReportId, is_it: fn(&outpost_report::FieldKind) -> bool) -> Option<String> {
+fn field_of(
+    store: &Store,
+    report: ReportId,
+    is_it: fn(&outpost_report::FieldKind) -> bool,
+) -> Option<String> {
     let doc = store.load(report).ok()?;
     let form = store.catalog().get(&doc.form_id())?;
-    form.fields.iter().find(|f| is_it(&f.kind)).map(|f| f.id.clone())
+    form.fields
+        .iter()
+        .find(|f| is_it(&f.kind))
+        .map(|f| f.id.clone())
 }
 
 /// Adds a photo from a file. Decoding a large photo takes most of a second,
@@ -93,7 +117,14 @@ pub async fn add_voice_note(
         });
         let id = VoiceNoteId::from_uuid(uuid::Uuid::now_v7());
         store
-            .add_voice_note(up.report, &up.bytes, up.step.as_deref(), field.as_deref(), id, now())
+            .add_voice_note(
+                up.report,
+                &up.bytes,
+                up.step.as_deref(),
+                field.as_deref(),
+                id,
+                now(),
+            )
             .map_err(|e| UiError::store(e, lang))?;
         view(&store, up.report, lang)
     })
@@ -103,7 +134,11 @@ pub async fn add_voice_note(
 
 /// A stored file (thumbnail, preview, voice note) by its hash, as raw bytes.
 #[tauri::command]
-pub fn file(store: tauri::State<'_, AppStore>, sha256: String, lang: String) -> Result<Response, UiError> {
+pub fn file(
+    store: tauri::State<'_, AppStore>,
+    sha256: String,
+    lang: String,
+) -> Result<Response, UiError> {
     let lang = lang_of(&lang);
     store
         .lock()

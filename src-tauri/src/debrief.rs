@@ -48,9 +48,8 @@ pub struct ReportView {
 }
 
 fn parse_id(id: &str, lang: Lang) -> Result<ReportId, UiError> {
-    id.parse().map_err(|_| {
-        UiError::app(lang, "store.not_found", &[("id", id.to_string())])
-    })
+    id.parse()
+        .map_err(|_| UiError::app(lang, "store.not_found", &[("id", id.to_string())]))
 }
 
 fn form_of<'a>(store: &'a Store, doc: &ReportDoc, lang: Lang) -> Result<&'a Form, UiError> {
@@ -80,7 +79,10 @@ pub(crate) fn view(store: &Store, id: ReportId, lang: Lang) -> Result<ReportView
         form: form.id.clone(),
         meta: doc.meta(),
         title: doc.title(form, lang),
-        pending: debrief.as_ref().map(|d| d.pending.clone()).unwrap_or_default(),
+        pending: debrief
+            .as_ref()
+            .map(|d| d.pending.clone())
+            .unwrap_or_default(),
         step: debrief.map(|d| d.step),
         notes: doc.step_notes(),
         photos: doc.photos(),
@@ -115,7 +117,11 @@ pub fn start_report(
         )
     })?;
     let level: Classification = classification.parse().map_err(|_| {
-        UiError::app(lang, "report.unknown_classification", &[("given", classification.clone())])
+        UiError::app(
+            lang,
+            "report.unknown_classification",
+            &[("given", classification.clone())],
+        )
     })?;
     let profile = store.profile().map_err(|e| UiError::store(e, lang))?;
     let new = NewReport {
@@ -235,7 +241,9 @@ pub fn save_note(
     let at = now();
     store
         .lock()
-        .update(id, at, |doc| Ok(doc.set_step_note(&step, text.trim_end(), at)?))
+        .update(id, at, |doc| {
+            Ok(doc.set_step_note(&step, text.trim_end(), at)?)
+        })
         .map(|_| ())
         .map_err(|e| UiError::store(e, lang))
 }
@@ -255,7 +263,11 @@ pub fn set_step(
     let steps = form_of(&store, &doc, lang)?.steps.len();
     // One past the last step is the read-back.
     if step > steps {
-        return Err(UiError::app(lang, "app.no_step", &[("step", step.to_string())]));
+        return Err(UiError::app(
+            lang,
+            "app.no_step",
+            &[("step", step.to_string())],
+        ));
     }
     store
         .set_debrief_step(id, step, now())

@@ -95,9 +95,14 @@ pub struct ReportLine {
 }
 
 /// Where a report stands with the hub, for a line on a screen.
-pub fn delivery_of(store: &Store, id: outpost_report::ReportId) -> Result<(&'static str, u64), StoreError> {
+pub fn delivery_of(
+    store: &Store,
+    id: outpost_report::ReportId,
+) -> Result<(&'static str, u64), StoreError> {
     Ok(match store.delivery(id)?.first() {
-        Some(d) if d.at_hub && d.photo_files_waiting > 0 => ("photos_waiting", d.photo_files_waiting),
+        Some(d) if d.at_hub && d.photo_files_waiting > 0 => {
+            ("photos_waiting", d.photo_files_waiting)
+        }
         Some(d) if d.at_hub => ("at_hub", 0),
         _ => ("local", 0),
     })

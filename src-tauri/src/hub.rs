@@ -85,7 +85,11 @@ pub fn sync_status(store: tauri::State<'_, AppStore>, lang: String) -> Result<Sy
 
 /// The name (rank and name) reports from this device are signed with.
 #[tauri::command]
-pub fn set_author(store: tauri::State<'_, AppStore>, author: String, lang: String) -> Result<(), UiError> {
+pub fn set_author(
+    store: tauri::State<'_, AppStore>,
+    author: String,
+    lang: String,
+) -> Result<(), UiError> {
     let lang = lang_of(&lang);
     let mut store = store.lock();
     let run = |store: &mut Store| -> Result<(), StoreError> {
@@ -102,10 +106,12 @@ fn network() -> Result<tokio::runtime::Runtime, SyncError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| SyncError::Store(StoreError::Io {
-            path: "network runtime".into(),
-            source: e,
-        }))
+        .map_err(|e| {
+            SyncError::Store(StoreError::Io {
+                path: "network runtime".into(),
+                source: e,
+            })
+        })
 }
 
 /// Enrols this device with a hub using the one-time code its operator gave.

@@ -77,7 +77,6 @@ pub fn localise(err: &anyhow::Error, lang: Lang) -> Option<(String, String)> {
     None
 }
 
-
 pub fn render(err: &anyhow::Error, lang: Lang) -> String {
     let mut out = String::new();
     let label = match lang {

@@ -1,6 +1,7 @@
 // The Rust side's commands, typed. Every failure arrives as {code, message},
 // the message already in the language the interface asked for.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type { Form } from "./forms";
 import type { Lang } from "./i18n";
 
 export type Delivery = "local" | "at_hub" | "photos_waiting";
@@ -18,14 +19,156 @@ export interface ReportLine {
   conflicts: number;
   delivery: Delivery;
   photo_files_waiting: number;
+  news: boolean;
 }
 
 export interface AppState {
   device_id: string;
   author: string;
   unit: string;
-  hub: { url: string; last_sync_at: number | null } | null;
+  hub: { url: string; unit: string; role: string; clearance: string; last_sync_at: number | null } | null;
   reports_waiting: number;
+  reports_total: number;
+  news: number;
+  resume: { report_id: string; step: number } | null;
+}
+
+export interface Problem {
+  field: string;
+  code: string;
+  message: string;
+}
+
+export interface FileRef {
+  sha256: string;
+  width: number;
+  height: number;
+  bytes: number;
+  media_type: string;
+}
+
+export interface PhotoRef {
+  id: string;
+  field: string | null;
+  added_at: number;
+  original: FileRef;
+  preview: FileRef;
+  thumbnail: FileRef;
+}
+
+export interface VoiceNoteRef {
+  id: string;
+  step: string | null;
+  field: string | null;
+  added_at: number;
+  file: FileRef;
+}
+
+export interface Comment {
+  id: string;
+  author: string;
+  device: string;
+  at: number;
+  lang: Lang;
+  text: string;
+}
+
+export interface ReadbackSection {
+  step: string;
+  question: string;
+  lines: { field: string; label: string; value: string | null; required: boolean }[];
+  note: string | null;
+}
+
+export interface ReportView {
+  id: string;
+  form: string;
+  meta: {
+    author: string;
+    author_unit: string;
+    sector: string;
+    device: string;
+    created_at: number;
+    updated_at: number;
+    language: Lang;
+    classification: string;
+    status: string;
+  };
+  title: string;
+  answers: Record<string, unknown>;
+  pending: Record<string, unknown>;
+  step: number | null;
+  notes: Record<string, string>;
+  photos: PhotoRef[];
+  voice_notes: VoiceNoteRef[];
+  comments: Comment[];
+  conflicts: { path: string; values: unknown[] }[];
+  readback: ReadbackSection[];
+  confirmed: { by: string; at: number; lang: Lang; text: string } | null;
+  problems: Problem[];
+  delivery: Delivery;
+  photo_files_waiting: number;
+}
+
+export interface Saved {
+  saved: boolean;
+  problems: Problem[];
+  title: string;
+}
+
+export interface Pending {
+  documents: number;
+  thumbnails_up: number;
+  previews_up: number;
+  originals_up: number;
+  files_down: number;
+  bytes_up: number;
+}
+
+export interface SyncStatus {
+  author: string;
+  hub: {
+    url: string;
+    unit: string;
+    sector: string;
+    role: string;
+    clearance: string;
+    last_sync_at: number | null;
+  } | null;
+  pending: Pending;
+}
+
+export type Stage = "documents" | "thumbnails" | "previews" | "originals";
+
+export interface SyncProgress {
+  stage: Stage;
+  stage_done: boolean;
+  docs_up: number;
+  docs_down: number;
+  files_up: number;
+  files_down: number;
+  bytes_up: number;
+  bytes_down: number;
+}
+
+export interface SyncReport {
+  hub: string;
+  docs_up: number;
+  docs_down: number;
+  round_trips: number;
+  blobs_up: number;
+  blobs_down: number;
+  bytes_up: number;
+  bytes_down: number;
+  requests: number;
+  waiting: {
+    documents: number;
+    thumbnails_up: number;
+    previews_up: number;
+    originals_up: number;
+    blobs_down: number;
+    reasons: string[];
+  };
 }
 
 export interface AppError {
@@ -40,7 +183,35 @@ export function asAppError(e: unknown): AppError {
   return { code: "app.unknown", message: String(e) };
 }
 
+/** Sends a file as the raw body of the call (no base64 for a 10 MB photo). */
+function upload<T>(cmd: string, bytes: Uint8Array, headers: Record<string, string>): Promise<T> {
+  return invoke<T>(cmd, bytes, { headers });
+}
+
 export const api = {
   appState: (lang: Lang) => invoke<AppState>("app_state", { lang }),
   listReports: (lang: Lang) => invoke<ReportLine[]>("list_reports", { lang }),
+  forms: () => invoke<Form[]>("forms"),
+  startReport: (kind: string, classification: string, lang: Lang) =>
+    invoke<ReportView>("start_report", { kind, classification, lang }),
+  openReport: (id: string, lang: Lang) => invoke<ReportView>("open_report", { id, lang }),
+  saveAnswer: (id: string, field: string, value: unknown, lang: Lang) =>
+    invoke<Saved>("save_answer", { id, field, value, lang }),
+  saveNote: (id: string, step: string, text: string, lang: Lang) => invoke<void>("save_note", { id, step, text, lang }),
+  setStep: (id: string, step: number, lang: Lang) => invoke<void>("set_step", { id, step, lang }),
+  submit: (id: string, lang: Lang) => invoke<ReportView>("submit_report", { id, lang }),
+  addComment: (id: string, text: string, lang: Lang) => invoke<ReportView>("add_comment", { id, text, lang }),
+  addPhoto: (id: string, bytes: Uint8Array, lang: Lang) => upload<ReportView>("add_photo", bytes, { report: id, lang }),
+  addVoiceNote: (id: string, step: string, bytes: Uint8Array, lang: Lang) =>
+    upload<ReportView>("add_voice_note", bytes, { report: id, step, lang }),
+  file: (sha256: string, lang: Lang) => invoke<ArrayBuffer | number[]>("file", { sha256, lang }),
+  syncStatus: (lang: Lang) => invoke<SyncStatus>("sync_status", { lang }),
+  setAuthor: (author: string, lang: Lang) => invoke<void>("set_author", { author, lang }),
+  enrol: (url: string, code: string, caPem: string | null, lang: Lang) =>
+    invoke<SyncStatus>("enrol", { url, code, caPem, lang }),
+  syncNow: (budget: string, lang: Lang, onProgress: (p: SyncProgress) => void) => {
+    const channel = new Channel<SyncProgress>();
+    channel.onmessage = onProgress;
+    return invoke<SyncReport>("sync_now", { budget, lang, onProgress: channel });
+  },
 };

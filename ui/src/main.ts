@@ -1,61 +1,208 @@
-// Boot: load what the device holds and show home. Language and sunlight
-// mode are remembered on the device and switch without losing anything.
-import { api, asAppError } from "./api";
-import { renderHome } from "./home";
+// Boot and navigation. Everything a person enters lives in the store, so a
+// screen is always drawn from what the Rust side returns: switching language
+// or theme redraws without losing anything, and reopening the app after a
+// crash goes straight back to the debrief step that was open.
+import { api, asAppError, type ReportView } from "./api";
+import { type Navigator, renderPlainForm, renderReadback, renderStep, Session } from "./debrief";
+import { button, el } from "./dom";
+import type { Form } from "./forms";
+import { renderHome, renderStart } from "./home";
 import { type Lang, t } from "./i18n";
+import { renderReport } from "./report";
+import { renderSync } from "./sync";
+
+type Screen =
+  | { name: "home" }
+  | { name: "start" }
+  | { name: "debrief"; id: string; step: number; back: boolean }
+  | { name: "readback"; id: string }
+  | { name: "form"; id: string }
+  | { name: "report"; id: string }
+  | { name: "sync" };
 
 const root = document.getElementById("app") as HTMLElement;
-let lang: Lang = (localStorage.getItem("outpost.lang") as Lang) || (navigator.language.startsWith("fr") ? "fr" : "en");
+let lang: Lang =
+  (localStorage.getItem("outpost.lang") as Lang) || (navigator.language.startsWith("fr") ? "fr" : "en");
 let sunlight = localStorage.getItem("outpost.sunlight") === "1";
+let screen: Screen = { name: "home" };
+let session: Session | null = null;
+let forms: Form[] | null = null;
+let deviceId = "";
+
+async function formOf(id: string): Promise<Form> {
+  forms ??= await api.forms();
+  const form = forms.find((f) => f.id === id);
+  if (!form) throw { code: "report.unknown_kind", message: id };
+  return form;
+}
+
+/** Leaves the current screen: nothing typed may be left unsaved. */
+async function leave(): Promise<void> {
+  await session?.autosave.flush().catch(() => {});
+}
+
+async function go(next: Screen): Promise<void> {
+  await leave();
+  screen = next;
+  await show();
+}
+
+const nav: Navigator = {
+  debrief: (id, step, back = false) => {
+    void api.setStep(id, step, lang).catch(() => {});
+    void go({ name: "debrief", id, step, back });
+  },
+  readback: (id) => {
+    // One past the last step: reopening the app returns to the read-back.
+    if (session) void api.setStep(id, session.form.steps.length, lang).catch(() => {});
+    void go({ name: "readback", id });
+  },
+  form: (id) => void go({ name: "form", id }),
+  report: (id) => void go({ name: "report", id }),
+  home: () => void go({ name: "home" }),
+};
+
+/** Opens a report where it makes sense: a draft at its debrief step, else the report. */
+async function open(id: string): Promise<void> {
+  const view = await api.openReport(id, lang);
+  if (view.meta.status !== "draft") return go({ name: "report", id });
+  const form = await formOf(view.form);
+  const step = view.step ?? 0;
+  return go(step >= form.steps.length ? { name: "readback", id } : { name: "debrief", id, step, back: false });
+}
 
 function toolbar(): HTMLElement {
-  const bar = document.createElement("nav");
-  bar.className = "toolbar";
-  const button = (id: string, text: string, onClick: () => void) => {
-    const b = document.createElement("button");
-    b.id = id;
-    b.type = "button";
-    b.textContent = text;
-    b.addEventListener("click", onClick);
-    return b;
-  };
-  const brand = document.createElement("span");
-  brand.className = "brand";
-  brand.textContent = t(lang, "app.title");
+  const bar = el("nav", "toolbar");
   bar.append(
-    brand,
-    button("switch-lang", t(lang, "ui.switch_lang"), () => {
-      lang = lang === "en" ? "fr" : "en";
-      localStorage.setItem("outpost.lang", lang);
-      void show();
-    }),
-    button("switch-contrast", t(lang, sunlight ? "ui.contrast_off" : "ui.contrast_on"), () => {
+    el("span", "brand", t(lang, "app.title")),
+    button(t(lang, "ui.home"), "", () => void go({ name: "home" }), "to-home-bar"),
+    button(t(lang, "ui.sync"), "", () => void go({ name: "sync" }), "to-sync"),
+    button(t(lang, "ui.switch_lang"), "", () => {
+      void leave().then(() => {
+        lang = lang === "en" ? "fr" : "en";
+        localStorage.setItem("outpost.lang", lang);
+        void show();
+      });
+    }, "switch-lang"),
+    button(t(lang, sunlight ? "ui.contrast_off" : "ui.contrast_on"), "", () => {
       sunlight = !sunlight;
       localStorage.setItem("outpost.sunlight", sunlight ? "1" : "0");
       void show();
-    }),
-    button("refresh", t(lang, "ui.refresh"), () => void show()),
+    }, "switch-contrast"),
   );
   return bar;
+}
+
+/** A session for report `id`, in the current language, with fresh data. */
+async function sessionFor(id: string): Promise<Session> {
+  const [view, reports] = await Promise.all([api.openReport(id, lang), api.listReports(lang)]);
+  const form = await formOf(view.form);
+  const s: Session = new Session(lang, form, view, reports, () => void show());
+  return s;
+}
+
+async function draw(main: HTMLElement): Promise<void> {
+  switch (screen.name) {
+    case "home": {
+      session = null;
+      const [state, reports] = await Promise.all([api.appState(lang), api.listReports(lang)]);
+      deviceId = state.device_id;
+      renderHome(main, lang, state, reports, Date.now(), {
+        open: (id) => void open(id).catch(fail),
+        start: () => void go({ name: "start" }),
+        sync: () => void go({ name: "sync" }),
+      });
+      return;
+    }
+    case "start": {
+      forms ??= await api.forms();
+      renderStart(
+        main,
+        lang,
+        forms.map((f) => ({ id: f.id, title: f.title[lang], description: f.description[lang] })),
+        (kind, classification) =>
+          void api.startReport(kind, classification, lang).then(
+            (view: ReportView) => go({ name: "debrief", id: view.id, step: 0, back: false }),
+            fail,
+          ),
+        () => void go({ name: "home" }),
+      );
+      return;
+    }
+    case "debrief": {
+      session = await sessionFor(screen.id);
+      const step = Math.min(screen.step, session.form.steps.length - 1);
+      renderStep(main, session, step, nav, screen.back);
+      return;
+    }
+    case "readback":
+      session = await sessionFor(screen.id);
+      renderReadback(main, session, nav);
+      return;
+    case "form":
+      session = await sessionFor(screen.id);
+      renderPlainForm(main, session, nav);
+      return;
+    case "report": {
+      session = null;
+      const view = await api.openReport(screen.id, lang);
+      renderReport(main, lang, view, nav, deviceId);
+      return;
+    }
+    case "sync": {
+      session = null;
+      renderSync(main, lang, await api.syncStatus(lang), () => void show());
+      return;
+    }
+  }
+}
+
+function fail(e: unknown): void {
+  const err = asAppError(e);
+  const box = el("div", "error");
+  box.setAttribute("role", "alert");
+  box.dataset.code = err.code;
+  box.textContent = `${t(lang, "error.title")}: ${err.message}`;
+  root.querySelector("main")?.prepend(box);
 }
 
 async function show(): Promise<void> {
   document.documentElement.lang = lang;
   document.documentElement.classList.toggle("sunlight", sunlight);
-  const screen = document.createElement("main");
+  const main = el("main");
+  main.dataset.screen = screen.name;
   try {
-    const [state, reports] = await Promise.all([api.appState(lang), api.listReports(lang)]);
-    renderHome(screen, lang, state, reports, Date.now());
+    await draw(main);
   } catch (e) {
-    const err = asAppError(e);
-    const box = document.createElement("div");
-    box.className = "error";
-    box.setAttribute("role", "alert");
-    box.dataset.code = err.code;
-    box.textContent = `${t(lang, "error.title")}: ${err.message}`;
-    screen.append(box);
+    root.replaceChildren(toolbar(), main);
+    fail(e);
+    return;
   }
-  root.replaceChildren(toolbar(), screen);
+  root.replaceChildren(toolbar(), main);
 }
 
-void show();
+async function boot(): Promise<void> {
+  try {
+    const state = await api.appState(lang);
+    deviceId = state.device_id;
+    if (state.resume) {
+      const view = await api.openReport(state.resume.report_id, lang);
+      const form = await formOf(view.form);
+      const step = state.resume.step;
+      screen =
+        step >= form.steps.length
+          ? { name: "readback", id: view.id }
+          : { name: "debrief", id: view.id, step, back: false };
+    }
+  } catch {
+    screen = { name: "home" };
+  }
+  await show();
+  document.body.dataset.ready = String(performance.now().toFixed(1));
+}
+
+// Closing the window must not lose the last words typed.
+window.addEventListener("pagehide", () => void leave());
+window.addEventListener("blur", () => void leave());
+
+void boot();

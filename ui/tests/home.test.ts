@@ -16,10 +16,20 @@ const line = (over: Partial<ReportLine>): ReportLine => ({
   conflicts: 0,
   delivery: "local",
   photo_files_waiting: 0,
+  news: false,
   ...over,
 });
 
-const state: AppState = { device_id: "d", author: "a", unit: "u", hub: { url: "http://hub", last_sync_at: 0 }, reports_waiting: 1 };
+const state: AppState = {
+  device_id: "d",
+  author: "a",
+  unit: "u",
+  hub: { url: "http://hub", unit: "u", role: "field", clearance: "CONFIDENTIAL", last_sync_at: 0 },
+  reports_waiting: 1,
+  reports_total: 1,
+  news: 0,
+  resume: null,
+};
 
 describe("strings", () => {
   it("has every English key in French, and nothing more", () => {

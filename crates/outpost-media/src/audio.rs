@@ -96,7 +96,9 @@ mod tests {
             "voice.unsupported"
         );
         assert_eq!(
-            audio_media_type(b"\xFF\xD8\xFF\xE0JFIF").unwrap_err().code(),
+            audio_media_type(b"\xFF\xD8\xFF\xE0JFIF")
+                .unwrap_err()
+                .code(),
             "voice.unsupported",
             "a JPEG is not a voice note"
         );

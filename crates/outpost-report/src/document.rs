@@ -682,7 +682,13 @@ impl ReportDoc {
         text: &str,
         now: Timestamp,
     ) -> Result<bool, DocumentError> {
-        if self.step_notes().get(step).map(String::as_str).unwrap_or("") == text {
+        if self
+            .step_notes()
+            .get(step)
+            .map(String::as_str)
+            .unwrap_or("")
+            == text
+        {
             return Ok(false);
         }
         let notes = self.map_or_create("notes")?;
@@ -714,8 +720,9 @@ impl ReportDoc {
     /// appended to that answer.
     pub fn add_voice_note(&mut self, note: &VoiceNoteRef) -> Result<(), DocumentError> {
         let notes = self.map_or_create("voice_notes")?;
-        let value = serde_json::to_value(note)
-            .map_err(|_| DocumentError::NotAReport { missing: "voice note" })?;
+        let value = serde_json::to_value(note).map_err(|_| DocumentError::NotAReport {
+            missing: "voice note",
+        })?;
         put_json(&mut self.doc, &notes, &note.id.to_string(), &value)?;
         if let Some(field) = &note.field {
             self.append_id(field, note.id.to_string())?;

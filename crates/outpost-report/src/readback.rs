@@ -203,7 +203,8 @@ mod tests {
         let (form, mut doc) = patrol();
         let now = Timestamp::from_millis(1_700_000_100_000);
         doc.set_answer("patrol_strength", &json!(28), now).unwrap();
-        doc.set_answer("patrol_type", &json!("escort"), now).unwrap();
+        doc.set_answer("patrol_type", &json!("escort"), now)
+            .unwrap();
         doc.set_step_note("who", "Deux interprètes avec nous.", now)
             .unwrap();
         let sections = sections(&form, &doc, Lang::Fr);
@@ -211,10 +212,18 @@ mod tests {
         let expected: Vec<&str> = form.steps.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, expected);
         let who = &sections[0];
-        let strength = who.lines.iter().find(|l| l.field == "patrol_strength").unwrap();
+        let strength = who
+            .lines
+            .iter()
+            .find(|l| l.field == "patrol_strength")
+            .unwrap();
         assert_eq!(strength.value.as_deref(), Some("28 personnes"));
         assert_eq!(who.note.as_deref(), Some("Deux interprètes avec nous."));
-        let task = sections[1].lines.iter().find(|l| l.field == "patrol_type").unwrap();
+        let task = sections[1]
+            .lines
+            .iter()
+            .find(|l| l.field == "patrol_type")
+            .unwrap();
         assert_eq!(task.value.as_deref(), Some("Escorte"));
         let unit = who.lines.iter().find(|l| l.field == "patrol_unit").unwrap();
         assert_eq!(unit.value, None);
@@ -234,7 +243,11 @@ mod tests {
         assert!(text.starts_with("6 in all — Female: "), "{text}");
         let place = form.field("incident_location").unwrap();
         assert_eq!(
-            display_value(place, &json!({"place": "Aguelhok", "lat": 19.46, "lon": 0.86}), Lang::En),
+            display_value(
+                place,
+                &json!({"place": "Aguelhok", "lat": 19.46, "lon": 0.86}),
+                Lang::En
+            ),
             "Aguelhok (19.46000, 0.86000)"
         );
         let when = form.field("occurred_at").unwrap();

@@ -59,7 +59,12 @@ impl Store {
     }
 
     /// Records the step the debrief of `report` is at (starting it if new).
-    pub fn set_debrief_step(&mut self, report: ReportId, step: usize, now: Timestamp) -> Result<()> {
+    pub fn set_debrief_step(
+        &mut self,
+        report: ReportId,
+        step: usize,
+        now: Timestamp,
+    ) -> Result<()> {
         self.conn.execute(
             "INSERT INTO debriefs (report_id, step, updated_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (report_id) DO UPDATE SET step = excluded.step,

@@ -410,7 +410,11 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut doc = load_in(&tx, report)?.ok_or(StoreError::NotFound(report))?;
         let sha256 = self.blobs.put(audio, rand::random())?;
-        if let Some(same) = doc.voice_notes().into_iter().find(|n| n.file.sha256 == sha256) {
+        if let Some(same) = doc
+            .voice_notes()
+            .into_iter()
+            .find(|n| n.file.sha256 == sha256)
+        {
             return Ok(same);
         }
         let note = VoiceNoteRef {
@@ -426,7 +430,14 @@ impl Store {
                 media_type: media_type.to_string(),
             },
         };
-        index_blob(&tx, &note.file.sha256, note.file.bytes, media_type, None, now)?;
+        index_blob(
+            &tx,
+            &note.file.sha256,
+            note.file.bytes,
+            media_type,
+            None,
+            now,
+        )?;
         doc.set_device(self.device);
         doc.add_voice_note(&note)?;
         write_document(&tx, &mut doc, now)?;

@@ -345,7 +345,7 @@ pub async fn sync_with_progress(
     hub: &HubRecord,
     budget: &LinkBudget,
     lang: Lang,
-    mut progress: impl FnMut(Progress<'_>),
+    mut progress: impl FnMut(Progress<'_>) + Send,
 ) -> Result<SyncReport, SyncError> {
     let client = HubClient::new(
         &hub.url,

@@ -23,7 +23,7 @@ pub(crate) struct BlobPass<'a> {
     pub spent: u64,
     pub report: &'a mut SyncReport,
     /// Told after each file, so a screen can show items and bytes moving.
-    pub progress: &'a mut dyn FnMut(Progress<'_>),
+    pub progress: &'a mut (dyn FnMut(Progress<'_>) + Send),
 }
 
 impl BlobPass<'_> {

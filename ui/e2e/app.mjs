@@ -1,0 +1,162 @@
+// Starting, stopping and killing the real Outpost app under WebDriver
+// (tauri-driver + WebKitWebDriver), each run on its own store and its own
+// webview storage, plus the command-line tools the tests drive it with.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { remote } from "webdriverio";
+
+export const root = resolve(import.meta.dirname, "../..");
+const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");
+export const bin = (name) => join(target, "debug", name);
+export const artifacts = join(root, "tests", "artifacts");
+mkdirSync(artifacts, { recursive: true });
+
+export function tempDir(prefix) {
+  return mkdtempSync(join(tmpdir(), `outpost-e2e-${prefix}-`));
+}
+
+/** Runs the `outpost` command line on a store; returns its standard output. */
+export function outpost(data, ...args) {
+  return execFileSync(bin("outpost"), ["--data", data, ...args], { encoding: "utf8" });
+}
+
+export async function waitFor(fn, what, ms = 30_000) {
+  const end = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${last})`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+async function portAnswers(port) {
+  try {
+    await fetch(`http://127.0.0.1:${port}/`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A free-looking port for a child server. */
+export function port() {
+  return 20000 + Math.floor(Math.random() * 20000);
+}
+
+/**
+ * The app on store `data`, in a webview whose own storage lives in `home`
+ * (the same `home` on a restart, as on a real device).
+ */
+export class App {
+  constructor(data, home = tempDir("home"), lang = "en_US.UTF-8") {
+    this.data = data;
+    this.home = home;
+    this.lang = lang;
+  }
+
+  async start() {
+    this.port = port();
+    this.startedAt = performance.now();
+    this.driver = spawn("tauri-driver", ["--port", String(this.port)], {
+      env: {
+        ...process.env,
+        OUTPOST_DATA: this.data,
+        LANG: this.lang,
+        XDG_DATA_HOME: join(this.home, "data"),
+        XDG_CACHE_HOME: join(this.home, "cache"),
+        XDG_CONFIG_HOME: join(this.home, "config"),
+      },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    await waitFor(() => portAnswers(this.port), "tauri-driver");
+    this.browser = await remote({
+      hostname: "127.0.0.1",
+      port: this.port,
+      logLevel: "error",
+      capabilities: { "tauri:options": { application: bin("outpost-app") } },
+    });
+    return this.browser;
+  }
+
+  /** Ends the session politely (the window closes, nothing is killed). */
+  async stop() {
+    await this.browser?.deleteSession().catch(() => {});
+    // SIGTERM, not SIGKILL: tauri-driver then stops WebKitWebDriver too.
+    this.driver?.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 300));
+  }
+
+  /** SIGKILLs the app process, as a crash or a dead battery would stop it. */
+  async kill() {
+    let killed = 0;
+    for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+        const env = readFileSync(`/proc/${pid}/environ`, "utf8");
+        if (cmd.startsWith(bin("outpost-app")) && env.split("\0").includes(`OUTPOST_DATA=${this.data}`)) {
+          process.kill(Number(pid), "SIGKILL");
+          killed += 1;
+        }
+      } catch {
+        // A process that ended while we looked.
+      }
+    }
+    if (killed === 0) throw new Error("no app process to kill");
+    await this.stop();
+  }
+}
+
+/** A real hub on loopback, on its own store. */
+export class Hub {
+  constructor() {
+    this.data = tempDir("hub");
+    this.port = port();
+    this.url = `http://127.0.0.1:${this.port}`;
+  }
+
+  async start() {
+    this.process = spawn(bin("outpost-hub"), ["serve", "--data", this.data, "--listen", `127.0.0.1:${this.port}`], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    await waitFor(() => portAnswers(this.port), "the hub");
+  }
+
+  /** A one-time enrolment code. */
+  code(unit, role, clearance, sector = "Gao") {
+    const out = execFileSync(
+      bin("outpost-hub"),
+      ["enrol", "--data", this.data, "--unit", unit, "--sector", sector, "--role", role, "--clearance", clearance],
+      { encoding: "utf8" },
+    );
+    return out.trim().split(/\s+/).at(-1);
+  }
+
+  stop() {
+    this.process?.kill("SIGTERM");
+  }
+}
+
+/** Text of an element, or "" if it is not there (yet). */
+export async function textOf(browser, selector) {
+  const e = await browser.$(selector);
+  return (await e.isExisting()) ? await e.getText() : "";
+}
+
+/** Types into a field as a person would (clearing it first). */
+export async function type(browser, selector, text) {
+  const input = await browser.$(selector);
+  await input.waitForExist({ timeout: 15_000 });
+  // Clear of the sticky step buttons at the bottom of the screen.
+  await input.scrollIntoView({ block: "center" });
+  await input.click();
+  await input.clearValue();
+  if (text !== "") await input.addValue(text);
+}

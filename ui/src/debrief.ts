@@ -1,0 +1,285 @@
+// The debrief: one question per screen, as a debrief officer would ask it,
+// with back and skip, a narrative box and voice notes on every step; then the
+// read-back the author checks, corrects and confirms. The same report opens
+// as a plain form for those who prefer one. Questions, prompts and order all
+// come from the form definition.
+import { api, asAppError, type ReportLine, type ReportView } from "./api";
+import { Autosave, type SaveState } from "./autosave";
+import { button, el, fileBytes } from "./dom";
+import { type FieldContext, renderField, showProblems, stepNarrative, voiceNotes } from "./fields";
+import type { Form } from "./forms";
+import { type Lang, t } from "./i18n";
+
+export interface Navigator {
+  debrief(id: string, step: number, returnToReadback?: boolean): void;
+  readback(id: string): void;
+  form(id: string): void;
+  report(id: string): void;
+  home(): void;
+}
+
+/** Object URLs of stored files, made once per file while the app runs. */
+const urls = new Map<string, Promise<string>>();
+export function fileUrl(sha256: string, lang: Lang): Promise<string> {
+  let url = urls.get(sha256);
+  if (!url) {
+    url = api.file(sha256, lang).then((bytes) =>
+      // Raw bytes arrive as an ArrayBuffer, or as a list of numbers where the
+      // webview's IPC has no binary channel.
+      URL.createObjectURL(new Blob([Array.isArray(bytes) ? Uint8Array.from(bytes) : bytes])),
+    );
+    url.catch(() => urls.delete(sha256));
+    urls.set(sha256, url);
+  }
+  return url;
+}
+
+/** One open report: its view, its form, and the autosave writing its answers. */
+export class Session {
+  readonly autosave: Autosave;
+  status: HTMLElement;
+
+  constructor(
+    public lang: Lang,
+    public form: Form,
+    public report: ReportView,
+    public otherReports: ReportLine[],
+    private redraw: () => void,
+  ) {
+    this.status = el("p", "save-state");
+    this.status.setAttribute("role", "status");
+    this.autosave = new Autosave(
+      (key, value) => this.save(key, value),
+      (s) => this.showState(s),
+    );
+  }
+
+  private showState(s: SaveState): void {
+    this.status.dataset.state = s;
+    this.status.textContent = s === "idle" ? "" : t(this.lang, `save.${s}`);
+    if (this.autosave.lastLatencyMs !== null) this.status.dataset.latencyMs = this.autosave.lastLatencyMs.toFixed(1);
+  }
+
+  private async save(key: string, value: unknown): Promise<void> {
+    const [kind, name] = [key.slice(0, key.indexOf(":")), key.slice(key.indexOf(":") + 1)];
+    try {
+      if (kind === "answer") {
+        const saved = await api.saveAnswer(this.report.id, name, value, this.lang);
+        showProblems(document, name, saved.problems);
+        if (saved.saved) {
+          if (value === null) delete this.report.answers[name];
+          else this.report.answers[name] = value;
+          delete this.report.pending[name];
+        } else {
+          this.report.pending[name] = value;
+        }
+      } else {
+        await api.saveNote(this.report.id, name, String(value ?? ""), this.lang);
+        this.report.notes[name] = String(value ?? "");
+      }
+    } catch (e) {
+      const err = asAppError(e);
+      showProblems(document, kind === "answer" ? name : `note:${name}`, [{ field: name, ...err }]);
+      throw e;
+    }
+  }
+
+  context(): FieldContext {
+    return {
+      lang: this.lang,
+      form: this.form,
+      report: this.report,
+      autosave: this.autosave,
+      otherReports: this.otherReports,
+      fileUrl: (sha) => fileUrl(sha, this.lang),
+      addPhoto: (file) => void this.attach("photos", () => fileBytes(file).then((b) => api.addPhoto(this.report.id, b, this.lang))),
+      addVoiceNote: (step, audio) =>
+        void this.attach(`voice:${step}`, () =>
+          fileBytes(audio).then((b) => api.addVoiceNote(this.report.id, step, b, this.lang)),
+        ),
+    };
+  }
+
+  /** Adds a file; the screen is redrawn with it, or shows why it was refused. */
+  private async attach(problemsFor: string, send: () => Promise<ReportView>): Promise<void> {
+    await this.autosave.flush();
+    const box = document.querySelector<HTMLElement>(`[data-problems-for="${problemsFor}"]`);
+    box?.replaceChildren(el("p", "working", t(this.lang, "field.adding_file")));
+    try {
+      this.report = await send();
+      this.redraw();
+    } catch (e) {
+      const err = asAppError(e);
+      showProblems(document, problemsFor, [{ field: problemsFor, ...err }]);
+    }
+  }
+}
+
+function header(session: Session, text: string, progress?: { at: number; of: number }): HTMLElement {
+  const head = el("header", "debrief-head");
+  const formTitle = session.form.title[session.lang];
+  const title = session.report.title;
+  const kind = el("p", "debrief-kind", title && title !== formTitle ? `${formTitle} · ${title}` : formTitle);
+  head.append(kind);
+  if (progress) {
+    head.append(el("p", "step-count", t(session.lang, "debrief.step_of", { n: progress.at + 1, total: progress.of })));
+    const bar = el("div", "progress");
+    const fill = el("div", "progress-fill");
+    fill.style.width = `${Math.round(((progress.at + 1) / progress.of) * 100)}%`;
+    bar.append(fill);
+    head.append(bar);
+  }
+  head.append(el("h1", "question", text), session.status);
+  return head;
+}
+
+/** One step of the debrief. */
+export function renderStep(
+  root: HTMLElement,
+  session: Session,
+  stepIndex: number,
+  nav: Navigator,
+  returnToReadback: boolean,
+): void {
+  const { form, lang } = session;
+  const step = form.steps[stepIndex];
+  const ctx = session.context();
+  const screen = el("section", "debrief with-nav");
+  screen.dataset.step = step.id;
+  screen.dataset.stepIndex = String(stepIndex);
+  screen.append(header(session, step.question[lang], { at: stepIndex, of: form.steps.length }));
+  const body = el("div", "scroll");
+  if (step.help) body.append(el("p", "step-help", step.help[lang]));
+  const fields = el("div", "fields");
+  for (const id of step.fields) {
+    const f = renderField(ctx, id, true);
+    if (f) fields.append(f);
+  }
+  fields.append(stepNarrative(ctx, step.id), voiceNotes(ctx, step.id));
+  body.append(fields);
+  screen.append(body);
+
+  const go = async (to: () => void) => {
+    await session.autosave.flush();
+    to();
+  };
+  const next = () =>
+    returnToReadback || stepIndex + 1 >= form.steps.length
+      ? nav.readback(session.report.id)
+      : nav.debrief(session.report.id, stepIndex + 1);
+  const bar = el("nav", "step-nav");
+  bar.append(
+    button(t(lang, "debrief.back"), "secondary", () => {
+      void go(() => (stepIndex === 0 ? nav.home() : nav.debrief(session.report.id, stepIndex - 1)));
+    }, "step-back"),
+    button(t(lang, "debrief.plain_form"), "secondary", () => void go(() => nav.form(session.report.id)), "to-form"),
+    button(t(lang, "debrief.skip"), "secondary", () => void go(next), "step-skip"),
+    button(
+      t(lang, returnToReadback ? "debrief.back_to_readback" : "debrief.next"),
+      "primary",
+      () => void go(next),
+      "step-next",
+    ),
+  );
+  screen.append(bar);
+  root.replaceChildren(screen);
+}
+
+/** The read-back: the report built from the answers, to check and confirm. */
+export function renderReadback(root: HTMLElement, session: Session, nav: Navigator): void {
+  const { lang, report } = session;
+  const screen = el("section", "readback with-nav");
+  screen.append(header(session, t(lang, "readback.title")));
+  const body = el("div", "scroll");
+  body.append(el("p", "step-help", t(lang, "readback.help")));
+  const problemsBy = new Map<string, string[]>();
+  for (const p of report.problems) problemsBy.set(p.field, [...(problemsBy.get(p.field) ?? []), p.message]);
+  for (const field of Object.keys(report.pending)) {
+    if (!problemsBy.has(field)) problemsBy.set(field, [t(lang, "readback.not_valid_yet")]);
+  }
+  report.readback.forEach((section, index) => {
+    const box = el("article", "readback-step");
+    box.dataset.step = section.step;
+    const head = el("div", "readback-head");
+    head.append(
+      el("h2", "", section.question),
+      button(t(lang, "readback.correct"), "secondary correct", () => nav.debrief(report.id, index, true)),
+    );
+    box.append(head);
+    const list = el("dl", "readback-lines");
+    for (const line of section.lines) {
+      const problems = problemsBy.get(line.field) ?? [];
+      if (line.value === null && problems.length === 0 && !line.required) continue;
+      const term = el("dt", "", line.label);
+      const value = el("dd", line.value === null ? "unanswered" : "", line.value ?? t(lang, "readback.unanswered"));
+      value.dataset.field = line.field;
+      for (const message of problems) {
+        const p = el("p", "problem", message);
+        p.setAttribute("role", "alert");
+        value.append(p);
+      }
+      list.append(term, value);
+    }
+    box.append(list);
+    if (section.note) box.append(el("blockquote", "readback-note", section.note));
+    const voices = report.voice_notes.filter((v) => v.step === section.step).length;
+    if (voices > 0) box.append(el("p", "hint", t(lang, "readback.voice_notes", { n: voices })));
+    body.append(box);
+  });
+  if (report.photos.length > 0) {
+    body.append(el("p", "readback-photos", t(lang, "readback.photos", { n: report.photos.length })));
+  }
+  const result = el("div", "submit-result");
+  result.setAttribute("role", "alert");
+  const bar = el("nav", "step-nav");
+  bar.append(
+    button(t(lang, "debrief.back"), "secondary", () => nav.debrief(report.id, session.form.steps.length - 1), "step-back"),
+    button(t(lang, "debrief.plain_form"), "secondary", () => nav.form(report.id), "to-form"),
+    button(t(lang, "readback.confirm"), "primary", async () => {
+      try {
+        await session.autosave.flush();
+        const done = await api.submit(report.id, lang);
+        nav.report(done.id);
+      } catch (e) {
+        const err = asAppError(e);
+        result.dataset.code = err.code;
+        result.textContent = err.message;
+      }
+    }, "confirm-submit"),
+  );
+  body.append(result);
+  screen.append(body, bar);
+  root.replaceChildren(screen);
+}
+
+/** Every question on one page, under short labels, grouped by step. */
+export function renderPlainForm(root: HTMLElement, session: Session, nav: Navigator): void {
+  const { form, lang } = session;
+  const ctx = session.context();
+  const screen = el("section", "plain-form with-nav");
+  screen.append(header(session, form.title[lang]));
+  const body = el("div", "scroll");
+  form.steps.forEach((step) => {
+    const group = el("fieldset", "form-step");
+    group.dataset.step = step.id;
+    group.append(el("legend", "", step.question[lang]));
+    for (const id of step.fields) {
+      const f = renderField(ctx, id, false);
+      if (f) group.append(f);
+    }
+    group.append(stepNarrative(ctx, step.id), voiceNotes(ctx, step.id));
+    body.append(group);
+  });
+  screen.append(body);
+  const bar = el("nav", "step-nav");
+  const go = async (to: () => void) => {
+    await session.autosave.flush();
+    to();
+  };
+  bar.append(
+    button(t(lang, "debrief.guided"), "secondary", () => void go(() => nav.debrief(session.report.id, session.report.step ?? 0)), "to-debrief"),
+    button(t(lang, "debrief.to_readback"), "primary", () => void go(() => nav.readback(session.report.id)), "to-readback"),
+  );
+  screen.append(bar);
+  root.replaceChildren(screen);
+}

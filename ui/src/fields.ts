@@ -1,0 +1,353 @@
+// One answer control per field type, shared by the debrief (one step at a
+// time) and the plain form (every step on one page). Controls are big: a
+// gloved thumb must hit them. Every change goes to autosave; problems the
+// Rust side finds are shown under the field, in the person's language.
+import type { Problem, ReportLine, ReportView } from "./api";
+import type { Autosave } from "./autosave";
+import { button, el, filePicker } from "./dom";
+import {
+  type Field,
+  type Form,
+  fieldOf,
+  inputText,
+  parseDatetime,
+  parseLocation,
+  parseNumber,
+  parsePeopleCount,
+} from "./forms";
+import { type Lang, t } from "./i18n";
+
+export interface FieldContext {
+  lang: Lang;
+  form: Form;
+  report: ReportView;
+  autosave: Autosave;
+  otherReports: ReportLine[];
+  /** An object URL for a stored file (thumbnail, voice note). */
+  fileUrl: (sha256: string) => Promise<string>;
+  addPhoto: (file: File) => void;
+  addVoiceNote: (step: string, audio: Blob) => void;
+}
+
+/** The value shown for a field: what was typed and not yet valid, else the answer. */
+function current(ctx: FieldContext, id: string): unknown {
+  return id in ctx.report.pending ? ctx.report.pending[id] : ctx.report.answers[id];
+}
+
+export function showProblems(root: ParentNode, field: string, problems: Problem[]): void {
+  const box = root.querySelector<HTMLElement>(`[data-problems-for="${field}"]`);
+  if (!box) return;
+  box.replaceChildren(
+    ...problems.map((p) => {
+      const line = el("p", "problem", p.message);
+      line.setAttribute("role", "alert");
+      line.dataset.code = p.code;
+      return line;
+    }),
+  );
+  box.closest(".field")?.classList.toggle("has-problem", problems.length > 0);
+}
+
+function textInput(ctx: FieldContext, field: Field, parse: (raw: string) => unknown, mode?: string): HTMLElement {
+  const input = el("input", "answer");
+  input.type = "text";
+  input.id = `answer-${field.id}`;
+  input.dataset.field = field.id;
+  if (mode) input.inputMode = mode;
+  input.value = inputText(field, current(ctx, field.id));
+  if (field.type === "datetime") input.placeholder = t(ctx.lang, "field.datetime_placeholder");
+  input.addEventListener("input", () => ctx.autosave.change(`answer:${field.id}`, parse(input.value)));
+  input.addEventListener("blur", () => void ctx.autosave.flushKey(`answer:${field.id}`));
+  if (field.type !== "datetime") return input;
+  const row = el("div", "row");
+  row.append(
+    input,
+    button(t(ctx.lang, "field.now"), "secondary", () => {
+      input.value = inputText(field, new Date().toISOString());
+      ctx.autosave.change(`answer:${field.id}`, parse(input.value));
+      void ctx.autosave.flushKey(`answer:${field.id}`);
+    }),
+  );
+  return row;
+}
+
+function narrative(ctx: FieldContext, key: string, id: string, value: string, onValue: (v: string) => unknown): HTMLTextAreaElement {
+  const area = el("textarea", "answer narrative");
+  area.id = id;
+  area.rows = 5;
+  area.value = value;
+  area.addEventListener("input", () => ctx.autosave.change(key, onValue(area.value)));
+  area.addEventListener("blur", () => void ctx.autosave.flushKey(key));
+  return area;
+}
+
+function options(ctx: FieldContext, field: Field, many: boolean): HTMLElement {
+  const group = el("div", "options");
+  group.setAttribute("role", many ? "group" : "radiogroup");
+  const value = current(ctx, field.id);
+  const chosen = new Set<string>(Array.isArray(value) ? value.map(String) : typeof value === "string" ? [value] : []);
+  for (const o of field.options ?? []) {
+    const b = button(o.label[ctx.lang], "option", () => {
+      if (many) {
+        if (chosen.has(o.value)) chosen.delete(o.value);
+        else chosen.add(o.value);
+      } else {
+        const was = chosen.has(o.value);
+        chosen.clear();
+        if (!was) chosen.add(o.value);
+      }
+      for (const other of group.querySelectorAll<HTMLButtonElement>(".option")) {
+        other.setAttribute("aria-pressed", String(chosen.has(other.dataset.value ?? "")));
+      }
+      const answer = many ? [...chosen] : ([...chosen][0] ?? null);
+      ctx.autosave.change(`answer:${field.id}`, answer);
+      void ctx.autosave.flushKey(`answer:${field.id}`);
+    });
+    b.dataset.value = o.value;
+    b.setAttribute("aria-pressed", String(chosen.has(o.value)));
+    group.append(b);
+  }
+  return group;
+}
+
+function location(ctx: FieldContext, field: Field): HTMLElement {
+  const value = (current(ctx, field.id) ?? {}) as Record<string, unknown>;
+  const box = el("div", "location");
+  const inputs: Record<"place" | "lat" | "lon", HTMLInputElement> = {
+    place: el("input", "answer"),
+    lat: el("input", "answer coord"),
+    lon: el("input", "answer coord"),
+  };
+  const changed = () =>
+    ctx.autosave.change(
+      `answer:${field.id}`,
+      parseLocation({ place: inputs.place.value, lat: inputs.lat.value, lon: inputs.lon.value }),
+    );
+  for (const [key, input] of Object.entries(inputs)) {
+    input.type = "text";
+    input.id = `answer-${field.id}-${key}`;
+    input.value = value[key] === undefined ? "" : String(value[key]);
+    if (key !== "place") input.inputMode = "decimal";
+    input.addEventListener("input", changed);
+    input.addEventListener("blur", () => void ctx.autosave.flushKey(`answer:${field.id}`));
+    const label = el("label", `sub-${key}`);
+    label.append(el("span", "sub-label", t(ctx.lang, `field.${key}` as "field.place")), input);
+    box.append(label);
+  }
+  if ("geolocation" in navigator) {
+    box.append(
+      button(t(ctx.lang, "field.my_position"), "secondary", () => {
+        navigator.geolocation.getCurrentPosition(
+          (pos) => {
+            inputs.lat.value = pos.coords.latitude.toFixed(5);
+            inputs.lon.value = pos.coords.longitude.toFixed(5);
+            changed();
+          },
+          () => showProblems(box.closest(".field") ?? document, field.id, [
+            { field: field.id, code: "app.no_position", message: t(ctx.lang, "field.no_position") },
+          ]),
+          { timeout: 15_000 },
+        );
+      }),
+    );
+  }
+  return box;
+}
+
+function peopleCount(ctx: FieldContext, field: Field): HTMLElement {
+  const value = (current(ctx, field.id) ?? {}) as Record<string, Record<string, unknown>>;
+  const table = el("table", "people");
+  const head = el("tr");
+  head.append(el("th"), ...(field.age_bands ?? []).map((b) => el("th", "", b.label[ctx.lang])));
+  table.append(head);
+  const cells: Record<string, Record<string, string>> = {};
+  for (const sex of field.sexes ?? []) {
+    const row = el("tr");
+    row.append(el("th", "", sex.label[ctx.lang]));
+    cells[sex.value] = {};
+    for (const band of field.age_bands ?? []) {
+      const input = el("input", "answer count");
+      input.type = "text";
+      input.inputMode = "numeric";
+      input.id = `answer-${field.id}-${sex.value}-${band.value}`;
+      input.setAttribute("aria-label", `${sex.label[ctx.lang]} ${band.label[ctx.lang]}`);
+      const v = value[sex.value]?.[band.value];
+      input.value = v === undefined ? "" : String(v);
+      cells[sex.value][band.value] = input.value;
+      input.addEventListener("input", () => {
+        cells[sex.value][band.value] = input.value;
+        ctx.autosave.change(`answer:${field.id}`, parsePeopleCount(cells));
+      });
+      input.addEventListener("blur", () => void ctx.autosave.flushKey(`answer:${field.id}`));
+      const cell = el("td");
+      cell.append(input);
+      row.append(cell);
+    }
+    table.append(row);
+  }
+  return table;
+}
+
+function photos(ctx: FieldContext): HTMLElement {
+  const box = el("div", "photos");
+  const grid = el("div", "thumbs");
+  for (const p of ctx.report.photos) {
+    const img = el("img", "thumb");
+    img.alt = t(ctx.lang, "field.photo_alt");
+    img.width = 160;
+    img.height = Math.round((160 * p.thumbnail.height) / Math.max(1, p.thumbnail.width));
+    img.dataset.photo = p.id;
+    void ctx.fileUrl(p.thumbnail.sha256).then((url) => (img.src = url), () => img.classList.add("missing"));
+    grid.append(img);
+  }
+  box.append(grid, filePicker(t(ctx.lang, "field.add_photo"), "photo", "image/*", ctx.addPhoto));
+  return box;
+}
+
+function reportLinks(ctx: FieldContext, field: Field): HTMLElement {
+  const group = el("div", "options");
+  const value = current(ctx, field.id);
+  const chosen = new Set<string>(Array.isArray(value) ? value.map(String) : []);
+  const others = ctx.otherReports.filter((r) => r.id !== ctx.report.id).slice(0, 12);
+  if (others.length === 0) return el("p", "hint", t(ctx.lang, "field.no_other_reports"));
+  for (const r of others) {
+    const b = button(r.title, "option", () => {
+      if (chosen.has(r.id)) chosen.delete(r.id);
+      else chosen.add(r.id);
+      b.setAttribute("aria-pressed", String(chosen.has(r.id)));
+      ctx.autosave.change(`answer:${field.id}`, [...chosen]);
+      void ctx.autosave.flushKey(`answer:${field.id}`);
+    });
+    b.setAttribute("aria-pressed", String(chosen.has(r.id)));
+    group.append(b);
+  }
+  return group;
+}
+
+/** Voice notes of one step: play them, record one, or attach a recording. */
+export function voiceNotes(ctx: FieldContext, step: string): HTMLElement {
+  const box = el("div", "voice");
+  box.dataset.step = step;
+  box.append(el("h3", "voice-title", t(ctx.lang, "voice.title")));
+  const list = el("div", "voice-list");
+  for (const n of ctx.report.voice_notes.filter((v) => v.step === step)) {
+    const audio = el("audio");
+    audio.controls = true;
+    audio.dataset.note = n.id;
+    void ctx.fileUrl(n.file.sha256).then((url) => (audio.src = url), () => {});
+    list.append(audio);
+  }
+  box.append(list);
+  const row = el("div", "row");
+  const problems = el("div", "problems");
+  problems.dataset.problemsFor = `voice:${step}`;
+  if (typeof MediaRecorder !== "undefined" && navigator.mediaDevices?.getUserMedia) {
+    let recorder: MediaRecorder | null = null;
+    const rec = button(t(ctx.lang, "voice.record"), "secondary record", async () => {
+      if (recorder) {
+        recorder.stop();
+        return;
+      }
+      try {
+        const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+        const chunks: Blob[] = [];
+        recorder = new MediaRecorder(stream);
+        recorder.ondataavailable = (e) => chunks.push(e.data);
+        recorder.onstop = () => {
+          for (const track of stream.getTracks()) track.stop();
+          recorder = null;
+          rec.textContent = t(ctx.lang, "voice.record");
+          ctx.addVoiceNote(step, new Blob(chunks, { type: chunks[0]?.type || "audio/webm" }));
+        };
+        recorder.start();
+        rec.textContent = t(ctx.lang, "voice.stop");
+      } catch {
+        showProblems(box, `voice:${step}`, [
+          { field: `voice:${step}`, code: "app.no_microphone", message: t(ctx.lang, "voice.no_microphone") },
+        ]);
+      }
+    });
+    row.append(rec);
+  }
+  row.append(filePicker(t(ctx.lang, "voice.attach"), "voice-file", "audio/*", (f) => ctx.addVoiceNote(step, f)));
+  box.append(row, problems);
+  return box;
+}
+
+/** A field with its question (debrief) or label (plain form), help and problems. */
+export function renderField(ctx: FieldContext, id: string, asked: boolean): HTMLElement | null {
+  const field = fieldOf(ctx.form, id);
+  if (!field) return null;
+  // Voice notes are offered on every step, not as a question of their own.
+  if (field.type === "voice_notes") return null;
+  const box = el("div", `field type-${field.type}`);
+  box.dataset.field = field.id;
+  const label = el("label", "field-label", (asked ? field.prompt : field.label)[ctx.lang]);
+  label.htmlFor = `answer-${field.id}`;
+  if (field.required) label.append(el("span", "required", ` ${t(ctx.lang, "field.required")}`));
+  box.append(label);
+  if (field.help) box.append(el("p", "hint", field.help[ctx.lang]));
+  let control: HTMLElement;
+  switch (field.type) {
+    case "text":
+      control = textInput(ctx, field, (raw) => raw);
+      break;
+    case "narrative": {
+      const v = current(ctx, field.id);
+      control = narrative(ctx, `answer:${field.id}`, `answer-${field.id}`, typeof v === "string" ? v : "", (raw) => raw);
+      break;
+    }
+    case "integer":
+    case "decimal": {
+      control = el("div", "row");
+      control.append(textInput(ctx, field, parseNumber, field.type === "integer" ? "numeric" : "decimal"));
+      if (field.unit) control.append(el("span", "unit", field.unit[ctx.lang]));
+      break;
+    }
+    case "choice":
+      control = options(ctx, field, false);
+      break;
+    case "choices":
+      control = options(ctx, field, true);
+      break;
+    case "datetime":
+      control = textInput(ctx, field, parseDatetime);
+      break;
+    case "location":
+      control = location(ctx, field);
+      break;
+    case "people_count":
+      control = peopleCount(ctx, field);
+      break;
+    case "photos":
+      control = photos(ctx);
+      break;
+    case "report_links":
+      control = reportLinks(ctx, field);
+      break;
+    default:
+      control = el("p", "hint", field.type);
+  }
+  const problems = el("div", "problems");
+  problems.dataset.problemsFor = field.id;
+  box.append(control, problems);
+  if (field.id in ctx.report.pending) {
+    // A value typed before and never valid: check it again so its problem
+    // shows on return, in the language of the moment.
+    ctx.autosave.change(`answer:${field.id}`, ctx.report.pending[field.id]);
+    void ctx.autosave.flushKey(`answer:${field.id}`);
+  }
+  return box;
+}
+
+/** The free narrative of a step: "in your own words", on every step. */
+export function stepNarrative(ctx: FieldContext, step: string): HTMLElement {
+  const box = el("div", "field step-note");
+  const label = el("label", "field-label", t(ctx.lang, "debrief.own_words"));
+  label.htmlFor = `note-${step}`;
+  box.append(
+    label,
+    narrative(ctx, `note:${step}`, `note-${step}`, ctx.report.notes[step] ?? "", (raw) => raw),
+  );
+  return box;
+}

@@ -1,0 +1,96 @@
+// A report after submission: where it stands with the hub, its review status,
+// what headquarters asked or said, and the read-back the author confirmed.
+import { api, asAppError, type ReportView } from "./api";
+import type { Navigator } from "./debrief";
+import { fileUrl } from "./debrief";
+import { button, el } from "./dom";
+import { deliveryText, label } from "./home";
+import { type Lang, t } from "./i18n";
+
+export function renderReport(root: HTMLElement, lang: Lang, report: ReportView, nav: Navigator, deviceId: string): void {
+  const screen = el("section", "report-screen with-nav");
+  screen.dataset.id = report.id;
+  const head = el("header", "debrief-head");
+  head.append(
+    el("p", "debrief-kind", label(lang, `kind.${report.form}`, report.form)),
+    el("h1", "question", report.title),
+  );
+  const facts = el("div", "report-meta");
+  facts.append(
+    el("span", `status status-${report.meta.status}`, label(lang, `status.${report.meta.status}`, report.meta.status)),
+    el("span", "classification", label(lang, `class.${report.meta.classification}`, report.meta.classification)),
+    el("span", `delivery delivery-${report.delivery}`, deliveryText(lang, { delivery: report.delivery, photo_files_waiting: report.photo_files_waiting })),
+    el("span", "written-in", t(lang, "report.written_in", { lang: label(lang, `lang.${report.meta.language}`, report.meta.language) })),
+  );
+  head.append(facts);
+  screen.append(head);
+  const scroll = el("div", "scroll");
+
+  // Headquarters' words first: that is why a returning patrol opens it.
+  const thread = el("section", "comments");
+  thread.append(el("h2", "", t(lang, "report.comments_title")));
+  if (report.comments.length === 0) thread.append(el("p", "hint", t(lang, "report.no_comments")));
+  for (const c of report.comments) {
+    const item = el("article", `comment ${c.device === deviceId ? "mine" : "theirs"}`);
+    item.append(
+      el("p", "comment-by", `${c.author || t(lang, "report.someone")} · ${new Date(c.at).toLocaleString(lang)}`),
+      el("p", "comment-text", c.text),
+    );
+    thread.append(item);
+  }
+  const reply = el("textarea", "answer narrative");
+  reply.id = "reply";
+  reply.rows = 3;
+  reply.placeholder = t(lang, "report.reply_placeholder");
+  const replyError = el("p", "problem");
+  thread.append(
+    reply,
+    button(t(lang, "report.send_reply"), "primary", async () => {
+      if (!reply.value.trim()) return;
+      try {
+        const updated = await api.addComment(report.id, reply.value, lang);
+        renderReport(root, lang, updated, nav, deviceId);
+      } catch (e) {
+        replyError.textContent = asAppError(e).message;
+      }
+    }, "send-reply"),
+    replyError,
+  );
+  scroll.append(thread);
+
+  if (report.photos.length > 0) {
+    const grid = el("div", "thumbs");
+    for (const p of report.photos) {
+      const img = el("img", "thumb");
+      img.alt = t(lang, "field.photo_alt");
+      img.width = 160;
+      void fileUrl(p.thumbnail.sha256, lang).then((u) => (img.src = u), () => img.classList.add("missing"));
+      grid.append(img);
+    }
+    scroll.append(grid);
+  }
+
+  const body = el("section", "readback");
+  body.append(el("h2", "", t(lang, report.confirmed ? "report.as_confirmed" : "readback.title")));
+  for (const s of report.readback) {
+    const lines = s.lines.filter((l) => l.value !== null);
+    if (lines.length === 0 && !s.note) continue;
+    const box = el("article", "readback-step");
+    box.append(el("h3", "", s.question));
+    const list = el("dl", "readback-lines");
+    for (const l of lines) list.append(el("dt", "", l.label), el("dd", "", l.value ?? ""));
+    box.append(list);
+    if (s.note) box.append(el("blockquote", "readback-note", s.note));
+    body.append(box);
+  }
+  scroll.append(body);
+  screen.append(scroll);
+
+  const bar = el("nav", "step-nav");
+  bar.append(
+    button(t(lang, "report.home"), "secondary", () => nav.home(), "to-home"),
+    button(t(lang, "report.edit"), "secondary", () => nav.form(report.id), "to-form"),
+  );
+  screen.append(bar);
+  root.replaceChildren(screen);
+}
