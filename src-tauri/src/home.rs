@@ -87,7 +87,7 @@ pub struct ReportLine {
     photos: i64,
     comments: i64,
     conflicts: i64,
-    /// "local", "at_hub" or "photos_waiting".
+    /// "local", "at_hub", "changes_waiting" or "photos_waiting".
     delivery: &'static str,
     photo_files_waiting: u64,
     /// Headquarters changed its status or commented since it was last opened here.
@@ -104,6 +104,7 @@ pub fn delivery_of(
             ("photos_waiting", d.photo_files_waiting)
         }
         Some(d) if d.at_hub => ("at_hub", 0),
+        Some(d) if d.earlier_at_hub => ("changes_waiting", 0),
         _ => ("local", 0),
     })
 }

@@ -4,7 +4,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import type { Form } from "./forms";
 import type { Lang } from "./i18n";
 
-export type Delivery = "local" | "at_hub" | "photos_waiting";
+export type Delivery = "local" | "at_hub" | "changes_waiting" | "photos_waiting";
 
 export interface ReportLine {
   id: string;

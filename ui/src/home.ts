@@ -16,6 +16,7 @@ export function syncLine(lang: Lang, state: AppState, nowMs: number): string {
 
 export function deliveryText(lang: Lang, r: Pick<ReportLine, "delivery" | "photo_files_waiting">): string {
   if (r.delivery === "photos_waiting") return t(lang, "delivery.photos_waiting", { n: r.photo_files_waiting });
+  if (r.delivery === "changes_waiting") return t(lang, "delivery.changes_waiting");
   return t(lang, r.delivery === "at_hub" ? "delivery.at_hub" : "delivery.local");
 }
 

@@ -33,7 +33,11 @@ export function renderReport(root: HTMLElement, lang: Lang, report: ReportView, 
   for (const c of report.comments) {
     const item = el("article", `comment ${c.device === deviceId ? "mine" : "theirs"}`);
     item.append(
-      el("p", "comment-by", `${c.author || t(lang, "report.someone")} · ${new Date(c.at).toLocaleString(lang)}`),
+      el(
+        "p",
+        "comment-by",
+        `${c.author || t(lang, c.device === deviceId ? "report.you" : "report.someone")} · ${new Date(c.at).toLocaleString(lang)}`,
+      ),
       el("p", "comment-text", c.text),
     );
     thread.append(item);

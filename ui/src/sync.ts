@@ -54,7 +54,8 @@ export function renderSync(root: HTMLElement, lang: Lang, status: SyncStatus, on
   const screen = el("section", "sync-screen");
   screen.append(el("h1", "question", t(lang, "syncscreen.title")));
 
-  // Who signs the reports from this device.
+  // Who signs the reports from this device: asked first on a new device,
+  // kept at the foot of the screen once it syncs.
   const who = el("div", "field");
   const whoLabel = el("label", "field-label", t(lang, "syncscreen.author"));
   whoLabel.htmlFor = "author";
@@ -63,7 +64,7 @@ export function renderSync(root: HTMLElement, lang: Lang, status: SyncStatus, on
   author.value = status.author;
   author.addEventListener("change", () => void api.setAuthor(author.value, lang));
   who.append(whoLabel, author);
-  screen.append(who);
+  if (!status.hub) screen.append(who);
 
   const message = el("div", "sync-message");
   message.setAttribute("role", "alert");
@@ -128,7 +129,6 @@ export function renderSync(root: HTMLElement, lang: Lang, status: SyncStatus, on
     ),
     el("p", "pending-line", pendingLine(lang, status.pending)),
   );
-  screen.append(info);
 
   let budget = (localStorage.getItem("outpost.budget") as Budget) || "wifi";
   const budgets = el("div", "options budgets");
@@ -167,7 +167,13 @@ export function renderSync(root: HTMLElement, lang: Lang, status: SyncStatus, on
         : t(lang, "stage.not_in_budget");
       row.dataset.state = "waiting";
     }
+    // Files are counted for the whole sync; a stage's row shows its own.
+    const startOf = new Map<Stage, { up: number; down: number }>();
+    let lastFiles = { up: 0, down: 0 };
     const show = (p: SyncProgress) => {
+      if (!startOf.has(p.stage)) startOf.set(p.stage, lastFiles);
+      const base = startOf.get(p.stage)!;
+      lastFiles = { up: p.files_up, down: p.files_down };
       const row = rows.get(p.stage);
       if (row) {
         row.dataset.state = p.stage_done ? "done" : "moving";
@@ -175,7 +181,7 @@ export function renderSync(root: HTMLElement, lang: Lang, status: SyncStatus, on
         row.querySelector(".stage-items")!.textContent =
           p.stage === "documents"
             ? t(lang, "stage.docs", { up: p.docs_up, down: p.docs_down })
-            : t(lang, "stage.files", { up: p.files_up, down: p.files_down });
+            : t(lang, "stage.files", { up: p.files_up - base.up, down: p.files_down - base.down });
       }
       totals.textContent = t(lang, "syncscreen.bytes", { up: bytes(lang, p.bytes_up), down: bytes(lang, p.bytes_down) });
     };
@@ -197,6 +203,6 @@ export function renderSync(root: HTMLElement, lang: Lang, status: SyncStatus, on
       run.disabled = false;
     }
   }, "sync-now");
-  screen.append(run, stages, totals, message, waiting);
+  screen.append(run, stages, totals, message, waiting, info, who);
   root.replaceChildren(screen);
 }

@@ -133,12 +133,16 @@ impl Store {
         Ok(())
     }
 
-    /// Reports seen here before that have changed status or gained comments
-    /// since (news from headquarters after a sync), newest first.
+    /// Reports that changed status or gained comments since they were last
+    /// opened here (news from headquarters after a sync), newest first. A
+    /// report never opened here is news once it has comments or has moved
+    /// past submission.
     pub fn reports_with_news(&self) -> Result<Vec<ReportId>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT r.report_id FROM reports r JOIN report_seen s USING (report_id)
-             WHERE r.comments > s.comments OR r.status != s.status
+            "SELECT r.report_id FROM reports r LEFT JOIN report_seen s USING (report_id)
+             WHERE CASE WHEN s.report_id IS NULL
+                   THEN r.comments > 0 OR r.status NOT IN ('draft', 'submitted')
+                   ELSE r.comments > s.comments OR r.status != s.status END
              ORDER BY r.updated_at DESC",
         )?;
         let ids = stmt

@@ -548,6 +548,8 @@ pub struct Delivery {
     pub hub: String,
     /// The hub holds this report at its current heads.
     pub at_hub: bool,
+    /// The hub holds an earlier version: the latest changes are still here only.
+    pub earlier_at_hub: bool,
     /// Photo files (all variants) this report has, and how many the hub
     /// does not hold yet.
     pub photo_files: u64,
@@ -560,12 +562,15 @@ impl Store {
         let heads = self.document_heads(id)?;
         let mut out = Vec::new();
         for hub in self.hubs()? {
-            let at_hub = heads.is_some() && self.peer_heads(&hub.hub_id, id)? == heads;
+            let held = self.peer_heads(&hub.hub_id, id)?;
+            let at_hub = heads.is_some() && held == heads;
+            let earlier_at_hub = !at_hub && held.is_some();
             let (files, waiting): (i64, i64) = self.conn.query_row(
                 "WITH v (sha256) AS (
                      SELECT thumbnail_sha256 FROM photos WHERE report_id = ?1
                      UNION SELECT preview_sha256 FROM photos WHERE report_id = ?1
-                     UNION SELECT original_sha256 FROM photos WHERE report_id = ?1)
+                     UNION SELECT original_sha256 FROM photos WHERE report_id = ?1
+                     UNION SELECT sha256 FROM voice_notes WHERE report_id = ?1)
                  SELECT count(*), count(*) FILTER (WHERE NOT EXISTS
                      (SELECT 1 FROM peer_blobs pb WHERE pb.peer = ?2 AND pb.sha256 = v.sha256))
                  FROM v",
@@ -575,6 +580,7 @@ impl Store {
             out.push(Delivery {
                 hub: hub.url,
                 at_hub,
+                earlier_at_hub,
                 photo_files: files as u64,
                 photo_files_waiting: waiting as u64,
             });
