@@ -5,6 +5,7 @@ mod util;
 
 mod cli;
 mod crash;
+mod debrief;
 mod document;
 mod forms;
 mod migration;
