@@ -73,8 +73,13 @@ pub enum Command {
         #[arg(long)]
         rebuild: bool,
     },
-    /// Fill the data directory with a few example reports and show them.
-    Demo,
+    /// Fill the data directory with example reports (one of each kind) and show them.
+    Demo {
+        /// How many reports to add, cycling through the kinds: try the app
+        /// with the store of a busy camp.
+        #[arg(long, default_value_t = 3)]
+        reports: usize,
+    },
     /// Enrol this device with a hub using the one-time code its operator gave.
     Enrol {
         /// The hub's address, e.g. http://10.0.0.1:7878
@@ -116,7 +121,7 @@ pub fn run(args: Args) -> Result<()> {
             sector,
         } => store::profile(&dir, author, unit, sector),
         Command::Doctor { json, rebuild } => store::doctor(&dir, json, rebuild, lang),
-        Command::Demo => store::demo(&dir, lang),
+        Command::Demo { reports } => store::demo(&dir, reports, lang),
         Command::Enrol {
             hub,
             code,

@@ -87,7 +87,7 @@ pub fn doctor(dir: &Path, json: bool, rebuild: bool, lang: Lang) -> Result<()> {
 
 /// A few complete reports from the shipped templates, so a new user sees what
 /// Outpost holds before filing their own.
-pub fn demo(dir: &Path, lang: Lang) -> Result<()> {
+pub fn demo(dir: &Path, reports: usize, lang: Lang) -> Result<()> {
     let mut store = open(dir)?;
     if store.profile()?.author.is_empty() {
         store.set_profile(&Profile {
@@ -98,7 +98,8 @@ pub fn demo(dir: &Path, lang: Lang) -> Result<()> {
     }
     let now = SystemClock.now();
     let forms: Vec<_> = store.catalog().forms().cloned().collect();
-    for form in forms {
+    let mut batch = Vec::new();
+    for form in forms.iter().cycle().take(reports) {
         let new = super::report::new_report(
             &store,
             None,
@@ -107,11 +108,19 @@ pub fn demo(dir: &Path, lang: Lang) -> Result<()> {
             outpost_report::Classification::Unclassified,
             false,
         )?;
-        let mut doc = ReportDoc::create(&form, &new, now)?;
+        let mut doc = ReportDoc::create(form, &new, now)?;
         doc.set_answers(&form.template(), now)?;
-        store.save(&mut doc, now)?;
-        println!("{}  {}  {}", doc.id(), form.id, doc.title(&form, lang));
+        if reports <= forms.len() {
+            println!("{}  {}  {}", doc.id(), form.id, doc.title(form, lang));
+        }
+        batch.push(doc);
+        // Many reports go in batches: one disk sync per thousand, not per report.
+        if batch.len() == 1000 {
+            store.save_all(&mut batch, now)?;
+            batch.clear();
+        }
     }
+    store.save_all(&mut batch, now)?;
     println!(
         "\n{} report(s) in {}",
         store.count(&Default::default())?,

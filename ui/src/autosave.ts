@@ -7,7 +7,7 @@ export const PAUSE_MS = 400;
 
 export type SaveFn = (key: string, value: unknown) => Promise<void>;
 
-export type SaveState = "idle" | "saving" | "saved" | "error";
+export type SaveState = "idle" | "pending" | "saving" | "saved" | "error";
 
 export class Autosave {
   private timers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -28,6 +28,7 @@ export class Autosave {
   change(key: string, value: unknown): void {
     this.waiting.set(key, value);
     this.typedAt.set(key, this.clock());
+    this.onState("pending");
     const old = this.timers.get(key);
     if (old !== undefined) clearTimeout(old);
     this.timers.set(

@@ -56,7 +56,8 @@ export class Session {
 
   private showState(s: SaveState): void {
     this.status.dataset.state = s;
-    this.status.textContent = s === "idle" ? "" : t(this.lang, `save.${s}`);
+    // Typed and about to be saved reads as saving: the pause is a detail.
+    this.status.textContent = s === "idle" ? "" : t(this.lang, s === "pending" ? "save.saving" : `save.${s}`);
     if (this.autosave.lastLatencyMs !== null) this.status.dataset.latencyMs = this.autosave.lastLatencyMs.toFixed(1);
   }
 

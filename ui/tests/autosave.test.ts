@@ -49,7 +49,7 @@ describe("autosave", () => {
     a.change("answer:x", 1);
     now += PAUSE_MS;
     await a.flushKey("answer:x");
-    expect(states).toEqual(["saving", "saved"]);
+    expect(states).toEqual(["pending", "saving", "saved"]);
     expect(a.lastLatencyMs).toBe(PAUSE_MS + 7);
     fail = true;
     a.change("answer:x", 2);
