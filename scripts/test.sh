@@ -22,5 +22,6 @@ command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --version 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --all-targets --locked
-cargo build --locked -p outpost -p outpost-app --bins
-xvfb-run -a -s "-screen 0 1280x800x24" npm --prefix ui run e2e
+cargo build --locked -p outpost -p outpost-hub -p outpost-app --bins
+# A screen large enough for the desktop layout (the window opens at tablet size).
+xvfb-run -a -s "-screen 0 1920x1080x24" npm --prefix ui run e2e

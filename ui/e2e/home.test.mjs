@@ -48,3 +48,12 @@ test("switching to French keeps the screen and translates it", async () => {
   assert.equal(await browser.$("h1").getText(), "Mes rapports", "still in French");
   await browser.saveScreenshot(join(artifacts, "home-fr-sunlight.png"));
 });
+
+test("the desktop layout at 1920×1080 uses the width without stretching lines", async () => {
+  await browser.setWindowSize(1920, 1080);
+  await waitFor(async () => (await browser.execute(() => window.innerWidth)) >= 1800, "the wider window");
+  const list = await browser.$("ul.reports").getSize();
+  assert.ok(list.width <= 1200, `the list keeps a readable width (${list.width} px)`);
+  await browser.saveScreenshot(join(artifacts, "home-fr-sunlight-1920.png"));
+  await browser.setWindowSize(1280, 800);
+});
