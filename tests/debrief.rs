@@ -75,11 +75,11 @@ fn a_debrief_step_and_answers_typed_but_not_valid_survive_reopening_the_store() 
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_question_from_headquarters_is_news_on_the_tablet_until_opened() {
+/// A hub, a tablet that has filed a patrol report, and an HQ device.
+async fn tablet_and_hq_with_a_report() -> (TestHub, Device, Device, outpost_report::ReportId) {
     let hub = TestHub::start().await;
     let mut tablet = Device::tablet(&hub).await;
-    let mut hq = Device::join(
+    let hq = Device::join(
         &hub,
         "JOC",
         "",
@@ -88,6 +88,12 @@ async fn a_question_from_headquarters_is_news_on_the_tablet_until_opened() {
     )
     .await;
     let id = file_report(&mut tablet.store, "patrol", Classification::Unclassified);
+    (hub, tablet, hq, id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_from_headquarters_is_news_on_the_tablet_until_opened() {
+    let (hub, mut tablet, mut hq, id) = tablet_and_hq_with_a_report().await;
     tablet.store.mark_seen(id).expect("seen when filed");
     assert!(tablet.store.reports_with_news().expect("news").is_empty());
     tablet.sync().await;
@@ -107,17 +113,7 @@ async fn a_question_from_headquarters_is_news_on_the_tablet_until_opened() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_voice_note_is_checked_and_travels_with_the_previews() {
-    let hub = TestHub::start().await;
-    let mut tablet = Device::tablet(&hub).await;
-    let mut hq = Device::join(
-        &hub,
-        "JOC",
-        "",
-        outpost_sync::Role::Hq,
-        Classification::Confidential,
-    )
-    .await;
-    let id = file_report(&mut tablet.store, "patrol", Classification::Unclassified);
+    let (hub, mut tablet, mut hq, id) = tablet_and_hq_with_a_report().await;
     let refused = tablet
         .store
         .add_voice_note(

@@ -52,6 +52,18 @@ fn parse_id(id: &str, lang: Lang) -> Result<ReportId, UiError> {
         .map_err(|_| UiError::app(lang, "store.not_found", &[("id", id.to_string())]))
 }
 
+/// What every command about one report starts with: the language for its
+/// errors, the report's id, and the store.
+fn report_command<'a>(
+    state: &'a AppStore,
+    id: &str,
+    lang: &str,
+) -> Result<(std::sync::MutexGuard<'a, Store>, ReportId, Lang), UiError> {
+    let lang = lang_of(lang);
+    let id = parse_id(id, lang)?;
+    Ok((state.lock(), id, lang))
+}
+
 fn form_of<'a>(store: &'a Store, doc: &ReportDoc, lang: Lang) -> Result<&'a Form, UiError> {
     store.catalog().get(&doc.form_id()).ok_or_else(|| {
         UiError::app(
@@ -152,9 +164,7 @@ pub fn open_report(
     id: String,
     lang: String,
 ) -> Result<ReportView, UiError> {
-    let lang = lang_of(&lang);
-    let id = parse_id(&id, lang)?;
-    let mut store = store.lock();
+    let (mut store, id, lang) = report_command(&store, &id, &lang)?;
     store.mark_seen(id).map_err(|e| UiError::store(e, lang))?;
     view(&store, id, lang)
 }
@@ -179,9 +189,7 @@ pub fn save_answer(
     value: Value,
     lang: String,
 ) -> Result<Saved, UiError> {
-    let lang = lang_of(&lang);
-    let id = parse_id(&id, lang)?;
-    let mut store = store.lock();
+    let (mut store, id, lang) = report_command(&store, &id, &lang)?;
     let doc = store.load(id).map_err(|e| UiError::store(e, lang))?;
     let form = form_of(&store, &doc, lang)?.clone();
     if form.field(&field).is_none() {
@@ -256,9 +264,7 @@ pub fn set_step(
     step: usize,
     lang: String,
 ) -> Result<(), UiError> {
-    let lang = lang_of(&lang);
-    let id = parse_id(&id, lang)?;
-    let mut store = store.lock();
+    let (mut store, id, lang) = report_command(&store, &id, &lang)?;
     let doc = store.load(id).map_err(|e| UiError::store(e, lang))?;
     let steps = form_of(&store, &doc, lang)?.steps.len();
     // One past the last step is the read-back.
@@ -282,9 +288,7 @@ pub fn submit_report(
     id: String,
     lang: String,
 ) -> Result<ReportView, UiError> {
-    let lang = lang_of(&lang);
-    let id = parse_id(&id, lang)?;
-    let mut store = store.lock();
+    let (mut store, id, lang) = report_command(&store, &id, &lang)?;
     let doc = store.load(id).map_err(|e| UiError::store(e, lang))?;
     let form = form_of(&store, &doc, lang)?.clone();
     let at = now();
@@ -339,9 +343,7 @@ pub fn add_comment(
     text: String,
     lang: String,
 ) -> Result<ReportView, UiError> {
-    let lang_code = lang_of(&lang);
-    let id = parse_id(&id, lang_code)?;
-    let mut store = store.lock();
+    let (mut store, id, lang_code) = report_command(&store, &id, &lang)?;
     let author = store.profile().map(|p| p.author).unwrap_or_default();
     let device = store.device_id().to_string();
     let at = now();

@@ -7,7 +7,7 @@ import { api, asAppError, type ReportLine, type ReportView } from "./api";
 import { Autosave, type SaveState } from "./autosave";
 import { button, el, fileBytes } from "./dom";
 import { type FieldContext, renderField, showProblems, stepNarrative, voiceNotes } from "./fields";
-import type { Form } from "./forms";
+import type { Form, Step } from "./forms";
 import { type Lang, t } from "./i18n";
 
 export interface Navigator {
@@ -134,6 +134,16 @@ function header(session: Session, text: string, progress?: { at: number; of: num
   return head;
 }
 
+/** A step's fields (asked as questions, or under their labels), then its narrative box and voice notes. */
+function stepFields<T extends HTMLElement>(ctx: FieldContext, step: Step, asked: boolean, into: T): T {
+  for (const id of step.fields) {
+    const f = renderField(ctx, id, asked);
+    if (f) into.append(f);
+  }
+  into.append(stepNarrative(ctx, step.id), voiceNotes(ctx, step.id));
+  return into;
+}
+
 /** One step of the debrief. */
 export function renderStep(
   root: HTMLElement,
@@ -151,13 +161,7 @@ export function renderStep(
   screen.append(header(session, step.question[lang], { at: stepIndex, of: form.steps.length }));
   const body = el("div", "scroll");
   if (step.help) body.append(el("p", "step-help", step.help[lang]));
-  const fields = el("div", "fields");
-  for (const id of step.fields) {
-    const f = renderField(ctx, id, true);
-    if (f) fields.append(f);
-  }
-  fields.append(stepNarrative(ctx, step.id), voiceNotes(ctx, step.id));
-  body.append(fields);
+  body.append(stepFields(ctx, step, true, el("div", "fields")));
   screen.append(body);
 
   const go = async (to: () => void) => {
@@ -264,12 +268,7 @@ export function renderPlainForm(root: HTMLElement, session: Session, nav: Naviga
     const group = el("fieldset", "form-step");
     group.dataset.step = step.id;
     group.append(el("legend", "", step.question[lang]));
-    for (const id of step.fields) {
-      const f = renderField(ctx, id, false);
-      if (f) group.append(f);
-    }
-    group.append(stepNarrative(ctx, step.id), voiceNotes(ctx, step.id));
-    body.append(group);
+    body.append(stepFields(ctx, step, false, group));
   });
   screen.append(body);
   const bar = el("nav", "step-nav");
