@@ -11,6 +11,27 @@ import { App, artifacts, outpost, tempDir, textOf, type, waitFor } from "./app.m
 const files = tempDir("files");
 const photo = join(files, "patrouille.jpg");
 const corrupt = join(files, "abimee.jpg");
+const voice = join(files, "note.wav");
+const notAudio = join(files, "note.txt");
+
+/** One second of 8 kHz 8-bit silence as WAV: what a recorder app saves. */
+function wav() {
+  const data = 8000;
+  const b = Buffer.alloc(44 + data, 128);
+  b.write("RIFF", 0);
+  b.writeUInt32LE(36 + data, 4);
+  b.write("WAVEfmt ", 8);
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(8000, 24);
+  b.writeUInt32LE(8000, 28);
+  b.writeUInt16LE(1, 32);
+  b.writeUInt16LE(8, 34);
+  b.write("data", 36);
+  b.writeUInt32LE(data, 40);
+  return b;
+}
 let app;
 let browser;
 
@@ -51,6 +72,8 @@ async function noProblemOf(field) {
 before(async () => {
   execFileSync("convert", ["-size", "1600x1200", "plasma:fractal", "-quality", "85", photo]);
   writeFileSync(corrupt, readFileSync(photo).subarray(0, 700));
+  writeFileSync(voice, wav());
+  writeFileSync(notAudio, "Rien à signaler.");
   const data = tempDir("debrief");
   outpost(data, "demo");
   app = new App(data);
@@ -100,6 +123,13 @@ test("a full patrol debrief in French: inline errors, a photo, a corrected read-
   await next("observations");
   await type(browser, "#answer-observations", "Deux pick-up armés au km 62, partis vers le nord-est, sans contact.");
   await saved();
+  // A voice note on this step: a text file is refused, a recording is kept.
+  await browser.$('.voice[data-step="observations"] .voice-file-input').setValue(notAudio);
+  const notVoice = await problemOf("voice:observations");
+  assert.equal(notVoice.code, "voice.unsupported");
+  assert.match(notVoice.text, /enregistrement/);
+  await browser.$('.voice[data-step="observations"] .voice-file-input').setValue(voice);
+  await browser.$('.voice[data-step="observations"] audio').waitForExist({ timeout: 15_000 });
   await next("people");
   // Nothing to say about people met, incidents or follow-up: skip them.
   for (const s of ["people", "incidents", "follow_up"]) {
@@ -155,6 +185,8 @@ test("a full patrol debrief in French: inline errors, a photo, a corrected read-
   assert.equal(stored.answers.patrol_strength, 28);
   assert.equal(stored.notes.who, "Deux interprètes avec nous.");
   assert.equal(stored.photos.length, 1);
+  assert.equal(stored.voice_notes.length, 1);
+  assert.equal(stored.voice_notes[0].step, "observations");
   assert.match(stored.readback.text, /Chef de patrouille: Capt\. A\. Diallo/);
 });
 
