@@ -27,7 +27,7 @@ export function renderReport(root: HTMLElement, lang: Lang, report: ReportView, 
   const scroll = el("div", "scroll");
 
   // Headquarters' words first: that is why a returning patrol opens it.
-  const thread = el("section", "comments");
+  const thread = el("section", "comment-thread");
   thread.append(el("h2", "", t(lang, "report.comments_title")));
   if (report.comments.length === 0) thread.append(el("p", "hint", t(lang, "report.no_comments")));
   for (const c of report.comments) {
