@@ -10,6 +10,7 @@ mod document;
 mod forms;
 mod migration;
 mod projection;
+mod review;
 mod store;
 mod sync;
 mod sync_faults;

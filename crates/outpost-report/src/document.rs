@@ -966,6 +966,15 @@ impl ReportDoc {
     }
 }
 
+/// The first date and time answered in `answers`, in form order: when what a
+/// report tells of happened (a patrol's departure, an incident, an assessment).
+pub fn first_datetime(form: &Form, answers: &Map<String, Value>) -> Option<Timestamp> {
+    form.fields
+        .iter()
+        .filter(|f| matches!(f.kind, FieldKind::Datetime { .. }))
+        .find_map(|f| Timestamp::parse_rfc3339(answers.get(&f.id)?.as_str()?))
+}
+
 /// The first location answered in `answers`, in form order: where a report is.
 pub fn first_location<'a>(form: &Form, answers: &'a Map<String, Value>) -> Option<&'a Value> {
     form.fields

@@ -34,7 +34,7 @@ pub use debrief::Debrief;
 pub use doctor::DoctorReport;
 pub use enrolment::{EnrolledDevice, Grant, Refusal, normalise_code};
 pub use error::{Result, StoreError};
-pub use query::{ReportFilter, ReportSummary};
+pub use query::{Facets, ReportFilter, ReportOrder, ReportSummary};
 pub use schema::{MIGRATIONS, Migrated};
 pub use sync_state::{Delivery, HubRecord, Outgoing, PendingBlob, Scope};
 
@@ -256,6 +256,11 @@ impl Store {
 
     pub fn count(&self, filter: &ReportFilter) -> Result<u64> {
         query::count(&self.conn, filter)
+    }
+
+    /// Counts per value of each filter, under the other conditions of `filter`.
+    pub fn facets(&self, filter: &ReportFilter) -> Result<Facets> {
+        query::facets(&self.conn, filter)
     }
 
     pub fn report_ids(&self) -> Result<Vec<ReportId>> {

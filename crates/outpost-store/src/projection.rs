@@ -2,7 +2,7 @@
 //! photo index. They are written on every save (the incremental path) and can be
 //! rebuilt from `documents` alone, with the same result.
 
-use outpost_report::document::first_location;
+use outpost_report::document::{first_datetime, first_location};
 use outpost_report::{Catalog, Form, ReportDoc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
@@ -35,6 +35,9 @@ pub(crate) fn project(conn: &Connection, catalog: &Catalog, doc: &ReportDoc) -> 
     let body = form.map(|f| doc.searchable_text(f)).unwrap_or_default();
     let (lat, lon, place) = form.map(|f| location(doc, f)).unwrap_or((None, None, None));
     let photos = doc.photos();
+    let happened_at = form
+        .and_then(|f| first_datetime(f, &doc.answers()))
+        .map(|t| t.as_millis());
 
     let old_rowid: Option<i64> = conn
         .query_row(
@@ -49,8 +52,8 @@ pub(crate) fn project(conn: &Connection, catalog: &Catalog, doc: &ReportDoc) -> 
     conn.execute(
         "INSERT INTO reports (report_id, kind, form_version, title, author, author_unit, device,
              created_at, updated_at, language, classification, classification_rank, status,
-             conflicts, photos, comments, lat, lon, place, sector)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+             conflicts, photos, comments, lat, lon, place, sector, happened_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
          ON CONFLICT (report_id) DO UPDATE SET
              kind = excluded.kind, form_version = excluded.form_version, title = excluded.title,
              author = excluded.author, author_unit = excluded.author_unit, device = excluded.device,
@@ -58,7 +61,8 @@ pub(crate) fn project(conn: &Connection, catalog: &Catalog, doc: &ReportDoc) -> 
              language = excluded.language, classification = excluded.classification,
              classification_rank = excluded.classification_rank, status = excluded.status,
              conflicts = excluded.conflicts, photos = excluded.photos, comments = excluded.comments,
-             lat = excluded.lat, lon = excluded.lon, place = excluded.place, sector = excluded.sector",
+             lat = excluded.lat, lon = excluded.lon, place = excluded.place, sector = excluded.sector,
+             happened_at = excluded.happened_at",
         params![
             id,
             form_id,
@@ -80,6 +84,7 @@ pub(crate) fn project(conn: &Connection, catalog: &Catalog, doc: &ReportDoc) -> 
             lon,
             place,
             meta.sector,
+            happened_at,
         ],
     )?;
     let rowid: i64 = conn.query_row(

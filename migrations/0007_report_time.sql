@@ -1,0 +1,12 @@
+-- Outpost local store, schema 7: when what a report tells of happened (its
+-- first date-and-time answer), for date ranges and for finding reports close
+-- in time; and indexes for the review filters over every sector.
+ALTER TABLE reports ADD COLUMN happened_at INTEGER;
+CREATE INDEX reports_by_happened ON reports (happened_at);
+CREATE INDEX reports_by_sector ON reports (sector, author_unit);
+CREATE INDEX reports_by_author ON reports (author);
+-- The default order with its tie-break, so a first page never sorts the table.
+DROP INDEX reports_by_updated;
+CREATE INDEX reports_by_updated ON reports (updated_at DESC, report_id);
+-- Existing rows get their time from the projection rebuild that follows every
+-- schema change; a report without a date answer is dated by its filing.

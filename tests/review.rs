@@ -1,0 +1,188 @@
+//! The review list: filters that combine, counts per filter value, sorting.
+//! Checked against a plain recount of the generated reports.
+
+use outpost_report::time::{Clock, SystemClock};
+use outpost_report::{Classification, Lang, ReportId, ReviewStatus, Timestamp};
+use outpost_store::{ReportFilter, ReportOrder, Store};
+use rand::{Rng, SeedableRng};
+
+use crate::util::{self, generate};
+
+struct Made {
+    id: ReportId,
+    kind: &'static str,
+    sector: &'static str,
+    unit: String,
+    classification: Classification,
+    language: Lang,
+    status: ReviewStatus,
+}
+
+fn filled(n: usize) -> (tempfile::TempDir, Store, Vec<Made>) {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut store = Store::open(dir.path(), util::T0).expect("store");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+    let mut made = Vec::new();
+    let mut docs = Vec::new();
+    for i in 0..n {
+        let kind = ["patrol", "incident", "qip"][i % 3];
+        let sector = ["North", "East"][rng.random_range(0..2)];
+        let unit = format!("{}-{}", sector.to_uppercase(), rng.random_range(0..3));
+        let mut new = generate::new_report(
+            util::report_id(i as u128),
+            store.device_id(),
+            Classification::ALL[rng.random_range(0..3)],
+        );
+        new.sector = sector.into();
+        new.author_unit = unit.clone();
+        new.language = if rng.random_bool(0.5) {
+            Lang::Fr
+        } else {
+            Lang::En
+        };
+        new.status = [ReviewStatus::Submitted, ReviewStatus::Verified][rng.random_range(0..2)];
+        made.push(Made {
+            id: new.id,
+            kind,
+            sector,
+            unit,
+            classification: new.classification,
+            language: new.language,
+            status: new.status,
+        });
+        docs.push(generate::report(
+            &util::form(kind),
+            &new,
+            &mut rng,
+            SystemClock.now(),
+        ));
+    }
+    store.save_all(&mut docs, util::T0).expect("save");
+    (dir, store, made)
+}
+
+#[test]
+fn filters_combine_and_counts_per_value_match_a_recount() {
+    let (_dir, store, made) = filled(240);
+    let filter = ReportFilter {
+        kind: Some("incident".into()),
+        sector: Some("North".into()),
+        clearance: Some(Classification::Confidential),
+        ..Default::default()
+    };
+    let expected: Vec<&Made> = made
+        .iter()
+        .filter(|m| {
+            m.kind == "incident"
+                && m.sector == "North"
+                && m.classification <= Classification::Confidential
+        })
+        .collect();
+    let listed = store.list(&filter).expect("list");
+    assert_eq!(listed.len(), expected.len());
+    assert!(!listed.is_empty(), "the generated set has some");
+    let mut ids: Vec<ReportId> = listed.iter().map(|r| r.id).collect();
+    let mut want: Vec<ReportId> = expected.iter().map(|m| m.id).collect();
+    ids.sort();
+    want.sort();
+    assert_eq!(ids, want);
+    assert_eq!(store.count(&filter).expect("count"), expected.len() as u64);
+
+    let facets = store.facets(&filter).expect("facets");
+    assert_eq!(facets.total, expected.len() as u64);
+    // Kind is filtered: its counts show every kind under the other conditions.
+    for kind in ["patrol", "incident", "qip"] {
+        let n = made
+            .iter()
+            .filter(|m| {
+                m.kind == kind
+                    && m.sector == "North"
+                    && m.classification <= Classification::Confidential
+            })
+            .count() as u64;
+        let got = facets
+            .kind
+            .iter()
+            .find(|(k, _)| k == kind)
+            .map_or(0, |(_, c)| *c);
+        assert_eq!(got, n, "kind {kind}");
+    }
+    // Language is open: its counts split the filtered set.
+    for lang in [Lang::Fr, Lang::En] {
+        let n = expected.iter().filter(|m| m.language == lang).count() as u64;
+        let got = facets
+            .language
+            .iter()
+            .find(|(l, _)| l == lang.as_str())
+            .map_or(0, |(_, c)| *c);
+        assert_eq!(got, n, "language {lang}");
+    }
+    let units: u64 = facets.unit.iter().map(|(_, c)| c).sum();
+    assert_eq!(units, expected.len() as u64, "every report in one unit");
+    assert!(facets.unit.iter().all(|(u, _)| u.starts_with("NORTH-")));
+    assert!(
+        facets
+            .classification
+            .iter()
+            .all(|(c, _)| c != "STRICTLY CONFIDENTIAL"),
+        "nothing above the viewer's clearance is even counted"
+    );
+}
+
+#[test]
+fn unit_status_language_and_time_narrow_and_sort() {
+    let (_dir, store, made) = filled(150);
+    let some = &made[7];
+    let filter = ReportFilter {
+        unit: Some(some.unit.clone()),
+        status: Some(some.status),
+        language: Some(some.language),
+        ..Default::default()
+    };
+    let n = made
+        .iter()
+        .filter(|m| m.unit == some.unit && m.status == some.status && m.language == some.language)
+        .count();
+    assert_eq!(store.list(&filter).expect("list").len(), n);
+
+    let all = store
+        .list(&ReportFilter {
+            order: ReportOrder::Happened,
+            ..Default::default()
+        })
+        .expect("list");
+    assert!(
+        all.windows(2).all(|w| w[0].happened_at >= w[1].happened_at),
+        "newest events first"
+    );
+    let middle = all[all.len() / 2].happened_at;
+    let before = store
+        .list(&ReportFilter {
+            until: Some(middle),
+            order: ReportOrder::HappenedAscending,
+            ..Default::default()
+        })
+        .expect("list");
+    assert!(before.iter().all(|r| r.happened_at < middle));
+    assert!(
+        before
+            .windows(2)
+            .all(|w| w[0].happened_at <= w[1].happened_at),
+        "oldest first"
+    );
+    let after = store
+        .count(&ReportFilter {
+            from: Some(middle),
+            ..Default::default()
+        })
+        .expect("count");
+    assert_eq!(
+        before.len() as u64 + after,
+        made.len() as u64,
+        "from/until split the set exactly"
+    );
+    assert!(
+        all.iter()
+            .all(|r| r.happened_at < Timestamp::from_millis(SystemClock.now().as_millis()))
+    );
+}
