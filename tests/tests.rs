@@ -7,6 +7,7 @@ mod cli;
 mod crash;
 mod debrief;
 mod document;
+mod export;
 mod forms;
 mod migration;
 mod projection;

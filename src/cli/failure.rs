@@ -25,6 +25,12 @@ pub enum CliError {
     InvalidAnswers(Vec<Problem>),
     #[error("{0:?} is not a report id")]
     BadReportId(String),
+    #[error("this device is not enrolled, so the export needs --clearance")]
+    ClearanceRequired,
+    #[error("{given:?} is not a date")]
+    BadDate { given: String },
+    #[error("unknown review status {given:?}")]
+    UnknownStatus { given: String },
 }
 
 impl CliError {
@@ -37,6 +43,9 @@ impl CliError {
             CliError::AnswersNotObject => "report.answers_not_object",
             CliError::InvalidAnswers(_) => "report.invalid_answers",
             CliError::BadReportId(_) => "store.not_found",
+            CliError::ClearanceRequired => "export.clearance_required",
+            CliError::BadDate { .. } => "export.bad_date",
+            CliError::UnknownStatus { .. } => "report.unknown_status",
         }
     }
 
@@ -52,6 +61,10 @@ impl CliError {
             CliError::AnswersNotObject => vec![],
             CliError::InvalidAnswers(p) => vec![("count", p.len().to_string())],
             CliError::BadReportId(id) => vec![("id", id.clone())],
+            CliError::ClearanceRequired => vec![],
+            CliError::BadDate { given } | CliError::UnknownStatus { given } => {
+                vec![("given", given.clone())]
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Command-line arguments and the commands they run.
 
+mod export;
 pub mod failure;
 mod photo;
 mod report;
@@ -52,6 +53,9 @@ pub enum Command {
     /// Create, list, show and export reports.
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// Write the reports a filter selects as CSV or GeoJSON, never above the
+    /// exporter's clearance (the device's, from its enrolment).
+    Export(export::ExportArgs),
     /// Attach photos to reports.
     #[command(subcommand)]
     Photo(photo::PhotoCommand),
@@ -115,6 +119,7 @@ pub fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Report(cmd) => report::run(cmd, &dir, lang),
         Command::Photo(cmd) => photo::run(cmd, &dir, lang),
+        Command::Export(args) => export::run(args, &dir),
         Command::Profile {
             author,
             unit,

@@ -57,6 +57,11 @@ app-unknown-field = "{ $field }" is not a question of this report.
 app-unknown-budget = Unknown link budget "{ $given }". Use wifi, satellite or documents.
 app-hub-address = "{ $given }" is not a hub address (expected e.g. https://hub.example:8443).
 
+## Exports
+export-clearance-required = This device is not enrolled with a hub, so it has no clearance of its own: give the level to export at with --clearance.
+export-bad-date = "{ $given }" is not a date (use YYYY-MM-DD).
+report-unknown-status = Unknown review status "{ $given }". Use submitted, under_review, needs_information, verified or closed.
+
 ## Reports and documents
 report-unknown-kind = Unknown report kind "{ $kind }". Known kinds: { $known }.
 report-unknown-classification = Unknown classification "{ $given }". Use UNCLASSIFIED, CONFIDENTIAL or STRICTLY CONFIDENTIAL.

@@ -56,6 +56,11 @@ app-unknown-field = « { $field } » n'est pas une question de ce rapport.
 app-unknown-budget = Budget de liaison inconnu « { $given } ». Utilisez wifi, satellite ou documents.
 app-hub-address = « { $given } » n'est pas une adresse de hub (par exemple https://hub.example:8443).
 
+## Exports
+export-clearance-required = Cet appareil n'est enrôlé auprès d'aucun hub et n'a donc pas d'habilitation propre : indiquez le niveau d'export avec --clearance.
+export-bad-date = « { $given } » n'est pas une date (utilisez AAAA-MM-JJ).
+report-unknown-status = Statut d'examen inconnu « { $given } ». Utilisez submitted, under_review, needs_information, verified ou closed.
+
 ## Rapports et documents
 report-unknown-kind = Type de rapport inconnu « { $kind } ». Types connus : { $known }.
 report-unknown-classification = Classification inconnue « { $given } ». Utilisez UNCLASSIFIED, CONFIDENTIAL ou STRICTLY CONFIDENTIAL.

@@ -1,0 +1,146 @@
+//! Exports of a filtered set of reports, for analysts' spreadsheets and GIS:
+//! CSV (one row per report) and GeoJSON (one point per report that has
+//! coordinates). Every row carries its classification, and nothing above the
+//! exporter's clearance is written, whatever the filter asks for.
+
+use std::io::Write;
+
+use outpost_report::Classification;
+use outpost_store::{ReportFilter, ReportSummary, Store, StoreError};
+use serde_json::{Value, json};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("writing the export failed")]
+    Write(#[source] std::io::Error),
+}
+
+impl From<csv::Error> for ExportError {
+    fn from(e: csv::Error) -> Self {
+        ExportError::Write(std::io::Error::other(e))
+    }
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exported {
+    pub rows: usize,
+    /// Reports that matched but have no coordinates (left out of GeoJSON).
+    pub without_place: usize,
+}
+
+/// The columns of the CSV, in order; also the GeoJSON properties.
+pub const COLUMNS: [&str; 18] = [
+    "id",
+    "kind",
+    "classification",
+    "status",
+    "title",
+    "author",
+    "unit",
+    "sector",
+    "language",
+    "happened_at",
+    "created_at",
+    "updated_at",
+    "place",
+    "lat",
+    "lon",
+    "photos",
+    "comments",
+    "conflicts",
+];
+
+/// The reports of `filter` that someone cleared to `clearance` may have.
+pub fn reports(
+    store: &Store,
+    filter: &ReportFilter,
+    clearance: Classification,
+) -> Result<Vec<ReportSummary>, ExportError> {
+    let filter = ReportFilter {
+        clearance: Some(
+            filter
+                .clearance
+                .map_or(clearance, |asked| asked.min(clearance)),
+        ),
+        limit: None,
+        offset: 0,
+        ..filter.clone()
+    };
+    Ok(store.list(&filter)?)
+}
+
+fn fields(r: &ReportSummary) -> [String; 18] {
+    let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    [
+        r.id.to_string(),
+        r.kind.clone(),
+        r.classification.clone(),
+        r.status.clone(),
+        r.title.clone(),
+        r.author.clone(),
+        r.author_unit.clone(),
+        r.sector.clone(),
+        r.language.clone(),
+        r.happened_at.to_rfc3339(),
+        r.created_at.to_rfc3339(),
+        r.updated_at.to_rfc3339(),
+        r.place.clone().unwrap_or_default(),
+        opt(r.lat),
+        opt(r.lon),
+        r.photos.to_string(),
+        r.comments.to_string(),
+        r.conflicts.to_string(),
+    ]
+}
+
+/// Writes `rows` as CSV (RFC 4180, UTF-8, a header row).
+pub fn write_csv(rows: &[ReportSummary], out: impl Write) -> Result<Exported, ExportError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(COLUMNS)?;
+    for r in rows {
+        w.write_record(fields(r))?;
+    }
+    w.flush().map_err(ExportError::Write)?;
+    Ok(Exported {
+        rows: rows.len(),
+        without_place: 0,
+    })
+}
+
+/// Writes `rows` that have coordinates as a GeoJSON FeatureCollection of
+/// points (RFC 7946: longitude first, WGS 84).
+pub fn write_geojson(rows: &[ReportSummary], mut out: impl Write) -> Result<Exported, ExportError> {
+    let mut features = Vec::new();
+    let mut without_place = 0;
+    for r in rows {
+        let (Some(lat), Some(lon)) = (r.lat, r.lon) else {
+            without_place += 1;
+            continue;
+        };
+        let mut properties = serde_json::Map::new();
+        for (name, value) in COLUMNS.iter().zip(fields(r)) {
+            if !matches!(*name, "lat" | "lon") {
+                properties.insert(name.to_string(), Value::String(value));
+            }
+        }
+        properties.insert("photos".into(), json!(r.photos));
+        properties.insert("comments".into(), json!(r.comments));
+        properties.insert("conflicts".into(), json!(r.conflicts));
+        features.push(json!({
+            "type": "Feature",
+            "id": r.id.to_string(),
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": properties,
+        }));
+    }
+    let collection = json!({"type": "FeatureCollection", "features": features});
+    serde_json::to_writer(&mut out, &collection).map_err(|e| ExportError::Write(e.into()))?;
+    out.flush().map_err(ExportError::Write)?;
+    Ok(Exported {
+        rows: features.len(),
+        without_place,
+    })
+}

@@ -1,0 +1,233 @@
+//! `outpost export`: CSV and GeoJSON of a filtered set that re-import cleanly,
+//! match the filtered list, and never hold a report above the exporter's
+//! clearance.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use outpost_report::time::{Clock, SystemClock};
+use outpost_report::{Classification, ReportId};
+use outpost_store::{ReportFilter, Store};
+use rand::SeedableRng;
+
+use crate::util::hub::{Device, TestHub};
+use crate::util::{self, generate, outpost, run_ok, stderr};
+
+/// Reports of every classification and both sectors in `store`.
+fn fill(store: &mut Store, n: usize) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    let mut docs = Vec::new();
+    for i in 0..n {
+        let kind = ["patrol", "incident", "qip"][i % 3];
+        let mut new = generate::new_report(
+            util::report_id(1000 + i as u128),
+            store.device_id(),
+            Classification::ALL[i % 3],
+        );
+        new.sector = ["North", "East"][i % 2].into();
+        docs.push(generate::report(
+            &util::form(kind),
+            &new,
+            &mut rng,
+            SystemClock.now(),
+        ));
+    }
+    store.save_all(&mut docs, util::T0).expect("save");
+}
+
+fn csv_ids_and_levels(path: &Path) -> Vec<(ReportId, String)> {
+    let mut reader = csv::Reader::from_path(path).expect("the CSV opens");
+    let headers = reader.headers().expect("a header row").clone();
+    assert_eq!(headers.iter().collect::<Vec<_>>(), outpost_export::COLUMNS);
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("every row parses");
+            assert_eq!(r.len(), outpost_export::COLUMNS.len());
+            (r[0].parse().expect("an id"), r[2].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn csv_and_geojson_reimport_and_match_the_filtered_list() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut store = Store::open(dir.path(), util::T0).expect("store");
+    fill(&mut store, 60);
+    let csv_path = dir.path().join("north-incidents.csv");
+    run_ok(
+        outpost(dir.path())
+            .args([
+                "export",
+                "--format",
+                "csv",
+                "--sector",
+                "North",
+                "--kind",
+                "incident",
+                "--clearance",
+                "STRICTLY CONFIDENTIAL",
+                "--out",
+            ])
+            .arg(&csv_path),
+    );
+    let rows = csv_ids_and_levels(&csv_path);
+    let listed: BTreeSet<ReportId> = store
+        .list(&ReportFilter {
+            sector: Some("North".into()),
+            kind: Some("incident".into()),
+            ..Default::default()
+        })
+        .expect("list")
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert!(!listed.is_empty());
+    assert_eq!(
+        rows.iter().map(|(id, _)| *id).collect::<BTreeSet<_>>(),
+        listed
+    );
+    assert!(
+        rows.iter().all(|(_, level)| !level.is_empty()),
+        "each row carries its classification"
+    );
+
+    let geo_path = dir.path().join("north-incidents.geojson");
+    run_ok(
+        outpost(dir.path())
+            .args([
+                "export",
+                "--format",
+                "geojson",
+                "--sector",
+                "North",
+                "--kind",
+                "incident",
+                "--clearance",
+                "STRICTLY CONFIDENTIAL",
+                "--out",
+            ])
+            .arg(&geo_path),
+    );
+    let text = std::fs::read_to_string(&geo_path).expect("read");
+    let parsed: geojson::GeoJson = text.parse().expect("valid GeoJSON");
+    let geojson::GeoJson::FeatureCollection(fc) = parsed else {
+        panic!("a FeatureCollection")
+    };
+    let mut ids = BTreeSet::new();
+    for f in &fc.features {
+        let Some(geojson::Geometry {
+            value: geojson::Value::Point(p),
+            ..
+        }) = &f.geometry
+        else {
+            panic!("every feature is a point")
+        };
+        assert!(
+            (-180.0..=180.0).contains(&p[0]) && (-90.0..=90.0).contains(&p[1]),
+            "lon, lat in range: {p:?}"
+        );
+        let props = f.properties.as_ref().expect("properties");
+        assert!(props.contains_key("classification"));
+        ids.insert(
+            props["id"]
+                .as_str()
+                .expect("id")
+                .parse::<ReportId>()
+                .expect("an id"),
+        );
+    }
+    assert!(
+        !fc.features.is_empty(),
+        "generated reports have coordinates"
+    );
+    assert!(ids.is_subset(&listed));
+    assert_eq!(ids.len(), fc.features.len());
+}
+
+#[test]
+fn an_export_never_holds_a_report_above_the_exporters_clearance() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut store = Store::open(dir.path(), util::T0).expect("store");
+    fill(&mut store, 30);
+    let out = dir.path().join("all.csv");
+    let refused = outpost(dir.path())
+        .args(["export", "--format", "csv", "--out"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(
+        !refused.status.success(),
+        "an unenrolled device must say at what level it exports"
+    );
+    assert!(
+        stderr(&refused).contains("--clearance"),
+        "{}",
+        stderr(&refused)
+    );
+
+    run_ok(
+        outpost(dir.path())
+            .args([
+                "export",
+                "--format",
+                "csv",
+                "--clearance",
+                "UNCLASSIFIED",
+                "--out",
+            ])
+            .arg(&out),
+    );
+    let rows = csv_ids_and_levels(&out);
+    assert_eq!(rows.len(), 10);
+    assert!(rows.iter().all(|(_, l)| l == "UNCLASSIFIED"));
+    // Asking for a level above one's clearance through the filter gives nothing above it.
+    run_ok(
+        outpost(dir.path())
+            .args([
+                "export",
+                "--format",
+                "csv",
+                "--clearance",
+                "CONFIDENTIAL",
+                "--classification",
+                "STRICTLY CONFIDENTIAL",
+                "--out",
+            ])
+            .arg(&out),
+    );
+    assert!(csv_ids_and_levels(&out).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enrolled_device_exports_at_most_at_its_granted_clearance() {
+    let hub = TestHub::start().await;
+    let mut tablet = Device::tablet(&hub).await; // cleared CONFIDENTIAL
+    fill(&mut tablet.store, 30);
+    let out = tablet.dir.path().join("all.geojson");
+    let data = tablet.dir.path().to_path_buf();
+    let status = tokio::task::spawn_blocking(move || {
+        run_ok(
+            outpost(&data)
+                .args([
+                    "export",
+                    "--format",
+                    "csv",
+                    "--clearance",
+                    "STRICTLY CONFIDENTIAL",
+                    "--out",
+                ])
+                .arg(&out),
+        );
+        csv_ids_and_levels(&out)
+    })
+    .await
+    .expect("export");
+    assert_eq!(
+        status.len(),
+        20,
+        "unclassified and confidential, not strictly confidential"
+    );
+    assert!(status.iter().all(|(_, l)| l != "STRICTLY CONFIDENTIAL"));
+    hub.stop().await;
+}
