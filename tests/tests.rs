@@ -13,5 +13,6 @@ mod migration;
 mod projection;
 mod review;
 mod store;
+mod suggest;
 mod sync;
 mod sync_faults;
