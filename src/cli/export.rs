@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use outpost_report::{Classification, ReviewStatus, Timestamp};
-use outpost_store::{ReportFilter, ReportOrder};
+use outpost_store::ReportOrder;
 
 use super::failure::CliError;
+use super::filter::{FilterArgs, level};
 use super::store::open;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -24,62 +24,12 @@ pub struct ExportArgs {
     format: Format,
     #[arg(long)]
     out: PathBuf,
-    /// patrol, incident or qip
-    #[arg(long)]
-    kind: Option<String>,
-    /// submitted, under_review, needs_information, verified or closed
-    #[arg(long)]
-    status: Option<String>,
-    #[arg(long)]
-    sector: Option<String>,
-    /// The author's unit.
-    #[arg(long)]
-    unit: Option<String>,
-    #[arg(long)]
-    author: Option<String>,
-    /// Only reports at exactly this classification.
-    #[arg(long)]
-    classification: Option<String>,
-    /// The language reports were written in: en or fr.
-    #[arg(long)]
-    written_in: Option<String>,
-    /// Events on or after this date (YYYY-MM-DD, UTC, or RFC 3339).
-    #[arg(long)]
-    from: Option<String>,
-    /// Events before this date.
-    #[arg(long)]
-    until: Option<String>,
-    /// Words to find in titles, narratives, places and comments.
-    #[arg(long)]
-    search: Option<String>,
+    #[command(flatten)]
+    filter: FilterArgs,
     /// Export as someone cleared to this level: at most the device's own
     /// clearance; required on a device not enrolled with a hub.
     #[arg(long)]
     clearance: Option<String>,
-}
-
-fn date(given: &Option<String>) -> Result<Option<Timestamp>> {
-    let Some(given) = given else { return Ok(None) };
-    let text = if given.len() == 10 {
-        format!("{given}T00:00:00Z")
-    } else {
-        given.clone()
-    };
-    Timestamp::parse_rfc3339(&text).map(Some).ok_or_else(|| {
-        CliError::BadDate {
-            given: given.clone(),
-        }
-        .into()
-    })
-}
-
-fn level(given: &str) -> Result<Classification> {
-    given.parse().map_err(|_| {
-        CliError::UnknownClassification {
-            given: given.to_string(),
-        }
-        .into()
-    })
 }
 
 pub fn run(args: ExportArgs, dir: &Path) -> Result<()> {
@@ -94,32 +44,7 @@ pub fn run(args: ExportArgs, dir: &Path) -> Result<()> {
         (None, Some(a)) => a,
         (None, None) => return Err(CliError::ClearanceRequired.into()),
     };
-    let filter = ReportFilter {
-        kind: args.kind,
-        status: args
-            .status
-            .map(|s| {
-                s.parse::<ReviewStatus>()
-                    .map_err(|_| CliError::UnknownStatus { given: s.clone() })
-            })
-            .transpose()?,
-        classification: args.classification.as_deref().map(level).transpose()?,
-        language: args
-            .written_in
-            .map(|l| {
-                l.parse()
-                    .map_err(|_| CliError::UnknownLanguage { given: l.clone() })
-            })
-            .transpose()?,
-        sector: args.sector,
-        unit: args.unit,
-        author: args.author,
-        from: date(&args.from)?,
-        until: date(&args.until)?,
-        text: args.search,
-        order: ReportOrder::Happened,
-        ..Default::default()
-    };
+    let filter = args.filter.filter(ReportOrder::Happened)?;
     let rows = outpost_export::reports(&store, &filter, clearance)?;
     let file =
         File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;

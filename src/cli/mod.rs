@@ -2,6 +2,7 @@
 
 mod export;
 pub mod failure;
+mod filter;
 mod photo;
 mod report;
 mod store;

@@ -9,10 +9,11 @@ use outpost_report::readback;
 use outpost_report::time::{Clock, SystemClock};
 use outpost_report::validate::{Completeness, validate_answers};
 use outpost_report::{Classification, Form, Lang, NewReport, ReportDoc, ReportId, ReviewStatus};
-use outpost_store::{ReportFilter, Store};
+use outpost_store::{ReportOrder, Store};
 use serde_json::{Map, Value};
 
 use super::failure::CliError;
+use super::filter::FilterArgs;
 use super::store::open;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -54,13 +55,11 @@ pub enum ReportCommand {
     List {
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// Oldest events first instead of the most recently changed first.
         #[arg(long)]
-        kind: Option<String>,
-        #[arg(long)]
-        status: Option<String>,
-        /// Words to search for in titles, narratives, places and comments.
-        #[arg(long)]
-        search: Option<String>,
+        chronological: bool,
     },
     /// Show one report with its answers, conflicts, comments and photos.
     Show {
@@ -151,21 +150,15 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
         }
         ReportCommand::List {
             json,
-            kind,
-            status,
-            search,
+            filter,
+            chronological,
         } => {
             let store = open(dir)?;
-            let status = status
-                .map(|s| s.parse::<ReviewStatus>())
-                .transpose()
-                .map_err(|e| anyhow::anyhow!("{e}; expected one of draft, submitted, under_review, needs_information, verified, closed"))?;
-            let filter = ReportFilter {
-                kind,
-                status,
-                text: search,
-                ..Default::default()
-            };
+            let filter = filter.filter(if chronological {
+                ReportOrder::HappenedAscending
+            } else {
+                ReportOrder::Updated
+            })?;
             let reports = store.list(&filter)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&reports)?);
