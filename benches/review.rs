@@ -157,6 +157,30 @@ fn main() {
             ms(faceting)
         );
     }
+    // Exports of everything the reviewer may see.
+    let everything = ReportFilter::default();
+    let t = Instant::now();
+    let rows = outpost_export::reports(&store, &everything, Classification::StrictlyConfidential)
+        .expect("rows");
+    let read = t.elapsed();
+    let t = Instant::now();
+    let mut csv = Vec::new();
+    outpost_export::write_csv(&rows, &mut csv).expect("csv");
+    let csv_time = t.elapsed();
+    let t = Instant::now();
+    let mut geo = Vec::new();
+    let geo_written = outpost_export::write_geojson(&rows, &mut geo).expect("geojson");
+    let geo_time = t.elapsed();
+    println!(
+        "\nexport of {} rows: reading {}; CSV {} ({:.1} MB); GeoJSON {} ({:.1} MB, {} points)",
+        rows.len(),
+        ms(read),
+        ms(csv_time),
+        csv.len() as f64 / 1e6,
+        ms(geo_time),
+        geo.len() as f64 / 1e6,
+        geo_written.rows
+    );
     println!(
         "\nunfiltered first page {}; slowest filter answer (page + count + facets) {} = {:.0}x the unfiltered page",
         ms(baseline),
