@@ -2,6 +2,9 @@
 -- first date-and-time answer), for date ranges and for finding reports close
 -- in time; and indexes for the review filters over every sector.
 ALTER TABLE reports ADD COLUMN happened_at INTEGER;
+-- QIP assessments: the pipeline stage they are in and since when.
+ALTER TABLE reports ADD COLUMN pipeline_stage TEXT;
+ALTER TABLE reports ADD COLUMN stage_since INTEGER;
 CREATE INDEX reports_by_happened ON reports (happened_at);
 CREATE INDEX reports_by_sector ON reports (sector, author_unit);
 CREATE INDEX reports_by_author ON reports (author);

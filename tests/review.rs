@@ -186,3 +186,79 @@ fn unit_status_language_and_time_narrow_and_sort() {
             .all(|r| r.happened_at < Timestamp::from_millis(SystemClock.now().as_millis()))
     );
 }
+
+#[test]
+fn qip_assessments_move_through_the_pipeline_with_days_per_stage_and_overdue_flags() {
+    use outpost_report::pipeline::{QipStage, StageEntry};
+    let dir = tempfile::tempdir().expect("dir");
+    let mut store = Store::open(dir.path(), util::T0).expect("store");
+    let now = SystemClock.now().as_millis();
+    let day = |d: i64| Timestamp::from_millis(now - d * 86_400_000);
+    let mut ids = Vec::new();
+    for (n, moves) in [
+        // Approved 60 days ago and never funded: overdue.
+        vec![(QipStage::Proposed, 80), (QipStage::Approved, 60)],
+        // Proposed 5 days ago: on time.
+        vec![(QipStage::Proposed, 5)],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut doc =
+            util::template_report("qip", util::report_id(700 + n as u128), store.device_id());
+        for (stage, ago) in moves {
+            doc.enter_stage(&StageEntry {
+                stage,
+                at: day(ago),
+                by: "Stabilisation Gao".into(),
+            })
+            .expect("stage");
+        }
+        store.save(&mut doc, util::T0).expect("save");
+        ids.push(doc.id());
+    }
+    let listed = store
+        .list(&ReportFilter {
+            kind: Some("qip".into()),
+            ..Default::default()
+        })
+        .expect("list");
+    let stage_of = |id: ReportId| {
+        listed
+            .iter()
+            .find(|r| r.id == id)
+            .and_then(|r| r.pipeline_stage.clone())
+    };
+    assert_eq!(stage_of(ids[0]).as_deref(), Some("approved"));
+    assert_eq!(stage_of(ids[1]).as_deref(), Some("proposed"));
+
+    let out =
+        util::run_ok(util::outpost(dir.path()).args(["report", "pipeline", "--json", "--overdue"]));
+    let overdue: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let overdue = overdue.as_array().expect("a list");
+    assert_eq!(overdue.len(), 1, "{overdue:?}");
+    assert_eq!(overdue[0]["id"], ids[0].to_string());
+    assert_eq!(overdue[0]["days_in_stage"], 60);
+    assert_eq!(
+        overdue[0]["days_per_stage"][1],
+        serde_json::json!(["proposed", 20])
+    );
+
+    // Funding it moves it on and clears the flag.
+    util::run_ok(util::outpost(dir.path()).args([
+        "report",
+        "stage",
+        &ids[0].to_string(),
+        "--to",
+        "funded",
+    ]));
+    let out =
+        util::run_ok(util::outpost(dir.path()).args(["report", "pipeline", "--json", "--overdue"]));
+    assert_eq!(out.trim(), "[]");
+    let refused = util::outpost(dir.path())
+        .args(["report", "stage", &ids[1].to_string(), "--to", "paid"])
+        .output()
+        .expect("runs");
+    assert!(!refused.status.success());
+    assert!(util::stderr(&refused).contains("assessed, proposed, approved, funded or delivered"));
+}

@@ -31,6 +31,8 @@ pub enum CliError {
     BadDate { given: String },
     #[error("unknown review status {given:?}")]
     UnknownStatus { given: String },
+    #[error("unknown QIP stage {given:?}")]
+    UnknownStage { given: String },
 }
 
 impl CliError {
@@ -46,6 +48,7 @@ impl CliError {
             CliError::ClearanceRequired => "export.clearance_required",
             CliError::BadDate { .. } => "export.bad_date",
             CliError::UnknownStatus { .. } => "report.unknown_status",
+            CliError::UnknownStage { .. } => "report.unknown_stage",
         }
     }
 
@@ -62,7 +65,9 @@ impl CliError {
             CliError::InvalidAnswers(p) => vec![("count", p.len().to_string())],
             CliError::BadReportId(id) => vec![("id", id.clone())],
             CliError::ClearanceRequired => vec![],
-            CliError::BadDate { given } | CliError::UnknownStatus { given } => {
+            CliError::BadDate { given }
+            | CliError::UnknownStatus { given }
+            | CliError::UnknownStage { given } => {
                 vec![("given", given.clone())]
             }
         }

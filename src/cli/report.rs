@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
+use outpost_report::pipeline::{self, QipStage, StageEntry};
 use outpost_report::readback;
 use outpost_report::time::{Clock, SystemClock};
 use outpost_report::validate::{Completeness, validate_answers};
@@ -89,6 +90,23 @@ pub enum ReportCommand {
         id: String,
         #[arg(long)]
         status: String,
+    },
+    /// Move a QIP assessment along its pipeline: assessed, proposed, approved, funded, delivered.
+    Stage {
+        id: String,
+        #[arg(long)]
+        to: String,
+        /// Who decided (default: this device's profile).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// QIP assessments by stage, with the days each has spent in it; overdue ones marked.
+    Pipeline {
+        #[arg(long)]
+        json: bool,
+        /// Only the overdue ones.
+        #[arg(long)]
+        overdue: bool,
     },
     /// Export a report as JSON or as a standard automerge document file.
     Export {
@@ -228,6 +246,62 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
             let mut store = open(dir)?;
             let now = SystemClock.now();
             store.update(parse_id(&id)?, now, |doc| Ok(doc.set_status(status, now)?))?;
+        }
+        ReportCommand::Stage { id, to, by } => {
+            let stage: QipStage = to
+                .parse()
+                .map_err(|_| CliError::UnknownStage { given: to.clone() })?;
+            let mut store = open(dir)?;
+            let id = parse_id(&id)?;
+            let by = match by {
+                Some(b) => b,
+                None => store.profile()?.author,
+            };
+            let now = SystemClock.now();
+            store.update(id, now, |doc| {
+                Ok(doc.enter_stage(&StageEntry { stage, at: now, by })?)
+            })?;
+        }
+        ReportCommand::Pipeline { json, overdue } => {
+            let store = open(dir)?;
+            let now = SystemClock.now();
+            let qips = outpost_store::ReportFilter {
+                kind: Some("qip".into()),
+                ..Default::default()
+            };
+            let mut lines = Vec::new();
+            for r in store.list(&qips)? {
+                let doc = store.load(r.id)?;
+                let status = pipeline::status(&doc.stage_entries(), doc.meta().created_at, now);
+                if !overdue || status.overdue {
+                    lines.push(serde_json::json!({
+                        "id": r.id, "title": r.title, "classification": r.classification,
+                        "stage": status.stage, "since": status.since,
+                        "days_in_stage": status.days_in_stage, "overdue": status.overdue,
+                        "days_per_stage": status.days_per_stage,
+                    }));
+                }
+            }
+            lines.sort_by_key(|l| std::cmp::Reverse(l["days_in_stage"].as_i64().unwrap_or(0)));
+            if json {
+                println!("{}", serde_json::to_string_pretty(&lines)?);
+            } else {
+                for l in &lines {
+                    println!(
+                        "{}  {:<10} {:>4} day(s){}  {}",
+                        l["id"].as_str().unwrap_or_default(),
+                        l["stage"].as_str().unwrap_or_default(),
+                        l["days_in_stage"],
+                        if l["overdue"] == true {
+                            "  OVERDUE"
+                        } else {
+                            ""
+                        },
+                        l["title"].as_str().unwrap_or_default()
+                    );
+                }
+                eprintln!("{} assessment(s)", lines.len());
+            }
         }
         ReportCommand::Export { id, format, out } => {
             let store = open(dir)?;

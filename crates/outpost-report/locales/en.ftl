@@ -61,6 +61,7 @@ app-hub-address = "{ $given }" is not a hub address (expected e.g. https://hub.e
 export-clearance-required = This device is not enrolled with a hub, so it has no clearance of its own: give the level to export at with --clearance.
 export-bad-date = "{ $given }" is not a date (use YYYY-MM-DD).
 report-unknown-status = Unknown review status "{ $given }". Use submitted, under_review, needs_information, verified or closed.
+report-unknown-stage = Unknown QIP stage "{ $given }". Use assessed, proposed, approved, funded or delivered.
 
 ## Reports and documents
 report-unknown-kind = Unknown report kind "{ $kind }". Known kinds: { $known }.

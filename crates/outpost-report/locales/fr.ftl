@@ -60,6 +60,7 @@ app-hub-address = « { $given } » n'est pas une adresse de hub (par exemple htt
 export-clearance-required = Cet appareil n'est enrôlé auprès d'aucun hub et n'a donc pas d'habilitation propre : indiquez le niveau d'export avec --clearance.
 export-bad-date = « { $given } » n'est pas une date (utilisez AAAA-MM-JJ).
 report-unknown-status = Statut d'examen inconnu « { $given } ». Utilisez submitted, under_review, needs_information, verified ou closed.
+report-unknown-stage = Étape PIR inconnue « { $given } ». Utilisez assessed, proposed, approved, funded ou delivered.
 
 ## Rapports et documents
 report-unknown-kind = Type de rapport inconnu « { $kind } ». Types connus : { $known }.

@@ -27,6 +27,8 @@
 //!                                (created on first use)
 //!   readback      Map            {by, at, lang, text}: the read-back the author
 //!                                confirmed (created on first confirmation)
+//!   pipeline      Map            "<stage>@<millis>" -> {stage, at, by}: a QIP
+//!                                assessment's moves (created on first move)
 //! ```
 //!
 //! Ordinary fields are plain scalar strings, not automerge `Text`: a report is
@@ -49,6 +51,7 @@ use crate::classification::{Classification, ReviewStatus};
 use crate::form::{FieldKind, Form};
 use crate::i18n::Lang;
 use crate::ids::{CommentId, DeviceId, PhotoId, ReportId, VoiceNoteId};
+use crate::pipeline::StageEntry;
 use crate::time::Timestamp;
 
 /// The document schema this version writes and the newest it reads.
@@ -759,6 +762,34 @@ impl ReportDoc {
         out
     }
 
+    /// Moves a QIP assessment into a pipeline stage. Entries are kept, not
+    /// replaced, so the time spent in every stage stays known and two
+    /// reviewers moving it at once both count.
+    pub fn enter_stage(&mut self, entry: &StageEntry) -> Result<(), DocumentError> {
+        let pipeline = self.map_or_create("pipeline")?;
+        let key = format!("{}@{}", entry.stage, entry.at.as_millis());
+        let value = serde_json::to_value(entry).map_err(|_| DocumentError::NotAReport {
+            missing: "pipeline stage",
+        })?;
+        put_json(&mut self.doc, &pipeline, &key, &value)?;
+        self.touch(entry.at)?;
+        self.commit(&format!("stage {}", entry.stage), entry.at);
+        Ok(())
+    }
+
+    pub fn stage_entries(&self) -> Vec<StageEntry> {
+        let Some(pipeline) = self.optional_map("pipeline") else {
+            return Vec::new();
+        };
+        self.doc
+            .keys(&pipeline)
+            .filter_map(|k| {
+                let (v, id) = self.doc.get(&pipeline, k.as_str()).ok()??;
+                serde_json::from_value(to_json(&self.doc, v, &id)).ok()
+            })
+            .collect()
+    }
+
     /// Records the read-back the author confirmed. A later confirmation
     /// (after a correction) replaces it; the history keeps every one.
     pub fn confirm_readback(&mut self, readback: &Readback) -> Result<(), DocumentError> {
@@ -916,6 +947,13 @@ impl ReportDoc {
             "voice_notes".into(),
             serde_json::to_value(self.voice_notes()).unwrap_or_default(),
         );
+        let stages = self.stage_entries();
+        if !stages.is_empty() {
+            out.insert(
+                "pipeline".into(),
+                serde_json::to_value(stages).unwrap_or_default(),
+            );
+        }
         if let Some(readback) = self.readback() {
             out.insert(
                 "readback".into(),

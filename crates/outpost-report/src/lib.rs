@@ -18,6 +18,7 @@ pub mod document;
 pub mod form;
 pub mod i18n;
 pub mod ids;
+pub mod pipeline;
 pub mod readback;
 pub mod time;
 pub mod validate;

@@ -35,6 +35,10 @@ pub(crate) fn project(conn: &Connection, catalog: &Catalog, doc: &ReportDoc) -> 
     let body = form.map(|f| doc.searchable_text(f)).unwrap_or_default();
     let (lat, lon, place) = form.map(|f| location(doc, f)).unwrap_or((None, None, None));
     let photos = doc.photos();
+    // Only assessments are in the pipeline; their stage is listed and filtered.
+    let stage = (form_id == "qip").then(|| {
+        outpost_report::pipeline::status(&doc.stage_entries(), meta.created_at, meta.updated_at)
+    });
     let happened_at = form
         .and_then(|f| first_datetime(f, &doc.answers()))
         .map(|t| t.as_millis());
@@ -52,8 +56,10 @@ pub(crate) fn project(conn: &Connection, catalog: &Catalog, doc: &ReportDoc) -> 
     conn.execute(
         "INSERT INTO reports (report_id, kind, form_version, title, author, author_unit, device,
              created_at, updated_at, language, classification, classification_rank, status,
-             conflicts, photos, comments, lat, lon, place, sector, happened_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+             conflicts, photos, comments, lat, lon, place, sector, happened_at, pipeline_stage,
+             stage_since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+             ?21, ?22, ?23)
          ON CONFLICT (report_id) DO UPDATE SET
              kind = excluded.kind, form_version = excluded.form_version, title = excluded.title,
              author = excluded.author, author_unit = excluded.author_unit, device = excluded.device,
@@ -62,7 +68,8 @@ pub(crate) fn project(conn: &Connection, catalog: &Catalog, doc: &ReportDoc) -> 
              classification_rank = excluded.classification_rank, status = excluded.status,
              conflicts = excluded.conflicts, photos = excluded.photos, comments = excluded.comments,
              lat = excluded.lat, lon = excluded.lon, place = excluded.place, sector = excluded.sector,
-             happened_at = excluded.happened_at",
+             happened_at = excluded.happened_at, pipeline_stage = excluded.pipeline_stage,
+             stage_since = excluded.stage_since",
         params![
             id,
             form_id,
@@ -85,6 +92,8 @@ pub(crate) fn project(conn: &Connection, catalog: &Catalog, doc: &ReportDoc) -> 
             place,
             meta.sector,
             happened_at,
+            stage.as_ref().map(|s| s.stage.as_str()),
+            stage.as_ref().map(|s| s.since.as_millis()),
         ],
     )?;
     let rowid: i64 = conn.query_row(

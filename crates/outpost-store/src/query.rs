@@ -94,6 +94,9 @@ pub struct ReportSummary {
     pub sector: String,
     /// When what the report tells of happened (else when it was filed).
     pub happened_at: Timestamp,
+    /// QIP assessments: the pipeline stage and since when.
+    pub pipeline_stage: Option<String>,
+    pub stage_since: Option<Timestamp>,
 }
 
 /// Turns what a person typed into an FTS5 query that cannot be a syntax error:
@@ -129,6 +132,10 @@ fn summary(row: &Row<'_>) -> rusqlite::Result<ReportSummary> {
         lat: row.get("lat")?,
         lon: row.get("lon")?,
         sector: row.get("sector")?,
+        pipeline_stage: row.get("pipeline_stage")?,
+        stage_since: row
+            .get::<_, Option<i64>>("stage_since")?
+            .map(Timestamp::from_millis),
         happened_at: Timestamp::from_millis(
             row.get::<_, Option<i64>>("happened_at")?
                 .unwrap_or(row.get("created_at")?),
