@@ -98,6 +98,24 @@ fn incidents_close_in_place_and_time_are_suggested_as_one_event() {
     let cleared = outpost_review::same_event(&store, first, Classification::StrictlyConfidential)
         .expect("suggest");
     assert!(cleared.iter().any(|s| s.report == secret));
+
+    // The same from the command line, at the clearance asked for.
+    let out = util::run_ok(util::outpost(dir.path()).args([
+        "report",
+        "suggest",
+        &first.to_string(),
+        "--json",
+        "--clearance",
+        "CONFIDENTIAL",
+    ]));
+    let listed: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let listed: Vec<String> = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|s| s["report"].as_str().expect("id").to_string())
+        .collect();
+    assert_eq!(listed, vec![second.to_string(), other_type.to_string()]);
 }
 
 #[test]

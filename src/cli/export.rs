@@ -8,8 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use outpost_store::ReportOrder;
 
-use super::failure::CliError;
-use super::filter::{FilterArgs, level};
+use super::filter::{FilterArgs, viewer_clearance};
 use super::store::open;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -34,16 +33,7 @@ pub struct ExportArgs {
 
 pub fn run(args: ExportArgs, dir: &Path) -> Result<()> {
     let store = open(dir)?;
-    // The exporter's clearance is the one the hub granted this device; a
-    // flag may lower it, never raise it.
-    let granted = store.hub(None)?.map(|h| level(&h.clearance)).transpose()?;
-    let asked = args.clearance.as_deref().map(level).transpose()?;
-    let clearance = match (granted, asked) {
-        (Some(g), Some(a)) => g.min(a),
-        (Some(g), None) => g,
-        (None, Some(a)) => a,
-        (None, None) => return Err(CliError::ClearanceRequired.into()),
-    };
+    let clearance = viewer_clearance(&store, args.clearance.as_deref())?;
     let filter = args.filter.filter(ReportOrder::Happened)?;
     let rows = outpost_export::reports(&store, &filter, clearance)?;
     let file =

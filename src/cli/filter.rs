@@ -91,3 +91,19 @@ impl FilterArgs {
         })
     }
 }
+
+/// The clearance of whoever uses this device: the level its hub granted it; a
+/// flag may lower it, never raise it. A device not enrolled must say.
+pub fn viewer_clearance(
+    store: &outpost_store::Store,
+    asked: Option<&str>,
+) -> Result<Classification> {
+    let granted = store.hub(None)?.map(|h| level(&h.clearance)).transpose()?;
+    let asked = asked.map(level).transpose()?;
+    match (granted, asked) {
+        (Some(g), Some(a)) => Ok(g.min(a)),
+        (Some(g), None) => Ok(g),
+        (None, Some(a)) => Ok(a),
+        (None, None) => Err(CliError::ClearanceRequired.into()),
+    }
+}

@@ -100,6 +100,17 @@ pub enum ReportCommand {
         #[arg(long)]
         by: Option<String>,
     },
+    /// Reports a reviewer should look at with this one: for an incident, others
+    /// likely telling of the same event; for a QIP assessment, likely duplicates
+    /// or overlaps. Only reports within the viewer's clearance.
+    Suggest {
+        id: String,
+        #[arg(long)]
+        json: bool,
+        /// View as someone cleared to this level (at most the device's own).
+        #[arg(long)]
+        clearance: Option<String>,
+    },
     /// QIP assessments by stage, with the days each has spent in it; overdue ones marked.
     Pipeline {
         #[arg(long)]
@@ -261,6 +272,34 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
             store.update(id, now, |doc| {
                 Ok(doc.enter_stage(&StageEntry { stage, at: now, by })?)
             })?;
+        }
+        ReportCommand::Suggest {
+            id,
+            json,
+            clearance,
+        } => {
+            let store = open(dir)?;
+            let id = parse_id(&id)?;
+            let clearance = super::filter::viewer_clearance(&store, clearance.as_deref())?;
+            let suggestions = match store.load(id)?.form_id().as_str() {
+                "qip" => outpost_review::qip_overlaps(&store, id, clearance)?,
+                _ => outpost_review::same_event(&store, id, clearance)?,
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&suggestions)?);
+            } else {
+                for s in &suggestions {
+                    println!(
+                        "{}  {:>6} km  {:>6.0} h apart  [{}]  {}",
+                        s.report,
+                        s.distance_km.map_or("?".into(), |d| format!("{d:.1}")),
+                        s.hours_apart,
+                        s.reasons.join(", "),
+                        s.title
+                    );
+                }
+                eprintln!("{} suggestion(s)", suggestions.len());
+            }
         }
         ReportCommand::Pipeline { json, overdue } => {
             let store = open(dir)?;
