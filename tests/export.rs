@@ -35,6 +35,26 @@ fn fill(store: &mut Store, n: usize) {
     store.save_all(&mut docs, util::T0).expect("save");
 }
 
+/// Runs `outpost export --format FORMAT ARGS... --out OUT` on `data`.
+fn export(data: &Path, format: &str, args: &[&str], out: &Path) {
+    run_ok(
+        outpost(data)
+            .args(["export", "--format", format])
+            .args(args)
+            .arg("--out")
+            .arg(out),
+    );
+}
+
+const NORTH_INCIDENTS: [&str; 6] = [
+    "--sector",
+    "North",
+    "--kind",
+    "incident",
+    "--clearance",
+    "STRICTLY CONFIDENTIAL",
+];
+
 fn csv_ids_and_levels(path: &Path) -> Vec<(ReportId, String)> {
     let mut reader = csv::Reader::from_path(path).expect("the CSV opens");
     let headers = reader.headers().expect("a header row").clone();
@@ -55,22 +75,7 @@ fn csv_and_geojson_reimport_and_match_the_filtered_list() {
     let mut store = Store::open(dir.path(), util::T0).expect("store");
     fill(&mut store, 60);
     let csv_path = dir.path().join("north-incidents.csv");
-    run_ok(
-        outpost(dir.path())
-            .args([
-                "export",
-                "--format",
-                "csv",
-                "--sector",
-                "North",
-                "--kind",
-                "incident",
-                "--clearance",
-                "STRICTLY CONFIDENTIAL",
-                "--out",
-            ])
-            .arg(&csv_path),
-    );
+    export(dir.path(), "csv", &NORTH_INCIDENTS, &csv_path);
     let rows = csv_ids_and_levels(&csv_path);
     let listed: BTreeSet<ReportId> = store
         .list(&ReportFilter {
@@ -93,22 +98,7 @@ fn csv_and_geojson_reimport_and_match_the_filtered_list() {
     );
 
     let geo_path = dir.path().join("north-incidents.geojson");
-    run_ok(
-        outpost(dir.path())
-            .args([
-                "export",
-                "--format",
-                "geojson",
-                "--sector",
-                "North",
-                "--kind",
-                "incident",
-                "--clearance",
-                "STRICTLY CONFIDENTIAL",
-                "--out",
-            ])
-            .arg(&geo_path),
-    );
+    export(dir.path(), "geojson", &NORTH_INCIDENTS, &geo_path);
     let text = std::fs::read_to_string(&geo_path).expect("read");
     let parsed: geojson::GeoJson = text.parse().expect("valid GeoJSON");
     let geojson::GeoJson::FeatureCollection(fc) = parsed else {

@@ -84,6 +84,16 @@ fn facts(store: &Store, doc: &ReportDoc) -> Facts {
     }
 }
 
+impl Facts {
+    fn distance_km(&self, other: &Facts) -> Option<f64> {
+        Some(distance_km(self.point?, other.point?))
+    }
+
+    fn hours_from(&self, other: &Facts) -> f64 {
+        (other.at.as_millis() - self.at.as_millis()).abs() as f64 / 3_600_000.0
+    }
+}
+
 fn text<'a>(f: &'a Facts, field: &str) -> Option<&'a str> {
     f.answers.get(field).and_then(Value::as_str)
 }
@@ -125,14 +135,11 @@ pub fn same_event(
         if other.id == id || target.links.contains(&other.id) {
             continue;
         }
-        let distance = match (target.point, other.point) {
-            (Some(a), Some(b)) => Some(distance_km(a, b)),
-            _ => None,
-        };
+        let distance = target.distance_km(&other);
         if distance.is_none_or(|d| d > SAME_EVENT_KM) {
             continue;
         }
-        let hours = (other.at.as_millis() - target.at.as_millis()).abs() as f64 / 3_600_000.0;
+        let hours = target.hours_from(&other);
         let mut reasons = vec!["near", "close_in_time"];
         let same_type = text(&target, "incident_type").is_some()
             && text(&target, "incident_type") == text(&other, "incident_type");
@@ -178,10 +185,7 @@ pub fn qip_overlaps(
             (Some(a), Some(b)) => same_name(a, b),
             _ => false,
         };
-        let distance = match (target.point, other.point) {
-            (Some(a), Some(b)) => Some(distance_km(a, b)),
-            _ => None,
-        };
+        let distance = target.distance_km(&other);
         let near = distance.is_some_and(|d| d <= OVERLAP_KM);
         if !same_community && !near {
             continue;
@@ -193,7 +197,7 @@ pub fn qip_overlaps(
         if near {
             reasons.push("near");
         }
-        let hours = (other.at.as_millis() - target.at.as_millis()).abs() as f64 / 3_600_000.0;
+        let hours = target.hours_from(&other);
         let score = if same_community { 2.0 } else { 0.0 }
             + distance.map_or(0.0, |d| (1.0 - d / OVERLAP_KM).max(0.0))
             + (1.0 - hours / (OVERLAP_DAYS as f64 * 24.0));
