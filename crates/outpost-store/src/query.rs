@@ -143,7 +143,7 @@ fn summary(row: &Row<'_>) -> rusqlite::Result<ReportSummary> {
     })
 }
 
-/// A filter dimension, so facets can leave out the one they count.
+/// A filter dimension that facets count values of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Dimension {
     Kind,
@@ -177,21 +177,6 @@ impl Dimension {
 }
 
 fn where_clause(filter: &ReportFilter) -> (String, Vec<SqlValue>) {
-    where_clause_without(filter, None)
-}
-
-fn where_clause_without(filter: &ReportFilter, skip: Option<Dimension>) -> (String, Vec<SqlValue>) {
-    let mut filter = filter.clone();
-    match skip {
-        Some(Dimension::Kind) => filter.kind = None,
-        Some(Dimension::Status) => filter.status = None,
-        Some(Dimension::Classification) => filter.classification = None,
-        Some(Dimension::Language) => filter.language = None,
-        Some(Dimension::Sector) => filter.sector = None,
-        Some(Dimension::Unit) => filter.unit = None,
-        None => {}
-    }
-    let filter = &filter;
     let mut conds = Vec::new();
     let mut args = Vec::new();
     if let Some(level) = filter.classification {
@@ -268,67 +253,74 @@ pub(crate) fn count(conn: &Connection, filter: &ReportFilter) -> Result<u64> {
 }
 
 pub(crate) fn facets(conn: &Connection, filter: &ReportFilter) -> Result<Facets> {
-    let mut out = Facets {
-        total: count(conn, filter)?,
-        ..Default::default()
+    // One pass over the narrow review index: read the six dimensions of every
+    // report that meets the conditions outside them (text, clearance, author,
+    // time), and count each dimension's values where every *other* dimension's
+    // condition holds. A GROUP BY per dimension sorted the table six times.
+    let outside = ReportFilter {
+        kind: None,
+        status: None,
+        classification: None,
+        language: None,
+        sector: None,
+        unit: None,
+        ..filter.clone()
     };
-    // One pass counts every dimension the filter leaves open (grouped by all
-    // six at once, summed here); a dimension the filter fixes needs its own
-    // pass without its condition, to show the alternatives.
-    let filtered = |dim: Dimension| match dim {
-        Dimension::Kind => filter.kind.is_some(),
-        Dimension::Status => filter.status.is_some(),
-        Dimension::Classification => filter.classification.is_some(),
-        Dimension::Language => filter.language.is_some(),
-        Dimension::Sector => filter.sector.is_some(),
-        Dimension::Unit => filter.unit.is_some(),
-    };
-    let mut passes: Vec<(Option<Dimension>, Vec<Dimension>)> = vec![(
-        None,
-        Dimension::ALL
-            .into_iter()
-            .filter(|d| !filtered(*d))
-            .collect(),
-    )];
-    passes.extend(
-        Dimension::ALL
-            .into_iter()
-            .filter(|d| filtered(*d))
-            .map(|d| (Some(d), vec![d])),
-    );
-    for (skip, dims) in passes {
-        if dims.is_empty() {
-            continue;
-        }
-        let (clause, args) = where_clause_without(filter, skip);
-        let columns: Vec<&str> = dims.iter().map(|d| d.column()).collect();
-        let columns = columns.join(", ");
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {columns}, count(*) FROM reports {clause} GROUP BY {columns}"
-        ))?;
-        let mut tallies: Vec<std::collections::BTreeMap<String, u64>> =
-            vec![Default::default(); dims.len()];
-        let mut rows = stmt.query(params_from_iter(args))?;
-        while let Some(row) = rows.next()? {
-            let n = row.get::<_, i64>(dims.len())? as u64;
-            for (i, tally) in tallies.iter_mut().enumerate() {
-                *tally.entry(row.get::<_, String>(i)?).or_default() += n;
+    let wanted: [Option<String>; 6] = [
+        filter.kind.clone(),
+        filter.status.map(|s| s.as_str().to_string()),
+        filter.classification.map(|c| c.as_str().to_string()),
+        filter.language.map(|l| l.as_str().to_string()),
+        filter.sector.clone(),
+        filter.unit.clone(),
+    ];
+    let (clause, args) = where_clause(&outside);
+    let columns: Vec<&str> = Dimension::ALL.iter().map(|d| d.column()).collect();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {} FROM reports {clause}",
+        columns.join(", ")
+    ))?;
+    let mut tallies: [std::collections::HashMap<String, u64>; 6] = Default::default();
+    let mut total = 0;
+    let mut rows = stmt.query(params_from_iter(args))?;
+    while let Some(row) = rows.next()? {
+        let mut values: [&str; 6] = [""; 6];
+        let mut missed = None;
+        let mut misses = 0;
+        for (i, value) in values.iter_mut().enumerate() {
+            *value = row.get_ref(i)?.as_str().unwrap_or("");
+            if wanted[i].as_deref().is_some_and(|w| w != *value) {
+                misses += 1;
+                missed = Some(i);
             }
         }
-        for (dim, tally) in dims.into_iter().zip(tallies) {
-            let mut counts: Vec<(String, u64)> = tally.into_iter().collect();
-            counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            match dim {
-                Dimension::Kind => out.kind = counts,
-                Dimension::Status => out.status = counts,
-                Dimension::Classification => out.classification = counts,
-                Dimension::Language => out.language = counts,
-                Dimension::Sector => out.sector = counts,
-                Dimension::Unit => out.unit = counts,
+        match (misses, missed) {
+            (0, _) => {
+                total += 1;
+                for (tally, value) in tallies.iter_mut().zip(values) {
+                    *tally.entry(value.to_string()).or_default() += 1;
+                }
             }
+            // Fails only its own dimension's condition: an alternative there.
+            (1, Some(i)) => *tallies[i].entry(values[i].to_string()).or_default() += 1,
+            _ => {}
         }
     }
-    Ok(out)
+    let sorted = |tally: std::collections::HashMap<String, u64>| {
+        let mut counts: Vec<(String, u64)> = tally.into_iter().collect();
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        counts
+    };
+    let [kind, status, classification, language, sector, unit] = tallies;
+    Ok(Facets {
+        total,
+        kind: sorted(kind),
+        status: sorted(status),
+        classification: sorted(classification),
+        language: sorted(language),
+        sector: sorted(sector),
+        unit: sorted(unit),
+    })
 }
 
 #[cfg(test)]
