@@ -86,30 +86,41 @@ export class App {
     return this.browser;
   }
 
-  /** Ends the session politely (the window closes, nothing is killed). */
-  async stop() {
-    await this.browser?.deleteSession().catch(() => {});
-    // SIGTERM, not SIGKILL: tauri-driver then stops WebKitWebDriver too.
-    this.driver?.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 300));
-  }
-
-  /** SIGKILLs the app process, as a crash or a dead battery would stop it. */
-  async kill() {
-    let killed = 0;
+  /** Pids of this app's processes (the app runs on store `data`). */
+  pids() {
+    const found = [];
     for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
       try {
         const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
         const env = readFileSync(`/proc/${pid}/environ`, "utf8");
         if (cmd.startsWith(bin("outpost-app")) && env.split("\0").includes(`OUTPOST_DATA=${this.data}`)) {
-          process.kill(Number(pid), "SIGKILL");
-          killed += 1;
+          found.push(Number(pid));
         }
       } catch {
         // A process that ended while we looked.
       }
     }
-    if (killed === 0) throw new Error("no app process to kill");
+    return found;
+  }
+
+  /**
+   * Ends the session politely (the window closes), then makes sure the app is
+   * gone: a straggler would hold the test runner's output open for ever.
+   */
+  async stop() {
+    await this.browser?.deleteSession().catch(() => {});
+    // SIGTERM, not SIGKILL: tauri-driver then stops WebKitWebDriver too.
+    this.driver?.kill("SIGTERM");
+    const end = Date.now() + 5_000;
+    while (this.pids().length > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    for (const pid of this.pids()) process.kill(pid, "SIGKILL");
+  }
+
+  /** SIGKILLs the app process, as a crash or a dead battery would stop it. */
+  async kill() {
+    const pids = this.pids();
+    if (pids.length === 0) throw new Error("no app process to kill");
+    for (const pid of pids) process.kill(pid, "SIGKILL");
     await this.stop();
   }
 }
