@@ -116,6 +116,31 @@ fn incidents_close_in_place_and_time_are_suggested_as_one_event() {
         .map(|s| s["report"].as_str().expect("id").to_string())
         .collect();
     assert_eq!(listed, vec![second.to_string(), other_type.to_string()]);
+
+    // The reviewer confirms one: both reports keep the link, and it is no
+    // longer suggested from either side.
+    util::run_ok(util::outpost(dir.path()).args([
+        "report",
+        "link",
+        &first.to_string(),
+        "--to",
+        &second.to_string(),
+    ]));
+    let store = Store::open(dir.path(), util::T0).expect("reopen");
+    for (a, b) in [(first, second), (second, first)] {
+        let links = store.load(a).expect("load").links();
+        assert_eq!(links.len(), 1);
+        assert_eq!(
+            (links[0].report, links[0].relation.as_str()),
+            (b, "same_incident")
+        );
+    }
+    let again =
+        outpost_review::same_event(&store, first, Classification::Confidential).expect("suggest");
+    assert_eq!(
+        again.iter().map(|s| s.report).collect::<Vec<_>>(),
+        vec![other_type]
+    );
 }
 
 #[test]

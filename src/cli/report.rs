@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
+use outpost_report::document::Link;
 use outpost_report::pipeline::{self, QipStage, StageEntry};
 use outpost_report::readback;
 use outpost_report::time::{Clock, SystemClock};
@@ -16,6 +17,21 @@ use serde_json::{Map, Value};
 use super::failure::CliError;
 use super::filter::FilterArgs;
 use super::store::open;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Relation {
+    SameIncident,
+    Related,
+}
+
+impl Relation {
+    fn as_str(self) -> &'static str {
+        match self {
+            Relation::SameIncident => "same_incident",
+            Relation::Related => "related",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ExportFormat {
@@ -90,6 +106,16 @@ pub enum ReportCommand {
         id: String,
         #[arg(long)]
         status: String,
+    },
+    /// Link two reports a reviewer has confirmed belong together: `same_incident`
+    /// (several sources of one event) or `related`. Both reports keep the link
+    /// and every source stays whole.
+    Link {
+        id: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long, value_enum, default_value = "same-incident")]
+        relation: Relation,
     },
     /// Move a QIP assessment along its pipeline: assessed, proposed, approved, funded, delivered.
     Stage {
@@ -257,6 +283,21 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
             let mut store = open(dir)?;
             let now = SystemClock.now();
             store.update(parse_id(&id)?, now, |doc| Ok(doc.set_status(status, now)?))?;
+        }
+        ReportCommand::Link { id, to, relation } => {
+            let mut store = open(dir)?;
+            let (a, b) = (parse_id(&id)?, parse_id(&to)?);
+            // Both must exist before either is changed.
+            store.load(b)?;
+            let now = SystemClock.now();
+            let relation = relation.as_str().to_string();
+            for (from, other) in [(a, b), (b, a)] {
+                let link = Link {
+                    report: other,
+                    relation: relation.clone(),
+                };
+                store.update(from, now, |doc| Ok(doc.add_link(&link, now)?))?;
+            }
         }
         ReportCommand::Stage { id, to, by } => {
             let stage: QipStage = to
