@@ -415,6 +415,7 @@ fn every_error_code_in_the_source_has_an_english_and_a_french_message() {
                 "voice",
                 "app",
                 "export",
+                "print",
             ]
             .contains(&head)
                 && !tail.is_empty()

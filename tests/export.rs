@@ -221,3 +221,56 @@ async fn an_enrolled_device_exports_at_most_at_its_granted_clearance() {
     assert!(status.iter().all(|(_, l)| l != "STRICTLY CONFIDENTIAL"));
     hub.stop().await;
 }
+
+#[test]
+fn a_report_prints_as_html_in_either_language_with_its_classification_on_each_page() {
+    use outpost_report::{Lang, Readback};
+    let dir = tempfile::tempdir().expect("dir");
+    let mut store = Store::open(dir.path(), util::T0).expect("store");
+    let mut doc = util::template_report("patrol", util::report_id(900), store.device_id());
+    let now = SystemClock.now();
+    doc.set_classification(Classification::Confidential, now)
+        .expect("level");
+    doc.set_answer(
+        "route",
+        &serde_json::json!("Gao <script>alert(1)</script> & Ansongo"),
+        now,
+    )
+    .expect("answer");
+    doc.set_step_note("who", "Deux interprètes.", now)
+        .expect("note");
+    doc.confirm_readback(&Readback {
+        by: "Capt. A. Diallo".into(),
+        at: now,
+        lang: Lang::Fr,
+        text: "…".into(),
+    })
+    .expect("confirmed");
+    store.save(&mut doc, now).expect("save");
+    let id = doc.id().to_string();
+
+    let fr = run_ok(outpost(dir.path()).args(["--ui-lang", "fr", "report", "print", &id]));
+    assert!(fr.starts_with("<!doctype html>") && fr.contains("<html lang=\"fr\">"));
+    assert_eq!(
+        fr.matches("Classification : CONFIDENTIAL").count(),
+        2,
+        "header and footer"
+    );
+    assert!(
+        fr.contains("Qui est sorti en patrouille ?"),
+        "the form's questions, in French"
+    );
+    assert!(fr.contains("Relecture confirmée par Capt. A. Diallo"));
+    assert!(fr.contains("Deux interprètes."));
+    assert!(!fr.contains("<script>"), "answers are text, never markup");
+    assert!(fr.contains("&lt;script&gt;"));
+
+    let out = dir.path().join("report-en.html");
+    run_ok(
+        outpost(dir.path())
+            .args(["--ui-lang", "en", "report", "print", &id, "--out"])
+            .arg(&out),
+    );
+    let en = std::fs::read_to_string(&out).expect("written");
+    assert!(en.contains("Who went out?") && en.contains("Classification: CONFIDENTIAL"));
+}

@@ -117,6 +117,14 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value = "same-incident")]
         relation: Relation,
     },
+    /// Write a report as a print-ready HTML page in the message language
+    /// (`--ui-lang fr` for French), classification on every page.
+    Print {
+        id: String,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Move a QIP assessment along its pipeline: assessed, proposed, approved, funded, delivered.
     Stage {
         id: String,
@@ -297,6 +305,17 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
                     relation: relation.clone(),
                 };
                 store.update(from, now, |doc| Ok(doc.add_link(&link, now)?))?;
+            }
+        }
+        ReportCommand::Print { id, out } => {
+            let store = open(dir)?;
+            let doc = store.load(parse_id(&id)?)?;
+            let form = form_of(&store, &doc.form_id())?;
+            let page = outpost_export::print::report_html(&form, &doc, lang);
+            match out {
+                Some(path) => std::fs::write(&path, page)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{page}"),
             }
         }
         ReportCommand::Stage { id, to, by } => {

@@ -3,6 +3,8 @@
 //! coordinates). Every row carries its classification, and nothing above the
 //! exporter's clearance is written, whatever the filter asks for.
 
+pub mod print;
+
 use std::io::Write;
 
 use outpost_report::Classification;

@@ -57,6 +57,21 @@ app-unknown-field = "{ $field }" is not a question of this report.
 app-unknown-budget = Unknown link budget "{ $given }". Use wifi, satellite or documents.
 app-hub-address = "{ $given }" is not a hub address (expected e.g. https://hub.example:8443).
 
+## Printed reports
+print-classification = Classification: { $level }
+print-status = Status
+print-author = Author
+print-unit = Unit
+print-written-in = Written in
+print-filed = Filed
+print-updated = Last changed
+print-confirmed = Read-back confirmed by { $by } on { $at }
+print-not-confirmed = The read-back has not been confirmed by the author.
+print-unanswered = Not answered
+print-comments = Comments and questions
+print-photos = { $count } photo(s) attached
+print-voice-notes = { $count } voice note(s) attached
+
 ## Exports
 export-clearance-required = This device is not enrolled with a hub, so it has no clearance of its own: give the level to export at with --clearance.
 export-bad-date = "{ $given }" is not a date (use YYYY-MM-DD).

@@ -56,6 +56,21 @@ app-unknown-field = « { $field } » n'est pas une question de ce rapport.
 app-unknown-budget = Budget de liaison inconnu « { $given } ». Utilisez wifi, satellite ou documents.
 app-hub-address = « { $given } » n'est pas une adresse de hub (par exemple https://hub.example:8443).
 
+## Rapports imprimés
+print-classification = Classification : { $level }
+print-status = Statut
+print-author = Auteur
+print-unit = Unité
+print-written-in = Rédigé en
+print-filed = Déposé
+print-updated = Dernière modification
+print-confirmed = Relecture confirmée par { $by } le { $at }
+print-not-confirmed = La relecture n'a pas été confirmée par l'auteur.
+print-unanswered = Sans réponse
+print-comments = Commentaires et questions
+print-photos = { $count } photo(s) jointe(s)
+print-voice-notes = { $count } note(s) vocale(s) jointe(s)
+
 ## Exports
 export-clearance-required = Cet appareil n'est enrôlé auprès d'aucun hub et n'a donc pas d'habilitation propre : indiquez le niveau d'export avec --clearance.
 export-bad-date = « { $given } » n'est pas une date (utilisez AAAA-MM-JJ).
