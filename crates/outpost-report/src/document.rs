@@ -965,15 +965,16 @@ impl ReportDoc {
     }
 
     /// Every piece of text a person wrote, for full-text search.
-    pub fn searchable_text(&self, form: &Form) -> String {
-        let answers = self.answers();
+    /// `answers` are this report's [`Self::answers`], which the caller (the
+    /// projection) has already read.
+    pub fn searchable_text(&self, form: &Form, answers: &Map<String, Value>) -> String {
         let mut parts: Vec<&str> = form
             .fields
             .iter()
             .filter(|f| f.kind.is_searchable_text())
             .filter_map(|f| answers.get(&f.id).and_then(Value::as_str))
             .collect();
-        let location = first_location(form, &answers);
+        let location = first_location(form, answers);
         if let Some(place) = location.and_then(|l| l.get("place")?.as_str()) {
             parts.push(place);
         }

@@ -207,7 +207,7 @@ fn row_to_device(r: &rusqlite::Row<'_>) -> rusqlite::Result<EnrolledDevice> {
 }
 
 /// Codes are read aloud and typed with gloves: case, spaces and dashes do not count.
-pub fn normalise_code(code: &str) -> String {
+fn normalise_code(code: &str) -> String {
     code.chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .map(|c| c.to_ascii_uppercase())

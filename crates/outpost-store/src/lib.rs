@@ -32,7 +32,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 pub use debrief::Debrief;
 pub use doctor::DoctorReport;
-pub use enrolment::{EnrolledDevice, Grant, Refusal, normalise_code};
+pub use enrolment::{EnrolledDevice, Grant, Refusal};
 pub use error::{Result, StoreError};
 pub use query::{Facets, ReportFilter, ReportOrder, ReportSummary};
 pub use schema::{MIGRATIONS, Migrated};
@@ -198,7 +198,7 @@ impl Store {
             {
                 doc.merge(&mut stored)?;
             }
-            write_document(&tx, doc, now)?;
+            write_document(&tx, doc, stored_heads.as_deref(), now)?;
             projection::project(&tx, &self.catalog, doc)?;
         }
         tx.commit()?;
@@ -241,10 +241,10 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut doc = load_in(&tx, id)?.ok_or(StoreError::NotFound(id))?;
+        let (mut doc, stored) = stored_in(&tx, id)?.ok_or(StoreError::NotFound(id))?;
         doc.set_device(self.device);
         let out = edit(&mut doc)?;
-        write_document(&tx, &mut doc, now)?;
+        write_document(&tx, &mut doc, Some(&stored), now)?;
         projection::project(&tx, &self.catalog, &doc)?;
         tx.commit()?;
         Ok(out)
@@ -334,7 +334,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut doc = load_in(&tx, report)?.ok_or(StoreError::NotFound(report))?;
+        let (mut doc, stored) = stored_in(&tx, report)?.ok_or(StoreError::NotFound(report))?;
         if let Some(same) = doc
             .photos()
             .into_iter()
@@ -392,7 +392,7 @@ impl Store {
         }
         doc.set_device(self.device);
         doc.add_photo(&photo_ref)?;
-        write_document(&tx, &mut doc, now)?;
+        write_document(&tx, &mut doc, Some(&stored), now)?;
         projection::project(&tx, &self.catalog, &doc)?;
         tx.commit()?;
         Ok(photo_ref)
@@ -413,8 +413,9 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut doc = load_in(&tx, report)?.ok_or(StoreError::NotFound(report))?;
-        let sha256 = self.blobs.put(audio, rand::random())?;
+        let (mut doc, stored) = stored_in(&tx, report)?.ok_or(StoreError::NotFound(report))?;
+        // The same recording twice is one note: nothing is written again.
+        let sha256 = outpost_media::sha256_hex(audio);
         if let Some(same) = doc
             .voice_notes()
             .into_iter()
@@ -422,6 +423,7 @@ impl Store {
         {
             return Ok(same);
         }
+        self.blobs.put(audio, rand::random())?;
         let note = VoiceNoteRef {
             id,
             step: step.map(str::to_string),
@@ -445,7 +447,7 @@ impl Store {
         )?;
         doc.set_device(self.device);
         doc.add_voice_note(&note)?;
-        write_document(&tx, &mut doc, now)?;
+        write_document(&tx, &mut doc, Some(&stored), now)?;
         projection::project(&tx, &self.catalog, &doc)?;
         tx.commit()?;
         Ok(note)
@@ -508,30 +510,36 @@ fn stored_heads_in(conn: &Connection, id: ReportId) -> Result<Option<String>> {
 }
 
 fn load_in(conn: &Connection, id: ReportId) -> Result<Option<ReportDoc>> {
-    let bytes: Option<Vec<u8>> = conn
+    Ok(stored_in(conn, id)?.map(|(doc, _)| doc))
+}
+
+/// A stored report and its stored heads, read in one query, for an edit
+/// that writes it back with [`write_document`].
+fn stored_in(conn: &Connection, id: ReportId) -> Result<Option<(ReportDoc, String)>> {
+    let row: Option<(Vec<u8>, String)> = conn
         .query_row(
-            "SELECT bytes FROM documents WHERE report_id = ?1",
+            "SELECT bytes, heads FROM documents WHERE report_id = ?1",
             [id.to_string()],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    Ok(match bytes {
-        Some(b) => Some(ReportDoc::load(&b)?),
+    Ok(match row {
+        Some((bytes, heads)) => Some((ReportDoc::load(&bytes)?, heads)),
         None => None,
     })
 }
 
-fn write_document(conn: &Connection, doc: &mut ReportDoc, now: Timestamp) -> Result<()> {
+/// Writes `doc` unless its heads are `stored_heads` (what the caller read
+/// from the same row in this transaction).
+fn write_document(
+    conn: &Connection,
+    doc: &mut ReportDoc,
+    stored_heads: Option<&str>,
+    now: Timestamp,
+) -> Result<()> {
     let heads = heads_json(&doc.head_hashes());
     let id = doc.id().to_string();
-    let unchanged: Option<i64> = conn
-        .query_row(
-            "SELECT 1 FROM documents WHERE report_id = ?1 AND heads = ?2",
-            params![id, heads],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if unchanged.is_some() {
+    if stored_heads == Some(heads.as_str()) {
         // Same heads, same document: no new sequence number, so peers are
         // not sent what they already have.
         return Ok(());

@@ -5,13 +5,16 @@
 use outpost_report::document::{first_datetime, first_location};
 use outpost_report::{Catalog, Form, ReportDoc};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::Result;
 
 /// Where a report is, from its first location answer.
-fn location(doc: &ReportDoc, form: &Form) -> (Option<f64>, Option<f64>, Option<String>) {
-    match first_location(form, &doc.answers()) {
+fn location(
+    form: &Form,
+    answers: &Map<String, Value>,
+) -> (Option<f64>, Option<f64>, Option<String>) {
+    match first_location(form, answers) {
         Some(loc) => (
             loc.get("lat").and_then(Value::as_f64),
             loc.get("lon").and_then(Value::as_f64),
@@ -32,15 +35,21 @@ pub(crate) fn project(conn: &Connection, catalog: &Catalog, doc: &ReportDoc) -> 
     let title = form
         .map(|f| doc.title(f, meta.language))
         .unwrap_or_else(|| form_id.clone());
-    let body = form.map(|f| doc.searchable_text(f)).unwrap_or_default();
-    let (lat, lon, place) = form.map(|f| location(doc, f)).unwrap_or((None, None, None));
+    // Decoded once: the search text, the place and the time all read it.
+    let answers = doc.answers();
+    let body = form
+        .map(|f| doc.searchable_text(f, &answers))
+        .unwrap_or_default();
+    let (lat, lon, place) = form
+        .map(|f| location(f, &answers))
+        .unwrap_or((None, None, None));
     let photos = doc.photos();
     // Only assessments are in the pipeline; their stage is listed and filtered.
     let stage = (form_id == "qip").then(|| {
         outpost_report::pipeline::status(&doc.stage_entries(), meta.created_at, meta.updated_at)
     });
     let happened_at = form
-        .and_then(|f| first_datetime(f, &doc.answers()))
+        .and_then(|f| first_datetime(f, &answers))
         .map(|t| t.as_millis());
 
     let old_rowid: Option<i64> = conn
@@ -107,11 +116,11 @@ pub(crate) fn project(conn: &Connection, catalog: &Catalog, doc: &ReportDoc) -> 
     )?;
 
     conn.execute("DELETE FROM report_shares WHERE report_id = ?1", [&id])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO report_shares (report_id, grantee) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?;
     for grantee in doc.shares() {
-        conn.execute(
-            "INSERT INTO report_shares (report_id, grantee) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            params![id, grantee],
-        )?;
+        insert.execute(params![id, grantee])?;
     }
     conn.execute("DELETE FROM photos WHERE report_id = ?1", [&id])?;
     let mut insert = conn.prepare_cached(

@@ -40,12 +40,6 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// The same rule as the SQL filter, for one report not shared beyond
-    /// its unit and sector.
-    pub fn admits(&self, classification: Classification, author_unit: &str, sector: &str) -> bool {
-        self.admits_shared(classification, author_unit, sector, &[])
-    }
-
     /// The rule with the report's shares (`"UNIT"` or `"sector:NAME"`):
     /// sharing widens who may receive a report, never above their clearance.
     pub fn admits_shared(
@@ -108,10 +102,6 @@ impl Store {
             .query_row("SELECT coalesce(max(seq), 0) FROM documents", [], |r| {
                 r.get(0)
             })?)
-    }
-
-    pub fn document_heads(&self, id: ReportId) -> Result<Option<String>> {
-        crate::stored_heads_in(&self.conn, id)
     }
 
     // ---- hubs (this device's upstream) ----
@@ -187,13 +177,19 @@ impl Store {
     /// Documents whose heads differ from what `peer` is confirmed to hold,
     /// oldest change first, at most `limit`.
     pub fn documents_changed_for(&self, peer: &str, limit: usize) -> Result<Vec<Outgoing>> {
-        let mut stmt = self.conn.prepare_cached(
+        self.outgoing(
             "SELECT d.report_id, d.seq, d.heads, p.heads FROM documents d
              LEFT JOIN peer_documents p ON p.peer = ?1 AND p.report_id = d.report_id
              WHERE p.heads IS NULL OR p.heads != d.heads
              ORDER BY d.seq LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(params![peer, limit as i64], |r| {
+            params![peer, limit as i64],
+        )
+    }
+
+    /// Rows of (report id, seq, heads, peer heads) as [`Outgoing`].
+    fn outgoing(&self, sql: &str, args: impl rusqlite::Params) -> Result<Vec<Outgoing>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(args, |r| {
             Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
         let mut out = Vec::new();
@@ -269,8 +265,8 @@ impl Store {
              WHERE d.seq > ?1 AND {VISIBLE}
              ORDER BY d.seq LIMIT ?7"
         );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(
+        self.outgoing(
+            &sql,
             params![
                 seq,
                 scope.clearance.rank(),
@@ -280,21 +276,7 @@ impl Store {
                 peer,
                 limit as i64
             ],
-            |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, seq, heads, peer_heads) = row?;
-            if let Some(id) = parse_id(id) {
-                out.push(Outgoing {
-                    id,
-                    seq,
-                    heads,
-                    peer_heads,
-                });
-            }
-        }
-        Ok(out)
+        )
     }
 
     /// How many documents visible to `scope` `peer` does not hold at their
@@ -321,27 +303,21 @@ impl Store {
         Ok(n as u64)
     }
 
-    /// Whether `scope` may receive report `id` (and so its photos).
+    /// Whether `scope` may receive report `id` (and so its photos): the
+    /// visibility rule in SQL, one query.
     pub fn scope_admits(&self, scope: &Scope, id: ReportId) -> Result<bool> {
-        let row: Option<(String, String, String)> = self
-            .conn
-            .query_row(
-                "SELECT classification, author_unit, sector FROM reports WHERE report_id = ?1",
-                [id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        let Some((c, unit, sector)) = row else {
-            return Ok(false);
-        };
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT grantee FROM report_shares WHERE report_id = ?1")?;
-        let shares: Vec<String> = stmt
-            .query_map([id.to_string()], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(c.parse::<Classification>()
-            .is_ok_and(|c| scope.admits_shared(c, &unit, &sector, &shares)))
+        let sql =
+            format!("SELECT EXISTS (SELECT 1 FROM reports r WHERE r.report_id = ?1 AND {VISIBLE})");
+        Ok(self.conn.prepare_cached(&sql)?.query_row(
+            params![
+                id.to_string(),
+                scope.clearance.rank(),
+                scope.all_units,
+                scope.unit,
+                scope.sector
+            ],
+            |r| r.get(0),
+        )?)
     }
 
     /// Hub side: remembers what a response carried until the peer acknowledges it.
@@ -394,25 +370,13 @@ impl Store {
         Ok(())
     }
 
-    pub fn peer_has_blob(&self, peer: &str, sha256: &str) -> Result<bool> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT 1 FROM peer_blobs WHERE peer = ?1 AND sha256 = ?2",
-                params![peer, sha256],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some())
-    }
-
     /// Files (photo variants, voice notes) held here that `peer` does not hold,
     /// thumbnails first.
     pub fn blobs_missing_at(&self, peer: &str) -> Result<Vec<PendingBlob>> {
         self.photo_variants(
             "JOIN blobs b ON b.sha256 = v.sha256
              WHERE NOT EXISTS (SELECT 1 FROM peer_blobs pb WHERE pb.peer = ?1 AND pb.sha256 = v.sha256)",
-            peer,
+            [peer],
         )
     }
 
@@ -421,11 +385,15 @@ impl Store {
     pub fn blobs_wanted(&self) -> Result<Vec<PendingBlob>> {
         self.photo_variants(
             "WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = v.sha256)",
-            "",
+            [],
         )
     }
 
-    fn photo_variants(&self, condition: &str, peer: &str) -> Result<Vec<PendingBlob>> {
+    fn photo_variants(
+        &self,
+        condition: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<PendingBlob>> {
         let sql = format!(
             "WITH v (sha256, report_id, class, added_at) AS (
                  SELECT thumbnail_sha256, report_id, 0, added_at FROM photos
@@ -433,11 +401,11 @@ impl Store {
                  UNION SELECT original_sha256, report_id, 2, added_at FROM photos
                  UNION SELECT sha256, report_id, 1, added_at FROM voice_notes)
              SELECT v.sha256, v.report_id, min(v.class), coalesce((SELECT bytes FROM blobs x WHERE x.sha256 = v.sha256), 0)
-             FROM v {condition} AND ?1 = ?1
+             FROM v {condition}
              GROUP BY v.sha256 ORDER BY min(v.class), min(v.added_at), v.sha256"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map([peer], |r| {
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(args, |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
@@ -559,7 +527,7 @@ pub struct Delivery {
 impl Store {
     /// Where report `id` stands with each enrolled hub.
     pub fn delivery(&self, id: ReportId) -> Result<Vec<Delivery>> {
-        let heads = self.document_heads(id)?;
+        let heads = crate::stored_heads_in(&self.conn, id)?;
         let mut out = Vec::new();
         for hub in self.hubs()? {
             let held = self.peer_heads(&hub.hub_id, id)?;
