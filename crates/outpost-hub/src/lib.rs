@@ -98,9 +98,7 @@ pub async fn launch(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), HubError> {
     // Refuse a bad certificate before anything else starts.
-    if let Some(files) = &settings.tls {
-        tls::server_config(files)?;
-    }
+    let tls = settings.tls.as_ref().map(tls::server_config).transpose()?;
     let store = Store::open(&settings.data, SystemClock.now())?;
     let hub_id = store.device_id().to_string();
     let state = Arc::new(HubState {
@@ -120,9 +118,9 @@ pub async fn launch(
         ))
     });
     let app = routes::router(state);
-    let result = match &settings.tls {
-        Some(files) => {
-            let listener = tls::TlsListener::new(listener, tls::server_config(files)?)?;
+    let result = match tls {
+        Some(config) => {
+            let listener = tls::TlsListener::new(listener, config)?;
             axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown)
                 .await

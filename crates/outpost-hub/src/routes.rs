@@ -112,16 +112,24 @@ fn check_version(headers: &HeaderMap, lang: Lang) -> Result<(), ApiError> {
     {
         None => Ok(()),
         Some(v) if v.trim() == protocol::VERSION.to_string() => Ok(()),
-        Some(v) => Err(ApiError::new(StatusCode::BAD_REQUEST, "sync.version", lang)
-            .with("given", v)
-            .with("supported", protocol::VERSION)),
+        Some(v) => Err(version_error(lang, v)),
     }
 }
 
+fn version_error(lang: Lang, given: impl ToString) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "sync.version", lang)
+        .with("given", given)
+        .with("supported", protocol::VERSION)
+}
+
+fn too_large(lang: Lang, max: impl ToString) -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "sync.too_large", lang).with("max", max)
+}
+
 async fn read_body(body: Body, limit: usize, lang: Lang) -> Result<Bytes, ApiError> {
-    axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "sync.too_large", lang).with("max", limit)
-    })
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large(lang, limit))
 }
 
 fn malformed(lang: Lang, detail: impl ToString) -> ApiError {
@@ -177,14 +185,11 @@ async fn sync(
     let (device, peer) = authenticate(&state, &headers, lang).await?;
     let bytes = read_body(body, protocol::MAX_BODY, lang).await?;
     let req: SyncRequest = protocol::decode(&bytes).map_err(|e| match e {
-        BodyError::TooLarge => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "sync.too_large", lang)
-            .with("max", protocol::MAX_DECOMPRESSED),
+        BodyError::TooLarge => too_large(lang, protocol::MAX_DECOMPRESSED),
         other => malformed(lang, other),
     })?;
     if req.version != protocol::VERSION {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "sync.version", lang)
-            .with("given", req.version)
-            .with("supported", protocol::VERSION));
+        return Err(version_error(lang, req.version));
     }
     {
         let mut seen = state.seen.lock().unwrap_or_else(|p| p.into_inner());
@@ -199,14 +204,13 @@ async fn sync(
     }
     let pushed = req.docs.len();
     let resp = blocking(&state, lang, move |store| {
-        let resp = handle_sync(store, &peer, &req, now()).map_err(|e| match e {
-            ServeError::Version(v) => ApiError::new(StatusCode::BAD_REQUEST, "sync.version", lang)
-                .with("given", v)
-                .with("supported", protocol::VERSION),
+        let at = now();
+        let resp = handle_sync(store, &peer, &req, at).map_err(|e| match e {
+            ServeError::Version(v) => version_error(lang, v),
             ServeError::Store(e) => ApiError::store(e, lang),
         })?;
         let summary = serde_json::json!({
-            "at": now().to_rfc3339(),
+            "at": at.to_rfc3339(),
             "pushed": pushed,
             "accepted": resp.accepted.len(),
             "rejected": resp.rejected.len(),
@@ -214,7 +218,7 @@ async fn sync(
             "cursor": resp.cursor,
         });
         store
-            .record_device_sync(&peer.device_id, now(), &summary)
+            .record_device_sync(&peer.device_id, at, &summary)
             .map_err(|e| ApiError::store(e, lang))?;
         Ok(resp)
     })
@@ -239,12 +243,7 @@ fn valid_sha(sha: &str) -> bool {
 
 /// Whether `peer` may touch blob `sha`: it belongs to a report the peer may see.
 fn may_touch(store: &Store, peer: &Peer, sha: &str) -> Result<bool, outpost_store::StoreError> {
-    for report in store.reports_of_blob(sha)? {
-        if store.scope_admits(&peer.scope, report)? {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    store.scope_admits_blob(&peer.scope, sha)
 }
 
 /// Refuses a blob that belongs to no report `peer` may see, exactly as if it
@@ -340,10 +339,7 @@ async fn put_blob(
         return Err(malformed(lang, "offset and size are required"));
     };
     if size > MAX_BLOB {
-        return Err(
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "sync.too_large", lang)
-                .with("max", MAX_BLOB),
-        );
+        return Err(too_large(lang, MAX_BLOB));
     }
     let lock = state.upload_lock(&sha);
     let guard = lock.clone().lock_owned().await;

@@ -320,6 +320,28 @@ impl Store {
         )?)
     }
 
+    /// Whether `scope` may receive file `sha256`: it belongs to a report
+    /// (photo or voice note) the scope may receive. One query.
+    pub fn scope_admits_blob(&self, scope: &Scope, sha256: &str) -> Result<bool> {
+        let sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM reports r WHERE r.report_id IN (
+                 SELECT report_id FROM photos
+                 WHERE original_sha256 = ?1 OR preview_sha256 = ?1 OR thumbnail_sha256 = ?1
+                 UNION SELECT report_id FROM voice_notes WHERE sha256 = ?1)
+             AND {VISIBLE})"
+        );
+        Ok(self.conn.prepare_cached(&sql)?.query_row(
+            params![
+                sha256,
+                scope.clearance.rank(),
+                scope.all_units,
+                scope.unit,
+                scope.sector
+            ],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Hub side: remembers what a response carried until the peer acknowledges it.
     pub fn record_pending(
         &mut self,

@@ -32,8 +32,6 @@ pub enum SyncError {
     Store(#[from] StoreError),
     #[error("this device is not enrolled with a hub (run `outpost enrol --hub URL --code CODE`)")]
     NotEnrolled,
-    #[error("blob {sha256}: the hub's copy does not match its hash")]
-    BlobMismatch { sha256: String },
     #[error("the hub's certificate authority file is not a PEM certificate")]
     Certificate(#[source] reqwest::Error),
 }
@@ -61,7 +59,6 @@ impl SyncError {
             SyncError::Body(_) => "sync.malformed".into(),
             SyncError::Store(e) => e.code().into(),
             SyncError::NotEnrolled => "sync.not_enrolled".into(),
-            SyncError::BlobMismatch { .. } => "sync.hash_mismatch".into(),
             SyncError::Certificate(_) => "sync.certificate".into(),
         }
     }

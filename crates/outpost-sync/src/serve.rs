@@ -88,14 +88,13 @@ pub fn handle_sync(
         }
     }
     if !received.is_empty() {
-        let mut docs: Vec<ReportDoc> = received.iter().map(|(_, r)| r.doc.clone()).collect();
-        store.save_all(&mut docs, now)?;
-        let held: Vec<(ReportId, String)> = received
-            .iter()
-            .map(|(id, r)| (report_id(id), r.peer_heads.clone()))
-            .collect();
-        store.set_peer_heads(&peer.device_id, &held)?;
         accepted.extend(received.iter().map(|(id, _)| *id));
+        let (held, mut docs): (Vec<(ReportId, String)>, Vec<ReportDoc>) = received
+            .into_iter()
+            .map(|(id, r)| ((report_id(&id), r.peer_heads), r.doc))
+            .unzip();
+        store.save_all(&mut docs, now)?;
+        store.set_peer_heads(&peer.device_id, &held)?;
     }
 
     // What the peer lacks: everything visible written after its cursor, and

@@ -314,7 +314,6 @@ impl Link {
         }
     }
 
-    /// While down, new connections are reset right after accept and open ones are cut.
     /// Whether cuts end connections with a close (FIN: the ends keep what
     /// reached them) rather than a reset (RST: unread bytes are discarded by
     /// the receiving kernel). Resets are the default.
@@ -322,6 +321,7 @@ impl Link {
         self.shared.graceful_cuts.store(graceful, SeqCst);
     }
 
+    /// While down, new connections are reset right after accept and open ones are cut.
     pub fn set_down(&self, down: bool) {
         // Store before cutting: a connection that subscribes to cuts after this point sees
         // the flag, one that subscribed before sees the cut.
