@@ -241,6 +241,18 @@ fn valid_sha(sha: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// The media type a report gives file `sha` (JPEG if none says).
+fn media_type_of(store: &Store, sha: &str) -> String {
+    let report = store
+        .reports_of_blob(sha)
+        .ok()
+        .and_then(|r| r.into_iter().next());
+    report
+        .and_then(|id| store.load(id).ok())
+        .and_then(|doc| doc.files().into_iter().find(|f| f.sha256 == sha))
+        .map_or_else(|| "image/jpeg".to_string(), |f| f.media_type)
+}
+
 /// Whether `peer` may touch blob `sha`: it belongs to a report the peer may see.
 fn may_touch(store: &Store, peer: &Peer, sha: &str) -> Result<bool, outpost_store::StoreError> {
     store.scope_admits_blob(&peer.scope, sha)
@@ -277,10 +289,12 @@ async fn blob_status(
     let states = blocking(&state, lang, move |store| {
         let mut states = Vec::with_capacity(query.sha256.len());
         for sha in &query.sha256 {
-            let state = if store.has_blob(sha).map_err(|e| ApiError::store(e, lang))? {
-                BlobState::Complete
-            } else if !may_touch(store, &peer, sha).map_err(|e| ApiError::store(e, lang))? {
+            // A file of a report the peer may not see reads as missing,
+            // held or not: its existence is not disclosed.
+            let state = if !may_touch(store, &peer, sha).map_err(|e| ApiError::store(e, lang))? {
                 BlobState::Missing
+            } else if store.has_blob(sha).map_err(|e| ApiError::store(e, lang))? {
+                BlobState::Complete
             } else {
                 match store
                     .partial_received(sha)
@@ -436,7 +450,9 @@ async fn receive_blob(
     }
     let s = sha.clone();
     blocking(&state, lang, move |store| {
-        match store.finish_partial(&s, "image/jpeg", now()) {
+        // The report says what the file is (a JPEG variant, a voice note).
+        let media_type = media_type_of(store, &s);
+        match store.finish_partial(&s, &media_type, now()) {
             Ok(()) => {}
             Err(outpost_store::StoreError::BlobCorrupt { .. }) => {
                 return Err(ApiError::new(
