@@ -7,7 +7,7 @@ use outpost_store::Store;
 use tauri::Manager;
 use tauri::ipc::{InvokeBody, Request, Response};
 
-use crate::debrief::{ReportView, view};
+use crate::debrief::{ReportView, parse_id, view};
 use crate::error::{UiError, lang_of};
 use crate::state::{AppStore, now};
 
@@ -28,10 +28,7 @@ fn upload(request: &Request<'_>) -> Result<Upload, UiError> {
             .map(str::to_string)
     };
     let lang = lang_of(&header("lang").unwrap_or_default());
-    let id = header("report").unwrap_or_default();
-    let report = id
-        .parse()
-        .map_err(|_| UiError::app(lang, "store.not_found", &[("id", id.clone())]))?;
+    let report = parse_id(&header("report").unwrap_or_default(), lang)?;
     let bytes = match request.body() {
         InvokeBody::Raw(bytes) => bytes.clone(),
         // Webviews without raw IPC bodies send the bytes as JSON, as an array
@@ -70,10 +67,7 @@ fn field_of(
 ) -> Option<String> {
     let doc = store.load(report).ok()?;
     let form = store.catalog().get(&doc.form_id())?;
-    form.fields
-        .iter()
-        .find(|f| is_it(&f.kind))
-        .map(|f| f.id.clone())
+    form.first_field(is_it).map(|f| f.id.clone())
 }
 
 /// Adds a photo from a file. Decoding a large photo takes most of a second,

@@ -2,7 +2,7 @@
 //! as it is given, ending in a read-back the author confirms.
 
 use outpost_report::readback::{self, ReadbackSection};
-use outpost_report::validate::{Completeness, validate_answers};
+use outpost_report::validate::{Completeness, is_blank, validate_answers};
 use outpost_report::{
     Classification, CommentId, Form, Lang, NewReport, PhotoRef, Problem, Readback, ReportDoc,
     ReportId, ReviewStatus, VoiceNoteRef,
@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::{UiError, lang_of};
-use crate::home::delivery_of;
+use crate::home::{deliveries, delivery_line};
 use crate::state::{AppStore, now};
 
 /// The forms a report can be started from, both languages (the interface
@@ -47,7 +47,7 @@ pub struct ReportView {
     photo_files_waiting: u64,
 }
 
-fn parse_id(id: &str, lang: Lang) -> Result<ReportId, UiError> {
+pub(crate) fn parse_id(id: &str, lang: Lang) -> Result<ReportId, UiError> {
     id.parse()
         .map_err(|_| UiError::app(lang, "store.not_found", &[("id", id.to_string())]))
 }
@@ -65,11 +65,15 @@ fn report_command<'a>(
 }
 
 fn form_of<'a>(store: &'a Store, doc: &ReportDoc, lang: Lang) -> Result<&'a Form, UiError> {
-    store.catalog().get(&doc.form_id()).ok_or_else(|| {
+    form_by_id(store, &doc.form_id(), lang)
+}
+
+fn form_by_id<'a>(store: &'a Store, kind: &str, lang: Lang) -> Result<&'a Form, UiError> {
+    store.catalog().get(kind).ok_or_else(|| {
         UiError::app(
             lang,
             "report.unknown_kind",
-            &[("kind", doc.form_id()), ("known", known_kinds(store))],
+            &[("kind", kind.to_string()), ("known", known_kinds(store))],
         )
     })
 }
@@ -82,8 +86,11 @@ pub(crate) fn view(store: &Store, id: ReportId, lang: Lang) -> Result<ReportView
     let doc = store.load(id).map_err(|e| UiError::store(e, lang))?;
     let form = form_of(store, &doc, lang)?;
     let debrief = store.debrief(id).map_err(|e| UiError::store(e, lang))?;
-    let (delivery, photo_files_waiting) =
-        delivery_of(store, id).map_err(|e| UiError::store(e, lang))?;
+    let (delivery, photo_files_waiting) = delivery_line(
+        deliveries(store, &[id])
+            .map_err(|e| UiError::store(e, lang))?
+            .get(&id),
+    );
     let answers = doc.answers();
     let problems = validate_answers(form, &answers, now(), lang, Completeness::Complete);
     Ok(ReportView {
@@ -121,13 +128,7 @@ pub fn start_report(
 ) -> Result<ReportView, UiError> {
     let lang = lang_of(&lang);
     let mut store = store.lock();
-    let form = store.catalog().get(&kind).cloned().ok_or_else(|| {
-        UiError::app(
-            lang,
-            "report.unknown_kind",
-            &[("kind", kind.clone()), ("known", known_kinds(&store))],
-        )
-    })?;
+    let form = form_by_id(&store, &kind, lang)?.clone();
     let level: Classification = classification.parse().map_err(|_| {
         UiError::app(
             lang,
@@ -175,7 +176,6 @@ pub struct Saved {
     /// The answer is in the report (false: it is kept on this device until it is valid).
     saved: bool,
     problems: Vec<Problem>,
-    title: String,
 }
 
 /// Saves one answer as it is given. A value that does not validate (a
@@ -196,12 +196,7 @@ pub fn save_answer(
         return Err(UiError::app(lang, "app.unknown_field", &[("field", field)]));
     }
     let at = now();
-    let empty = match &value {
-        Value::Null => true,
-        Value::String(s) => s.trim().is_empty(),
-        Value::Array(a) => a.is_empty(),
-        _ => false,
-    };
+    let empty = is_blank(&value);
     let mut answers = doc.answers();
     if empty {
         answers.remove(&field);
@@ -224,15 +219,7 @@ pub fn save_answer(
         }
     };
     let saved = run(&mut store).map_err(|e| UiError::store(e, lang))?;
-    let title = store
-        .load(id)
-        .map(|d| d.title(&form, lang))
-        .unwrap_or_default();
-    Ok(Saved {
-        saved,
-        problems,
-        title,
-    })
+    Ok(Saved { saved, problems })
 }
 
 /// Saves the free narrative said at a step.
@@ -244,11 +231,9 @@ pub fn save_note(
     text: String,
     lang: String,
 ) -> Result<(), UiError> {
-    let lang = lang_of(&lang);
-    let id = parse_id(&id, lang)?;
+    let (mut store, id, lang) = report_command(&store, &id, &lang)?;
     let at = now();
     store
-        .lock()
         .update(id, at, |doc| {
             Ok(doc.set_step_note(&step, text.trim_end(), at)?)
         })
@@ -343,7 +328,7 @@ pub fn add_comment(
     text: String,
     lang: String,
 ) -> Result<ReportView, UiError> {
-    let (mut store, id, lang_code) = report_command(&store, &id, &lang)?;
+    let (mut store, id, lang) = report_command(&store, &id, &lang)?;
     let author = store.profile().map(|p| p.author).unwrap_or_default();
     let device = store.device_id().to_string();
     let at = now();
@@ -352,13 +337,13 @@ pub fn add_comment(
         author,
         device,
         at,
-        lang: lang_code,
+        lang,
         text: text.trim().to_string(),
     };
     let run = |store: &mut Store| -> Result<(), StoreError> {
         store.update(id, at, |doc| Ok(doc.add_comment(&comment)?))?;
         store.mark_seen(id)
     };
-    run(&mut store).map_err(|e| UiError::store(e, lang_code))?;
-    view(&store, id, lang_code)
+    run(&mut store).map_err(|e| UiError::store(e, lang))?;
+    view(&store, id, lang)
 }

@@ -1,24 +1,17 @@
 //! Home: the device, its hub, and my reports with where each stands.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use outpost_store::{ReportFilter, Store, StoreError};
+use outpost_report::ReportId;
+use outpost_store::{Delivery, ReportFilter, Store, StoreError};
 use serde::Serialize;
 
 use crate::error::{UiError, lang_of};
+use crate::hub::HubInfo;
 use crate::state::AppStore;
 
 /// Reports listed on home: the newest; older ones are found by search.
 const HOME_PAGE: u32 = 200;
-
-#[derive(Debug, Serialize)]
-pub struct HubLine {
-    url: String,
-    unit: String,
-    role: String,
-    clearance: String,
-    last_sync_at: Option<i64>,
-}
 
 /// A debrief left open (the app was closed, crashed or lost power).
 #[derive(Debug, Serialize)]
@@ -32,7 +25,7 @@ pub struct AppState {
     device_id: String,
     author: String,
     unit: String,
-    hub: Option<HubLine>,
+    hub: Option<HubInfo>,
     reports_waiting: u64,
     /// Reports in the store (home shows the newest [`HOME_PAGE`]).
     reports_total: u64,
@@ -56,13 +49,7 @@ pub fn app_state(store: tauri::State<'_, AppStore>, lang: String) -> Result<AppS
             device_id: store.device_id().to_string(),
             author: profile.author,
             unit: profile.unit,
-            hub: hub.map(|h| HubLine {
-                url: h.url,
-                unit: h.unit,
-                role: h.role,
-                clearance: h.clearance,
-                last_sync_at: h.last_sync_at.map(|t| t.as_millis()),
-            }),
+            hub: hub.map(HubInfo::from),
             reports_waiting,
             reports_total: store.count(&ReportFilter::default())?,
             news: store.reports_with_news()?.len(),
@@ -95,18 +82,26 @@ pub struct ReportLine {
 }
 
 /// Where a report stands with the hub, for a line on a screen.
-pub fn delivery_of(
-    store: &Store,
-    id: outpost_report::ReportId,
-) -> Result<(&'static str, u64), StoreError> {
-    Ok(match store.delivery(id)?.first() {
+pub fn delivery_line(d: Option<&Delivery>) -> (&'static str, u64) {
+    match d {
         Some(d) if d.at_hub && d.photo_files_waiting > 0 => {
             ("photos_waiting", d.photo_files_waiting)
         }
         Some(d) if d.at_hub => ("at_hub", 0),
         Some(d) if d.earlier_at_hub => ("changes_waiting", 0),
         _ => ("local", 0),
-    })
+    }
+}
+
+/// Where `ids` stand with the hub this device syncs with, in one query.
+pub fn deliveries(
+    store: &Store,
+    ids: &[ReportId],
+) -> Result<HashMap<ReportId, Delivery>, StoreError> {
+    match store.hub(None)? {
+        Some(hub) => store.deliveries_to(&hub, ids),
+        None => Ok(HashMap::new()),
+    }
 }
 
 #[tauri::command]
@@ -123,8 +118,11 @@ pub fn list_reports(
             limit: Some(HOME_PAGE),
             ..Default::default()
         };
-        for r in store.list(&newest)? {
-            let (delivery, photo_files_waiting) = delivery_of(&store, r.id)?;
+        let reports = store.list(&newest)?;
+        let ids: Vec<ReportId> = reports.iter().map(|r| r.id).collect();
+        let deliveries = deliveries(&store, &ids)?;
+        for r in reports {
+            let (delivery, photo_files_waiting) = delivery_line(deliveries.get(&r.id));
             lines.push(ReportLine {
                 id: r.id.to_string(),
                 news: news.contains(&r.id),

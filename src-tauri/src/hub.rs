@@ -2,7 +2,7 @@
 //! choose the link budget, see what waits and why.
 
 use outpost_report::Lang;
-use outpost_store::{Profile, Store, StoreError};
+use outpost_store::{HubRecord, Profile, Store, StoreError};
 use outpost_sync::LinkBudget;
 use outpost_sync::http::{Progress, Stage, SyncError, SyncReport};
 use serde::Serialize;
@@ -31,6 +31,7 @@ pub struct SyncStatus {
     pending: Pending,
 }
 
+/// The hub this device is enrolled with, as screens show it.
 #[derive(Debug, Serialize)]
 pub struct HubInfo {
     url: String,
@@ -39,6 +40,19 @@ pub struct HubInfo {
     role: String,
     clearance: String,
     last_sync_at: Option<i64>,
+}
+
+impl From<HubRecord> for HubInfo {
+    fn from(h: HubRecord) -> Self {
+        HubInfo {
+            url: h.url,
+            unit: h.unit,
+            sector: h.sector,
+            role: h.role,
+            clearance: h.clearance,
+            last_sync_at: h.last_sync_at.map(|t| t.as_millis()),
+        }
+    }
 }
 
 fn pending(store: &Store, hub_id: &str) -> Result<Pending, StoreError> {
@@ -70,14 +84,7 @@ pub fn sync_status(store: tauri::State<'_, AppStore>, lang: String) -> Result<Sy
                 Some(h) => pending(&store, &h.hub_id)?,
                 None => Pending::default(),
             },
-            hub: hub.map(|h| HubInfo {
-                url: h.url,
-                unit: h.unit,
-                sector: h.sector,
-                role: h.role,
-                clearance: h.clearance,
-                last_sync_at: h.last_sync_at.map(|t| t.as_millis()),
-            }),
+            hub: hub.map(HubInfo::from),
         })
     };
     run().map_err(|e| UiError::store(e, lang))

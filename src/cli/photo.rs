@@ -39,10 +39,9 @@ pub fn run(cmd: PhotoCommand, dir: &Path, _lang: Lang) -> Result<()> {
             let doc = store.load(report)?;
             let field = field.or_else(|| {
                 let form = store.catalog().get(&doc.form_id())?;
-                form.fields
-                    .iter()
-                    .find(|f| matches!(f.kind, outpost_report::FieldKind::Photos { .. }))
-                    .map(|f| f.id.clone())
+                let photos =
+                    form.first_field(|k| matches!(k, outpost_report::FieldKind::Photos { .. }));
+                photos.map(|f| f.id.clone())
             });
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;

@@ -26,7 +26,7 @@ export interface AppState {
   device_id: string;
   author: string;
   unit: string;
-  hub: { url: string; unit: string; role: string; clearance: string; last_sync_at: number | null } | null;
+  hub: HubInfo | null;
   reports_waiting: number;
   reports_total: number;
   news: number;
@@ -113,7 +113,6 @@ export interface ReportView {
 export interface Saved {
   saved: boolean;
   problems: Problem[];
-  title: string;
 }
 
 export interface Pending {
@@ -125,16 +124,18 @@ export interface Pending {
   bytes_up: number;
 }
 
+export interface HubInfo {
+  url: string;
+  unit: string;
+  sector: string;
+  role: string;
+  clearance: string;
+  last_sync_at: number | null;
+}
+
 export interface SyncStatus {
   author: string;
-  hub: {
-    url: string;
-    unit: string;
-    sector: string;
-    role: string;
-    clearance: string;
-    last_sync_at: number | null;
-  } | null;
+  hub: HubInfo | null;
   pending: Pending;
 }
 

@@ -164,10 +164,7 @@ export function renderStep(
   body.append(stepFields(ctx, step, true, el("div", "fields")));
   screen.append(body);
 
-  const go = async (to: () => void) => {
-    await session.autosave.flush();
-    to();
-  };
+  // Navigating saves what was typed first (see `go` in main.ts).
   const next = () =>
     returnToReadback || stepIndex + 1 >= form.steps.length
       ? nav.readback(session.report.id)
@@ -175,14 +172,15 @@ export function renderStep(
   const bar = el("nav", "step-nav");
   bar.append(
     button(t(lang, "debrief.back"), "secondary", () => {
-      void go(() => (stepIndex === 0 ? nav.home() : nav.debrief(session.report.id, stepIndex - 1)));
+      if (stepIndex === 0) nav.home();
+      else nav.debrief(session.report.id, stepIndex - 1);
     }, "step-back"),
-    button(t(lang, "debrief.plain_form"), "secondary", () => void go(() => nav.form(session.report.id)), "to-form"),
-    button(t(lang, "debrief.skip"), "secondary", () => void go(next), "step-skip"),
+    button(t(lang, "debrief.plain_form"), "secondary", () => nav.form(session.report.id), "to-form"),
+    button(t(lang, "debrief.skip"), "secondary", next, "step-skip"),
     button(
       t(lang, returnToReadback ? "debrief.back_to_readback" : "debrief.next"),
       "primary",
-      () => void go(next),
+      next,
       "step-next",
     ),
   );
@@ -272,13 +270,9 @@ export function renderPlainForm(root: HTMLElement, session: Session, nav: Naviga
   });
   screen.append(body);
   const bar = el("nav", "step-nav");
-  const go = async (to: () => void) => {
-    await session.autosave.flush();
-    to();
-  };
   bar.append(
-    button(t(lang, "debrief.guided"), "secondary", () => void go(() => nav.debrief(session.report.id, session.report.step ?? 0)), "to-debrief"),
-    button(t(lang, "debrief.to_readback"), "primary", () => void go(() => nav.readback(session.report.id)), "to-readback"),
+    button(t(lang, "debrief.guided"), "secondary", () => nav.debrief(session.report.id, session.report.step ?? 0), "to-debrief"),
+    button(t(lang, "debrief.to_readback"), "primary", () => nav.readback(session.report.id), "to-readback"),
   );
   screen.append(bar);
   root.replaceChildren(screen);

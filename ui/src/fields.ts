@@ -2,7 +2,7 @@
 // time) and the plain form (every step on one page). Controls are big: a
 // gloved thumb must hit them. Every change goes to autosave; problems the
 // Rust side finds are shown under the field, in the person's language.
-import type { Problem, ReportLine, ReportView } from "./api";
+import type { PhotoRef, Problem, ReportLine, ReportView } from "./api";
 import type { Autosave } from "./autosave";
 import { button, el, filePicker } from "./dom";
 import {
@@ -188,18 +188,24 @@ function peopleCount(ctx: FieldContext, field: Field): HTMLElement {
   return table;
 }
 
-function photos(ctx: FieldContext): HTMLElement {
-  const box = el("div", "photos");
+/** The thumbnails of a report's photos, drawn as their files arrive. */
+export function thumbnails(photos: PhotoRef[], lang: Lang, fileUrl: (sha256: string) => Promise<string>): HTMLElement {
   const grid = el("div", "thumbs");
-  for (const p of ctx.report.photos) {
+  for (const p of photos) {
     const img = el("img", "thumb");
-    img.alt = t(ctx.lang, "field.photo_alt");
+    img.alt = t(lang, "field.photo_alt");
     img.width = 160;
     img.height = Math.round((160 * p.thumbnail.height) / Math.max(1, p.thumbnail.width));
     img.dataset.photo = p.id;
-    void ctx.fileUrl(p.thumbnail.sha256).then((url) => (img.src = url), () => img.classList.add("missing"));
+    void fileUrl(p.thumbnail.sha256).then((url) => (img.src = url), () => img.classList.add("missing"));
     grid.append(img);
   }
+  return grid;
+}
+
+function photos(ctx: FieldContext): HTMLElement {
+  const box = el("div", "photos");
+  const grid = thumbnails(ctx.report.photos, ctx.lang, ctx.fileUrl);
   box.append(grid, filePicker(t(ctx.lang, "field.add_photo"), "photo", "image/*", ctx.addPhoto));
   return box;
 }

@@ -62,9 +62,28 @@ const nav: Navigator = {
   home: () => void go({ name: "home" }),
 };
 
+/**
+ * A report view already in hand for the next screen (from opening it, from
+ * an attachment, at start-up): the screen draws from it instead of asking
+ * the Rust side again. Taken once.
+ */
+let fetched: { view: ReportView; lang: Lang } | null = null;
+
+function keep(view: ReportView): void {
+  fetched = { view, lang };
+}
+
+async function viewOf(id: string): Promise<ReportView> {
+  // Messages in a view are in the language it was asked in.
+  const view = fetched?.view.id === id && fetched.lang === lang ? fetched.view : null;
+  fetched = null;
+  return view ?? api.openReport(id, lang);
+}
+
 /** Opens a report where it makes sense: a draft at its debrief step, else the report. */
 async function open(id: string): Promise<void> {
   const view = await api.openReport(id, lang);
+  keep(view);
   if (view.meta.status !== "draft") return go({ name: "report", id });
   const form = await formOf(view.form);
   const step = view.step ?? 0;
@@ -93,11 +112,18 @@ function toolbar(): HTMLElement {
   return bar;
 }
 
-/** A session for report `id`, in the current language, with fresh data. */
-async function sessionFor(id: string): Promise<Session> {
-  const [view, reports] = await Promise.all([api.openReport(id, lang), api.listReports(lang)]);
+/**
+ * A session for report `id` in the current language. The list of other
+ * reports is fetched only for screens with questions (report links).
+ */
+async function sessionFor(id: string, withQuestions: boolean): Promise<Session> {
+  const [view, reports] = await Promise.all([viewOf(id), withQuestions ? api.listReports(lang) : []]);
   const form = await formOf(view.form);
-  const s: Session = new Session(lang, form, view, reports, () => void show());
+  const s: Session = new Session(lang, form, view, reports, () => {
+    // An attachment returned the report as it now is: draw from that.
+    keep(s.report);
+    void show();
+  });
   return s;
 }
 
@@ -122,7 +148,10 @@ async function draw(main: HTMLElement): Promise<void> {
         forms.map((f) => ({ id: f.id, title: f.title[lang], description: f.description[lang] })),
         (kind, classification) =>
           void api.startReport(kind, classification, lang).then(
-            (view: ReportView) => go({ name: "debrief", id: view.id, step: 0, back: false }),
+            (view: ReportView) => {
+              keep(view);
+              return go({ name: "debrief", id: view.id, step: 0, back: false });
+            },
             fail,
           ),
         () => void go({ name: "home" }),
@@ -130,23 +159,22 @@ async function draw(main: HTMLElement): Promise<void> {
       return;
     }
     case "debrief": {
-      session = await sessionFor(screen.id);
+      session = await sessionFor(screen.id, true);
       const step = Math.min(screen.step, session.form.steps.length - 1);
       renderStep(main, session, step, nav, screen.back);
       return;
     }
     case "readback":
-      session = await sessionFor(screen.id);
+      session = await sessionFor(screen.id, false);
       renderReadback(main, session, nav);
       return;
     case "form":
-      session = await sessionFor(screen.id);
+      session = await sessionFor(screen.id, true);
       renderPlainForm(main, session, nav);
       return;
     case "report": {
       session = null;
-      const view = await api.openReport(screen.id, lang);
-      renderReport(main, lang, view, nav, deviceId);
+      renderReport(main, lang, await viewOf(screen.id), nav, deviceId);
       return;
     }
     case "sync": {
@@ -187,6 +215,7 @@ async function boot(): Promise<void> {
     deviceId = state.device_id;
     if (state.resume) {
       const view = await api.openReport(state.resume.report_id, lang);
+      keep(view);
       const form = await formOf(view.form);
       const step = state.resume.step;
       screen =

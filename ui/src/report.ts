@@ -1,9 +1,9 @@
 // A report after submission: where it stands with the hub, its review status,
 // what headquarters asked or said, and the read-back the author confirmed.
 import { api, asAppError, type ReportView } from "./api";
-import type { Navigator } from "./debrief";
-import { fileUrl } from "./debrief";
+import { fileUrl, type Navigator } from "./debrief";
 import { button, el } from "./dom";
+import { thumbnails } from "./fields";
 import { deliveryText, label } from "./home";
 import { type Lang, t } from "./i18n";
 
@@ -19,7 +19,7 @@ export function renderReport(root: HTMLElement, lang: Lang, report: ReportView, 
   facts.append(
     el("span", `status status-${report.meta.status}`, label(lang, `status.${report.meta.status}`, report.meta.status)),
     el("span", "classification", label(lang, `class.${report.meta.classification}`, report.meta.classification)),
-    el("span", `delivery delivery-${report.delivery}`, deliveryText(lang, { delivery: report.delivery, photo_files_waiting: report.photo_files_waiting })),
+    el("span", `delivery delivery-${report.delivery}`, deliveryText(lang, report)),
     el("span", "written-in", t(lang, "report.written_in", { lang: label(lang, `lang.${report.meta.language}`, report.meta.language) })),
   );
   head.append(facts);
@@ -62,17 +62,7 @@ export function renderReport(root: HTMLElement, lang: Lang, report: ReportView, 
   );
   scroll.append(thread);
 
-  if (report.photos.length > 0) {
-    const grid = el("div", "thumbs");
-    for (const p of report.photos) {
-      const img = el("img", "thumb");
-      img.alt = t(lang, "field.photo_alt");
-      img.width = 160;
-      void fileUrl(p.thumbnail.sha256, lang).then((u) => (img.src = u), () => img.classList.add("missing"));
-      grid.append(img);
-    }
-    scroll.append(grid);
-  }
+  if (report.photos.length > 0) scroll.append(thumbnails(report.photos, lang, (sha) => fileUrl(sha, lang)));
 
   const body = el("section", "readback");
   body.append(el("h2", "", t(lang, report.confirmed ? "report.as_confirmed" : "readback.title")));

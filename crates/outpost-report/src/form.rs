@@ -328,6 +328,12 @@ pub enum FormError {
 }
 
 impl Form {
+    /// The first field whose kind passes `is_it` (where attachments of a
+    /// kind go: `|k| matches!(k, FieldKind::Photos { .. })`).
+    pub fn first_field(&self, is_it: impl Fn(&FieldKind) -> bool) -> Option<&Field> {
+        self.fields.iter().find(|f| is_it(&f.kind))
+    }
+
     pub fn field(&self, id: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.id == id)
     }

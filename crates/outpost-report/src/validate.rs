@@ -183,7 +183,8 @@ pub fn validate_answers(
 
 /// An empty answer is no answer: clearing a box in the UI must not leave a
 /// required field "answered" with an empty string.
-fn is_blank(v: &Value) -> bool {
+/// An answer that says nothing: null, blank text or an empty list.
+pub fn is_blank(v: &Value) -> bool {
     match v {
         Value::Null => true,
         Value::String(s) => s.trim().is_empty(),

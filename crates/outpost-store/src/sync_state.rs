@@ -219,17 +219,6 @@ impl Store {
         Ok(n as u64)
     }
 
-    pub fn peer_heads(&self, peer: &str, id: ReportId) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT heads FROM peer_documents WHERE peer = ?1 AND report_id = ?2",
-                params![peer, id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?)
-    }
-
     /// Records heads `peer` is now confirmed to hold.
     pub fn set_peer_heads(&mut self, peer: &str, items: &[(ReportId, String)]) -> Result<()> {
         let tx = self
@@ -549,31 +538,63 @@ pub struct Delivery {
 impl Store {
     /// Where report `id` stands with each enrolled hub.
     pub fn delivery(&self, id: ReportId) -> Result<Vec<Delivery>> {
-        let heads = crate::stored_heads_in(&self.conn, id)?;
         let mut out = Vec::new();
         for hub in self.hubs()? {
-            let held = self.peer_heads(&hub.hub_id, id)?;
-            let at_hub = heads.is_some() && held == heads;
-            let earlier_at_hub = !at_hub && held.is_some();
-            let (files, waiting): (i64, i64) = self.conn.query_row(
-                "WITH v (sha256) AS (
-                     SELECT thumbnail_sha256 FROM photos WHERE report_id = ?1
-                     UNION SELECT preview_sha256 FROM photos WHERE report_id = ?1
-                     UNION SELECT original_sha256 FROM photos WHERE report_id = ?1
-                     UNION SELECT sha256 FROM voice_notes WHERE report_id = ?1)
-                 SELECT count(*), count(*) FILTER (WHERE NOT EXISTS
-                     (SELECT 1 FROM peer_blobs pb WHERE pb.peer = ?2 AND pb.sha256 = v.sha256))
-                 FROM v",
-                params![id.to_string(), hub.hub_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            out.push(Delivery {
-                hub: hub.url,
-                at_hub,
-                earlier_at_hub,
-                photo_files: files as u64,
-                photo_files_waiting: waiting as u64,
-            });
+            out.extend(self.deliveries_to(&hub, &[id])?.into_values());
+        }
+        Ok(out)
+    }
+
+    /// Where each of `ids` stands with `hub`, in one query (a screenful of
+    /// reports, not one query per report). Unknown ids are left out.
+    pub fn deliveries_to(
+        &self,
+        hub: &HubRecord,
+        ids: &[ReportId],
+    ) -> Result<std::collections::HashMap<ReportId, Delivery>> {
+        let ids = serde_json::to_string(&ids.iter().map(|id| id.to_string()).collect::<Vec<_>>())
+            .unwrap_or_else(|_| "[]".into());
+        let mut stmt = self.conn.prepare_cached(
+            "WITH wanted (report_id) AS (SELECT value FROM json_each(?2)),
+             v (report_id, sha256) AS (
+                 SELECT report_id, thumbnail_sha256 FROM photos WHERE report_id IN wanted
+                 UNION SELECT report_id, preview_sha256 FROM photos WHERE report_id IN wanted
+                 UNION SELECT report_id, original_sha256 FROM photos WHERE report_id IN wanted
+                 UNION SELECT report_id, sha256 FROM voice_notes WHERE report_id IN wanted),
+             f (report_id, files, waiting) AS (
+                 SELECT report_id, count(*), count(*) FILTER (WHERE NOT EXISTS
+                     (SELECT 1 FROM peer_blobs pb WHERE pb.peer = ?1 AND pb.sha256 = v.sha256))
+                 FROM v GROUP BY report_id)
+             SELECT d.report_id, d.heads, p.heads, coalesce(f.files, 0), coalesce(f.waiting, 0)
+             FROM documents d
+             LEFT JOIN peer_documents p ON p.peer = ?1 AND p.report_id = d.report_id
+             LEFT JOIN f ON f.report_id = d.report_id
+             WHERE d.report_id IN wanted",
+        )?;
+        let rows = stmt.query_map(params![hub.hub_id, ids], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })?;
+        let mut out = std::collections::HashMap::new();
+        for row in rows {
+            let (id, heads, held, files, waiting) = row?;
+            let Some(id) = parse_id(id) else { continue };
+            let at_hub = held.as_deref() == Some(heads.as_str());
+            out.insert(
+                id,
+                Delivery {
+                    hub: hub.url.clone(),
+                    at_hub,
+                    earlier_at_hub: !at_hub && held.is_some(),
+                    photo_files: files as u64,
+                    photo_files_waiting: waiting as u64,
+                },
+            );
         }
         Ok(out)
     }
