@@ -156,35 +156,21 @@ fn an_export_never_holds_a_report_above_the_exporters_clearance() {
         stderr(&refused)
     );
 
-    run_ok(
-        outpost(dir.path())
-            .args([
-                "export",
-                "--format",
-                "csv",
-                "--clearance",
-                "UNCLASSIFIED",
-                "--out",
-            ])
-            .arg(&out),
-    );
+    export(dir.path(), "csv", &["--clearance", "UNCLASSIFIED"], &out);
     let rows = csv_ids_and_levels(&out);
     assert_eq!(rows.len(), 10);
     assert!(rows.iter().all(|(_, l)| l == "UNCLASSIFIED"));
     // Asking for a level above one's clearance through the filter gives nothing above it.
-    run_ok(
-        outpost(dir.path())
-            .args([
-                "export",
-                "--format",
-                "csv",
-                "--clearance",
-                "CONFIDENTIAL",
-                "--classification",
-                "STRICTLY CONFIDENTIAL",
-                "--out",
-            ])
-            .arg(&out),
+    export(
+        dir.path(),
+        "csv",
+        &[
+            "--clearance",
+            "CONFIDENTIAL",
+            "--classification",
+            "STRICTLY CONFIDENTIAL",
+        ],
+        &out,
     );
     assert!(csv_ids_and_levels(&out).is_empty());
 }
@@ -197,17 +183,11 @@ async fn an_enrolled_device_exports_at_most_at_its_granted_clearance() {
     let out = tablet.dir.path().join("all.geojson");
     let data = tablet.dir.path().to_path_buf();
     let status = tokio::task::spawn_blocking(move || {
-        run_ok(
-            outpost(&data)
-                .args([
-                    "export",
-                    "--format",
-                    "csv",
-                    "--clearance",
-                    "STRICTLY CONFIDENTIAL",
-                    "--out",
-                ])
-                .arg(&out),
+        export(
+            &data,
+            "csv",
+            &["--clearance", "STRICTLY CONFIDENTIAL"],
+            &out,
         );
         csv_ids_and_levels(&out)
     })

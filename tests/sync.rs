@@ -319,17 +319,7 @@ async fn the_satellite_budget_sends_thumbnails_and_says_what_waits() {
     let mut tablet = Device::tablet(&hub).await;
     let id = file_report(&mut tablet.store, "patrol", Classification::Unclassified);
     for n in 0..3u8 {
-        tablet
-            .store
-            .add_photo(
-                id,
-                &raw_photo(300_000, n),
-                Some("photos"),
-                false,
-                PhotoId::from_uuid(uuid::Uuid::new_v4()),
-                T0,
-            )
-            .expect("photo");
+        attach(&mut tablet.store, id, &raw_photo(300_000, n));
     }
     let report = tablet
         .try_sync(&LinkBudget::satellite())
@@ -408,17 +398,7 @@ async fn a_review_travels_tablet_to_camp_to_hq_and_back() {
     .await;
 
     let id = file_report(&mut tablet.store, "incident", Classification::Confidential);
-    tablet
-        .store
-        .add_photo(
-            id,
-            &raw_photo(50_000, 1),
-            Some("photos"),
-            false,
-            PhotoId::from_uuid(uuid::Uuid::new_v4()),
-            T0,
-        )
-        .expect("photo");
+    attach(&mut tablet.store, id, &raw_photo(50_000, 1));
     tablet.sync().await;
     let up = outpost_hub::upstream::sync_once(&camp_settings, &hq_hub.url)
         .await

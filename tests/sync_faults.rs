@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use outpost_report::time::{Clock, SystemClock};
-use outpost_report::{Classification, Lang, PhotoId, ReportDoc, ReportId, ReviewStatus};
+use outpost_report::{Classification, Lang, ReportDoc, ReportId, ReviewStatus};
 use outpost_store::{HubRecord, Store};
 use outpost_sync::protocol::{self, DocPush, SyncRequest};
 use outpost_sync::serve::{Peer, handle_sync};
@@ -109,17 +109,7 @@ async fn a_hub_killed_mid_sync_loses_and_duplicates_nothing() {
             Classification::Confidential,
         );
         if n % 4 == 0 {
-            tablet
-                .store
-                .add_photo(
-                    id,
-                    &raw_photo(400_000, n),
-                    Some("photos"),
-                    false,
-                    PhotoId::from_uuid(uuid::Uuid::new_v4()),
-                    T0,
-                )
-                .expect("photo");
+            crate::sync::attach(&mut tablet.store, id, &raw_photo(400_000, n));
         }
         ids.push(id);
     }

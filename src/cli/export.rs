@@ -1,7 +1,6 @@
 //! `outpost export`: a filtered set of reports as CSV or GeoJSON.
 
 use std::fs::File;
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -38,7 +37,8 @@ pub fn run(args: ExportArgs, dir: &Path) -> Result<()> {
     let rows = outpost_export::reports(&store, &filter, clearance)?;
     let file =
         File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
-    let out = BufWriter::new(file);
+    // Both writers buffer their own output.
+    let out = file;
     let written = match args.format {
         Format::Csv => outpost_export::write_csv(&rows, out),
         Format::Geojson => outpost_export::write_geojson(&rows, out),

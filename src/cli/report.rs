@@ -175,12 +175,7 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
             author,
             unit,
         } => {
-            let level: Classification =
-                classification
-                    .parse()
-                    .map_err(|_| CliError::UnknownClassification {
-                        given: classification.clone(),
-                    })?;
+            let level: Classification = super::filter::level(&classification)?;
             let written_in = match written_in {
                 Some(l) => l
                     .parse()
@@ -321,7 +316,7 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
         ReportCommand::Stage { id, to, by } => {
             let stage: QipStage = to
                 .parse()
-                .map_err(|_| CliError::UnknownStage { given: to.clone() })?;
+                .map_err(|e: pipeline::UnknownStage| CliError::UnknownStage { given: e.given })?;
             let mut store = open(dir)?;
             let id = parse_id(&id)?;
             let by = match by {
@@ -341,10 +336,7 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
             let store = open(dir)?;
             let id = parse_id(&id)?;
             let clearance = super::filter::viewer_clearance(&store, clearance.as_deref())?;
-            let suggestions = match store.load(id)?.form_id().as_str() {
-                "qip" => outpost_review::qip_overlaps(&store, id, clearance)?,
-                _ => outpost_review::same_event(&store, id, clearance)?,
-            };
+            let suggestions = outpost_review::suggest(&store, id, clearance)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&suggestions)?);
             } else {
@@ -368,20 +360,35 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
                 kind: Some("qip".into()),
                 ..Default::default()
             };
-            let mut lines = Vec::new();
+            let mut found = Vec::new();
             for r in store.list(&qips)? {
+                // The list row knows the stage and since when: with
+                // --overdue, only assessments that are overdue are read.
+                let stage = r.pipeline_stage.as_deref().and_then(|s| s.parse().ok());
+                if overdue
+                    && let (Some(stage), Some(since)) = (stage, r.stage_since)
+                    && !pipeline::overdue(stage, since, now)
+                {
+                    continue;
+                }
                 let doc = store.load(r.id)?;
-                let status = pipeline::status(&doc.stage_entries(), doc.meta().created_at, now);
+                let status = pipeline::status(&doc.stage_entries(), r.created_at, now);
                 if !overdue || status.overdue {
-                    lines.push(serde_json::json!({
+                    found.push((r, status));
+                }
+            }
+            found.sort_by_key(|(_, status)| std::cmp::Reverse(status.days_in_stage));
+            let lines: Vec<serde_json::Value> = found
+                .into_iter()
+                .map(|(r, status)| {
+                    serde_json::json!({
                         "id": r.id, "title": r.title, "classification": r.classification,
                         "stage": status.stage, "since": status.since,
                         "days_in_stage": status.days_in_stage, "overdue": status.overdue,
                         "days_per_stage": status.days_per_stage,
-                    }));
-                }
-            }
-            lines.sort_by_key(|l| std::cmp::Reverse(l["days_in_stage"].as_i64().unwrap_or(0)));
+                    })
+                })
+                .collect();
             if json {
                 println!("{}", serde_json::to_string_pretty(&lines)?);
             } else {

@@ -597,11 +597,8 @@ impl ReportDoc {
         by: &str,
         now: Timestamp,
     ) -> Result<(), DocumentError> {
-        let shares = match self.doc.get(ROOT, "shares")? {
-            Some((AmValue::Object(ObjType::Map), id)) => id,
-            // Documents made before sharing existed get the map on first use.
-            _ => self.doc.put_object(ROOT, "shares", ObjType::Map)?,
-        };
+        // Documents made before sharing existed get the map on first use.
+        let shares = self.map_or_create("shares")?;
         let grant = self.doc.put_object(&shares, grantee, ObjType::Map)?;
         self.doc.put(&grant, "by", by)?;
         self.doc
@@ -613,9 +610,9 @@ impl ReportDoc {
 
     /// Who the report is shared with, beyond its own unit and sector.
     pub fn shares(&self) -> Vec<String> {
-        match self.doc.get(ROOT, "shares") {
-            Ok(Some((AmValue::Object(ObjType::Map), id))) => self.doc.keys(&id).collect(),
-            _ => Vec::new(),
+        match self.optional_map("shares") {
+            Some(id) => self.doc.keys(&id).collect(),
+            None => Vec::new(),
         }
     }
 
@@ -650,15 +647,7 @@ impl ReportDoc {
     }
 
     pub fn photos(&self) -> Vec<PhotoRef> {
-        let photos = self.map("photos");
-        let mut out: Vec<PhotoRef> = self
-            .doc
-            .keys(&photos)
-            .filter_map(|k| {
-                let (v, id) = self.doc.get(&photos, k.as_str()).ok()??;
-                serde_json::from_value(to_json(&self.doc, v, &id)).ok()
-            })
-            .collect();
+        let mut out: Vec<PhotoRef> = self.entries(&self.map("photos"));
         out.sort_by_key(|p| (p.added_at, p.id));
         out
     }
@@ -685,13 +674,10 @@ impl ReportDoc {
         text: &str,
         now: Timestamp,
     ) -> Result<bool, DocumentError> {
-        if self
-            .step_notes()
-            .get(step)
-            .map(String::as_str)
-            .unwrap_or("")
-            == text
-        {
+        let current = self
+            .optional_map("notes")
+            .and_then(|notes| scalar_str(&self.doc, &notes, step));
+        if current.as_deref().unwrap_or("") == text {
             return Ok(false);
         }
         let notes = self.map_or_create("notes")?;
@@ -739,14 +725,7 @@ impl ReportDoc {
         let Some(notes) = self.optional_map("voice_notes") else {
             return Vec::new();
         };
-        let mut out: Vec<VoiceNoteRef> = self
-            .doc
-            .keys(&notes)
-            .filter_map(|k| {
-                let (v, id) = self.doc.get(&notes, k.as_str()).ok()??;
-                serde_json::from_value(to_json(&self.doc, v, &id)).ok()
-            })
-            .collect();
+        let mut out: Vec<VoiceNoteRef> = self.entries(&notes);
         out.sort_by_key(|n| (n.added_at, n.id));
         out
     }
@@ -781,10 +760,16 @@ impl ReportDoc {
         let Some(pipeline) = self.optional_map("pipeline") else {
             return Vec::new();
         };
+        self.entries(&pipeline)
+    }
+
+    /// The values of map `obj`, each read as a `T`; unreadable ones (written
+    /// by a newer version) are skipped.
+    fn entries<T: serde::de::DeserializeOwned>(&self, obj: &ObjId) -> Vec<T> {
         self.doc
-            .keys(&pipeline)
+            .keys(obj)
             .filter_map(|k| {
-                let (v, id) = self.doc.get(&pipeline, k.as_str()).ok()??;
+                let (v, id) = self.doc.get(obj, k.as_str()).ok()??;
                 serde_json::from_value(to_json(&self.doc, v, &id)).ok()
             })
             .collect()

@@ -118,27 +118,31 @@ pub fn status(entries: &[StageEntry], created: Timestamp, now: Timestamp) -> Pip
             },
         );
     }
-    let days = |from: Timestamp, to: Timestamp| (to.as_millis() - from.as_millis()).max(0) / DAY_MS;
+    let days = days_between;
     let days_per_stage = entries
         .windows(2)
         .map(|w| (w[0].stage, days(w[0].at, w[1].at)))
         .collect();
-    let current = entries.last().cloned().unwrap_or(StageEntry {
-        stage: QipStage::Assessed,
-        at: created,
-        by: String::new(),
-    });
+    let current = entries.last().cloned().expect("assessed is always present");
     let days_in_stage = days(current.at, now);
     PipelineStatus {
         stage: current.stage,
         since: current.at,
         days_in_stage,
         days_per_stage,
-        overdue: current
-            .stage
-            .overdue_after_days()
-            .is_some_and(|limit| days_in_stage > limit),
+        overdue: overdue(current.stage, current.at, now),
     }
+}
+
+fn days_between(from: Timestamp, to: Timestamp) -> i64 {
+    (to.as_millis() - from.as_millis()).max(0) / DAY_MS
+}
+
+/// Whether an assessment in `stage` since `since` is overdue at `now`.
+pub fn overdue(stage: QipStage, since: Timestamp, now: Timestamp) -> bool {
+    stage
+        .overdue_after_days()
+        .is_some_and(|limit| days_between(since, now) > limit)
 }
 
 #[cfg(test)]

@@ -85,10 +85,6 @@ fn facts(store: &Store, doc: &ReportDoc) -> Facts {
 }
 
 impl Facts {
-    fn distance_km(&self, other: &Facts) -> Option<f64> {
-        Some(distance_km(self.point?, other.point?))
-    }
-
     fn hours_from(&self, other: &Facts) -> f64 {
         (other.at.as_millis() - self.at.as_millis()).abs() as f64 / 3_600_000.0
     }
@@ -98,28 +94,83 @@ fn text<'a>(f: &'a Facts, field: &str) -> Option<&'a str> {
     f.answers.get(field).and_then(Value::as_str)
 }
 
-/// Candidates of `kind` within `window_ms` of `at`, that the reviewer may see.
-fn candidates(
+/// Which candidates [`ranked`] looks at, and how it judges one.
+struct Rule<Near, Judge> {
+    window_ms: i64,
+    /// Leave out reports already linked to the target.
+    skip_linked: bool,
+    /// Decided from the list row alone (distance in km, if both have
+    /// coordinates), before the candidate's document is read.
+    near_enough: Near,
+    /// Reasons and score for a candidate, or `None` to leave it out.
+    judge: Judge,
+}
+
+/// Reports of the target's kind within the rule's time window that the
+/// reviewer may see, judged by the rule, most likely first.
+fn ranked<Near, Judge>(
     store: &Store,
-    kind: &str,
-    at: Timestamp,
-    before_ms: i64,
-    after_ms: i64,
+    target: &Facts,
     clearance: Classification,
-) -> Result<Vec<(String, Facts)>, StoreError> {
+    rule: Rule<Near, Judge>,
+) -> Result<Vec<Suggestion>, StoreError>
+where
+    Near: Fn(Option<f64>) -> bool,
+    Judge: Fn(&Facts, Option<f64>, f64) -> Option<(Vec<&'static str>, f64)>,
+{
     let filter = ReportFilter {
-        kind: Some(kind.to_string()),
+        kind: Some(target.kind.clone()),
         clearance: Some(clearance),
-        from: Some(Timestamp::from_millis(at.as_millis() - before_ms)),
-        until: Some(Timestamp::from_millis(at.as_millis() + after_ms + 1)),
+        from: Some(Timestamp::from_millis(
+            target.at.as_millis() - rule.window_ms,
+        )),
+        until: Some(Timestamp::from_millis(
+            target.at.as_millis() + rule.window_ms + 1,
+        )),
         ..Default::default()
     };
     let mut out = Vec::new();
-    for summary in store.list(&filter)? {
-        let doc = store.load(summary.id)?;
-        out.push((summary.title, facts(store, &doc)));
+    for row in store.list(&filter)? {
+        if row.id == target.id || (rule.skip_linked && target.links.contains(&row.id)) {
+            continue;
+        }
+        // The list row carries the same place as the document's first
+        // location: far candidates are dropped without reading them.
+        let point = row.lat.zip(row.lon);
+        let distance = target.point.zip(point).map(|(a, b)| distance_km(a, b));
+        if !(rule.near_enough)(distance) {
+            continue;
+        }
+        let other = facts(store, &store.load(row.id)?);
+        let hours = target.hours_from(&other);
+        if let Some((reasons, score)) = (rule.judge)(&other, distance, hours) {
+            out.push(Suggestion {
+                report: row.id,
+                title: row.title,
+                distance_km: distance,
+                hours_apart: hours,
+                reasons,
+                score,
+            });
+        }
     }
+    out.sort_by(|a, b| b.score.total_cmp(&a.score));
     Ok(out)
+}
+
+/// Suggestions for report `id`, by its kind: likely overlaps for a QIP
+/// assessment, reports of the same event otherwise. Reads `id` once.
+pub fn suggest(
+    store: &Store,
+    id: ReportId,
+    clearance: Classification,
+) -> Result<Vec<Suggestion>, StoreError> {
+    let target = facts(store, &store.load(id)?);
+    if target.kind == "qip" {
+        overlaps_of(store, &target, clearance)
+    } else {
+        same_event_as(store, &target, clearance)
+    }
 }
 
 /// Incident reports that likely tell of the same event as `id`, most likely first.
@@ -128,39 +179,34 @@ pub fn same_event(
     id: ReportId,
     clearance: Classification,
 ) -> Result<Vec<Suggestion>, StoreError> {
-    let target = facts(store, &store.load(id)?);
-    let window = (SAME_EVENT_HOURS * 3_600_000.0) as i64;
-    let mut out = Vec::new();
-    for (title, other) in candidates(store, &target.kind, target.at, window, window, clearance)? {
-        if other.id == id || target.links.contains(&other.id) {
-            continue;
-        }
-        let distance = target.distance_km(&other);
-        if distance.is_none_or(|d| d > SAME_EVENT_KM) {
-            continue;
-        }
-        let hours = target.hours_from(&other);
-        let mut reasons = vec!["near", "close_in_time"];
-        let same_type = text(&target, "incident_type").is_some()
-            && text(&target, "incident_type") == text(&other, "incident_type");
-        if same_type {
-            reasons.insert(0, "same_type");
-        }
-        let d = distance.unwrap_or(SAME_EVENT_KM);
-        let score = (1.0 - d / SAME_EVENT_KM)
-            + (1.0 - hours / SAME_EVENT_HOURS)
-            + if same_type { 1.0 } else { 0.0 };
-        out.push(Suggestion {
-            report: other.id,
-            title,
-            distance_km: distance,
-            hours_apart: hours,
-            reasons,
-            score,
-        });
-    }
-    out.sort_by(|a, b| b.score.total_cmp(&a.score));
-    Ok(out)
+    same_event_as(store, &facts(store, &store.load(id)?), clearance)
+}
+
+fn same_event_as(
+    store: &Store,
+    target: &Facts,
+    clearance: Classification,
+) -> Result<Vec<Suggestion>, StoreError> {
+    let incident_type = text(target, "incident_type");
+    let rule = Rule {
+        window_ms: (SAME_EVENT_HOURS * 3_600_000.0) as i64,
+        skip_linked: true,
+        near_enough: |d: Option<f64>| d.is_some_and(|d| d <= SAME_EVENT_KM),
+        judge: |other: &Facts, distance: Option<f64>, hours: f64| {
+            let same_type =
+                incident_type.is_some() && incident_type == text(other, "incident_type");
+            let mut reasons = vec!["near", "close_in_time"];
+            if same_type {
+                reasons.insert(0, "same_type");
+            }
+            let d = distance.unwrap_or(SAME_EVENT_KM);
+            let score = (1.0 - d / SAME_EVENT_KM)
+                + (1.0 - hours / SAME_EVENT_HOURS)
+                + if same_type { 1.0 } else { 0.0 };
+            Some((reasons, score))
+        },
+    };
+    ranked(store, target, clearance, rule)
 }
 
 /// Earlier or concurrent QIP assessments that `id` likely duplicates or
@@ -171,47 +217,48 @@ pub fn qip_overlaps(
     id: ReportId,
     clearance: Classification,
 ) -> Result<Vec<Suggestion>, StoreError> {
-    let target = facts(store, &store.load(id)?);
-    let Some(category) = text(&target, "sector_category") else {
+    overlaps_of(store, &facts(store, &store.load(id)?), clearance)
+}
+
+fn overlaps_of(
+    store: &Store,
+    target: &Facts,
+    clearance: Classification,
+) -> Result<Vec<Suggestion>, StoreError> {
+    let Some(category) = text(target, "sector_category") else {
         return Ok(Vec::new());
     };
-    let year = OVERLAP_DAYS * 86_400_000;
-    let mut out = Vec::new();
-    for (title, other) in candidates(store, "qip", target.at, year, year, clearance)? {
-        if other.id == id || text(&other, "sector_category") != Some(category) {
-            continue;
-        }
-        let same_community = match (text(&target, "community"), text(&other, "community")) {
-            (Some(a), Some(b)) => same_name(a, b),
-            _ => false,
-        };
-        let distance = target.distance_km(&other);
-        let near = distance.is_some_and(|d| d <= OVERLAP_KM);
-        if !same_community && !near {
-            continue;
-        }
-        let mut reasons = vec!["same_category"];
-        if same_community {
-            reasons.push("same_community");
-        }
-        if near {
-            reasons.push("near");
-        }
-        let hours = target.hours_from(&other);
-        let score = if same_community { 2.0 } else { 0.0 }
-            + distance.map_or(0.0, |d| (1.0 - d / OVERLAP_KM).max(0.0))
-            + (1.0 - hours / (OVERLAP_DAYS as f64 * 24.0));
-        out.push(Suggestion {
-            report: other.id,
-            title,
-            distance_km: distance,
-            hours_apart: hours,
-            reasons,
-            score,
-        });
-    }
-    out.sort_by(|a, b| b.score.total_cmp(&a.score));
-    Ok(out)
+    let community = text(target, "community");
+    let rule = Rule {
+        window_ms: OVERLAP_DAYS * 86_400_000,
+        skip_linked: false,
+        // The same community may be anywhere on the map.
+        near_enough: |_: Option<f64>| true,
+        judge: |other: &Facts, distance: Option<f64>, hours: f64| {
+            if text(other, "sector_category") != Some(category) {
+                return None;
+            }
+            let same_community = community
+                .zip(text(other, "community"))
+                .is_some_and(|(a, b)| same_name(a, b));
+            let near = distance.is_some_and(|d| d <= OVERLAP_KM);
+            if !same_community && !near {
+                return None;
+            }
+            let mut reasons = vec!["same_category"];
+            if same_community {
+                reasons.push("same_community");
+            }
+            if near {
+                reasons.push("near");
+            }
+            let score = if same_community { 2.0 } else { 0.0 }
+                + distance.map_or(0.0, |d| (1.0 - d / OVERLAP_KM).max(0.0))
+                + (1.0 - hours / (OVERLAP_DAYS as f64 * 24.0));
+            Some((reasons, score))
+        },
+    };
+    ranked(store, target, clearance, rule)
 }
 
 #[cfg(test)]
