@@ -410,20 +410,8 @@ async fn connection(shared: Arc<Shared>, client: TcpStream, id: u64) {
     let clean = {
         let (client_read, client_write) = client.stream.split();
         let (upstream_read, upstream_write) = upstream.stream.split();
-        let up = pipe(
-            &shared,
-            Direction::Up,
-            shared.rng(id, Direction::Up),
-            client_read,
-            upstream_write,
-        );
-        let down = pipe(
-            &shared,
-            Direction::Down,
-            shared.rng(id, Direction::Down),
-            upstream_read,
-            client_write,
-        );
+        let up = pipe(&shared, Direction::Up, id, client_read, upstream_write);
+        let down = pipe(&shared, Direction::Down, id, upstream_read, client_write);
         tokio::select! {
             both = async { tokio::try_join!(up, down) } => both.is_ok(),
             _ = cut.changed() => false,
@@ -440,10 +428,12 @@ async fn connection(shared: Arc<Shared>, client: TcpStream, id: u64) {
 async fn pipe(
     shared: &Shared,
     dir: Direction,
-    mut rng: StdRng,
+    connection: u64,
     mut src: ReadHalf<'_>,
     mut dst: WriteHalf<'_>,
 ) -> io::Result<()> {
+    // Seeded per connection and direction, so a run replays exactly.
+    let mut rng = shared.rng(connection, dir);
     let (queue, mut delivery) = mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
     // Bounds the queue in bytes (the channel itself is unbounded).
     let window = Semaphore::new(WINDOW);
