@@ -173,10 +173,12 @@ fn comments_from_both_sides_survive_and_a_retried_comment_is_one() {
         at: at(5),
         lang: Lang::En,
         text: "How many vehicles did the armed men have?".into(),
+        question: false,
     };
     let reply = Comment {
         id: CommentId::from_uuid(uuid::Uuid::from_u128(11)),
         text: "Trois pick-up.".into(),
+        question: false,
         lang: Lang::Fr,
         ..hq.clone()
     };
@@ -274,6 +276,7 @@ fn fixture_doc() -> ReportDoc {
         at: at(11),
         lang: Lang::Fr,
         text: "Précisez l'itinéraire.".into(),
+        question: false,
     })
     .expect("comment");
     doc

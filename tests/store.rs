@@ -236,6 +236,7 @@ fn a_comment_is_searchable_once_saved() {
                 at: at(1),
                 lang: Lang::En,
                 text: "Has UNICEF already assessed this borehole?".into(),
+                question: true,
             })?)
         })
         .expect("comment");

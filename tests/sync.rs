@@ -56,6 +56,7 @@ pub fn comment(store: &mut Store, id: ReportId, author: &str, text: &str) {
         at: now,
         lang: Lang::En,
         text: text.into(),
+        question: false,
     };
     store
         .update(id, now, |d| Ok(d.add_comment(&c)?))

@@ -68,7 +68,11 @@ fn form_of<'a>(store: &'a Store, doc: &ReportDoc, lang: Lang) -> Result<&'a Form
     form_by_id(store, &doc.form_id(), lang)
 }
 
-fn form_by_id<'a>(store: &'a Store, kind: &str, lang: Lang) -> Result<&'a Form, UiError> {
+pub(crate) fn form_by_id<'a>(
+    store: &'a Store,
+    kind: &str,
+    lang: Lang,
+) -> Result<&'a Form, UiError> {
     store.catalog().get(kind).ok_or_else(|| {
         UiError::app(
             lang,
@@ -339,6 +343,7 @@ pub fn add_comment(
         at,
         lang,
         text: text.trim().to_string(),
+        question: false,
     };
     let run = |store: &mut Store| -> Result<(), StoreError> {
         store.update(id, at, |doc| Ok(doc.add_comment(&comment)?))?;

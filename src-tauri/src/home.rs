@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use outpost_report::ReportId;
+use outpost_report::{ReportId, ReviewStatus, STANDING_QUESTION};
 use outpost_store::{Delivery, ReportFilter, Store, StoreError};
 use serde::Serialize;
 
@@ -104,26 +104,17 @@ pub fn deliveries(
     }
 }
 
-#[tauri::command]
-pub fn list_reports(
-    store: tauri::State<'_, AppStore>,
-    lang: String,
-) -> Result<Vec<ReportLine>, UiError> {
-    let lang = lang_of(&lang);
-    let store = store.lock();
-    let run = || -> Result<Vec<ReportLine>, StoreError> {
-        let news: HashSet<_> = store.reports_with_news()?.into_iter().collect();
-        let mut lines = Vec::new();
-        let newest = ReportFilter {
-            limit: Some(HOME_PAGE),
-            ..Default::default()
-        };
-        let reports = store.list(&newest)?;
-        let ids: Vec<ReportId> = reports.iter().map(|r| r.id).collect();
-        let deliveries = deliveries(&store, &ids)?;
-        for r in reports {
+/// The lines of the reports `filter` selects, with where each stands.
+fn lines(store: &Store, filter: &ReportFilter) -> Result<Vec<ReportLine>, StoreError> {
+    let news: HashSet<_> = store.reports_with_news()?.into_iter().collect();
+    let reports = store.list(filter)?;
+    let ids: Vec<ReportId> = reports.iter().map(|r| r.id).collect();
+    let deliveries = deliveries(store, &ids)?;
+    Ok(reports
+        .into_iter()
+        .map(|r| {
             let (delivery, photo_files_waiting) = delivery_line(deliveries.get(&r.id));
-            lines.push(ReportLine {
+            ReportLine {
                 id: r.id.to_string(),
                 news: news.contains(&r.id),
                 kind: r.kind,
@@ -137,9 +128,34 @@ pub fn list_reports(
                 conflicts: r.conflicts,
                 delivery,
                 photo_files_waiting,
-            });
-        }
-        Ok(lines)
+            }
+        })
+        .collect())
+}
+
+#[tauri::command]
+pub fn list_reports(
+    store: tauri::State<'_, AppStore>,
+    lang: String,
+) -> Result<Vec<ReportLine>, UiError> {
+    let newest = ReportFilter {
+        limit: Some(HOME_PAGE),
+        ..Default::default()
     };
-    run().map_err(|e| UiError::store(e, lang))
+    lines(&store.lock(), &newest).map_err(|e| UiError::store(e, lang_of(&lang)))
+}
+
+/// What headquarters asked this unit to look for, still standing.
+#[tauri::command]
+pub fn standing_questions(
+    store: tauri::State<'_, AppStore>,
+    lang: String,
+) -> Result<Vec<ReportLine>, UiError> {
+    let asked = ReportFilter {
+        kind: Some(STANDING_QUESTION.into()),
+        ..Default::default()
+    };
+    let mut found = lines(&store.lock(), &asked).map_err(|e| UiError::store(e, lang_of(&lang)))?;
+    found.retain(|l| l.status != ReviewStatus::Closed.as_str());
+    Ok(found)
 }

@@ -9,6 +9,7 @@ mod debrief;
 mod error;
 mod home;
 mod hub;
+mod review;
 mod state;
 
 use std::path::PathBuf;
@@ -53,6 +54,20 @@ fn main() {
             hub::set_author,
             hub::enrol,
             hub::sync_now,
+            review::review_list,
+            review::review_points,
+            review::review_pipeline,
+            review::review_report,
+            review::review_status,
+            review::review_comment,
+            review::resolve_conflict,
+            review::review_stage,
+            review::review_link,
+            review::ask_unit,
+            review::review_export,
+            review::print_report,
+            review::weekly_summary,
+            home::standing_questions,
         ])
         .run(tauri::generate_context!())
         .expect("the Outpost window runs");

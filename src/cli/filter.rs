@@ -98,7 +98,7 @@ pub fn viewer_clearance(
     store: &outpost_store::Store,
     asked: Option<&str>,
 ) -> Result<Classification> {
-    let granted = store.hub(None)?.map(|h| level(&h.clearance)).transpose()?;
+    let granted = store.granted_clearance()?;
     let asked = asked.map(level).transpose()?;
     match (granted, asked) {
         (Some(g), Some(a)) => Ok(g.min(a)),

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
-use outpost_report::document::Link;
 use outpost_report::pipeline::{self, QipStage, StageEntry};
 use outpost_report::readback;
 use outpost_report::time::{Clock, SystemClock};
@@ -92,6 +91,9 @@ pub enum ReportCommand {
         /// The author shown on the comment (default: this device's profile).
         #[arg(long)]
         author: Option<String>,
+        /// A question addressed to the author (shown to them as one).
+        #[arg(long)]
+        question: bool,
     },
     /// Let another unit or a whole sector receive a report (up to their clearance).
     Share {
@@ -249,7 +251,12 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
                 }
             }
         }
-        ReportCommand::Comment { id, text, author } => {
+        ReportCommand::Comment {
+            id,
+            text,
+            author,
+            question,
+        } => {
             let mut store = open(dir)?;
             let id = parse_id(&id)?;
             let now = SystemClock.now();
@@ -260,6 +267,7 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
                 at: now,
                 lang,
                 text,
+                question,
             };
             store.update(id, now, |doc| Ok(doc.add_comment(&comment)?))?;
             println!("{}", comment.id);
@@ -290,17 +298,7 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
         ReportCommand::Link { id, to, relation } => {
             let mut store = open(dir)?;
             let (a, b) = (parse_id(&id)?, parse_id(&to)?);
-            // Both must exist before either is changed.
-            store.load(b)?;
-            let now = SystemClock.now();
-            let relation = relation.as_str().to_string();
-            for (from, other) in [(a, b), (b, a)] {
-                let link = Link {
-                    report: other,
-                    relation: relation.clone(),
-                };
-                store.update(from, now, |doc| Ok(doc.add_link(&link, now)?))?;
-            }
+            outpost_review::link(&mut store, a, b, relation.as_str(), SystemClock.now())?;
         }
         ReportCommand::Print { id, out } => {
             let store = open(dir)?;

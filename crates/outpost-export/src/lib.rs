@@ -4,6 +4,7 @@
 //! exporter's clearance is written, whatever the filter asks for.
 
 pub mod print;
+pub mod summary;
 
 use std::io::Write;
 

@@ -117,7 +117,7 @@ pub fn report_html(form: &Form, doc: &ReportDoc, lang: Lang) -> String {
 }
 
 /// A4, black on white; the classification banner repeats on every printed page.
-const STYLE: &str = "@page{size:A4;margin:22mm 18mm}\
+pub(crate) const STYLE: &str = "@page{size:A4;margin:22mm 18mm}\
 body{font-family:'Noto Sans','DejaVu Sans',sans-serif;font-size:11pt;color:#000;max-width:180mm;margin:auto}\
 .banner{font-weight:800;text-align:center;letter-spacing:.08em;border:2px solid #000;padding:2mm;margin:0 0 6mm}\
 footer.banner{margin:8mm 0 0}\

@@ -56,6 +56,14 @@ app-no-step = This form has no step { $step }.
 app-unknown-field = "{ $field }" is not a question of this report.
 app-unknown-budget = Unknown link budget "{ $given }". Use wifi, satellite or documents.
 app-hub-address = "{ $given }" is not a hub address (expected e.g. https://hub.example:8443).
+app-not-reviewer = Review needs this device to be enrolled with a hub as headquarters (role hq).
+app-not-cleared = This report is above your clearance.
+app-unknown-status = Unknown review status "{ $given }".
+app-empty-question = Write the question first.
+app-no-target = Say which unit or sector the question is for.
+app-unknown-format = Unknown export format "{ $given }". Use csv or geojson.
+app-export-failed = The export could not be written to { $path } ({ $detail }).
+app-unknown-language = Unknown language "{ $given }". Use en or fr.
 
 ## Printed reports
 print-classification = Classification: { $level }
@@ -89,6 +97,7 @@ document-corrupt = The report document is damaged and cannot be read ({ $detail 
 document-not-a-report = This document is not an Outpost report ({ $detail }).
 document-newer-schema = This report was written by a newer version of Outpost (document schema { $found }; this version reads up to { $supported }). Update Outpost to open it.
 document-missing-changes = { $count } change(s) this report builds on have not arrived yet; the whole report will be requested.
+document-not-a-conflict = { $path } has no open conflict with that value; reload the report, someone may have resolved it already.
 
 ## The local store
 store-too-new = This data folder was written by a newer version of Outpost (database schema { $found }; this version knows up to { $supported }). Update Outpost; the data was not changed.
@@ -126,3 +135,33 @@ sync-link = The hub could not be reached or the link dropped. Nothing was lost; 
 sync-not-enrolled = This device is not enrolled with a hub. Run: outpost enrol --hub URL --code CODE
 sync-http = The hub answered with an unexpected error.
 sync-certificate = The certificate authority file given for the hub is not a PEM certificate.
+
+## Weekly summary
+summary-title = Weekly summary, { $from } to { $until }
+summary-scope = { $count } report(s) of events this week, every sector, up to { $clearance }.
+summary-by-sector = Reports by sector and kind
+summary-by-status = Reports by review status
+summary-sector = Sector
+summary-reports = Reports
+summary-incidents = Incidents this week ({ $count })
+summary-date = Date
+summary-place = Place
+summary-what = Report
+summary-classification = Classification
+summary-pipeline = Quick Impact Projects: where the pipeline stands
+summary-stage = Stage
+summary-overdue = Overdue in their stage ({ $count })
+summary-days = Days in stage
+summary-waiting = Waiting for an answer from the field ({ $count })
+summary-kind = Kind
+status-draft = Draft
+status-submitted = Submitted
+status-under-review = Under review
+status-needs-information = Needs information
+status-verified = Verified
+status-closed = Closed
+stage-assessed = Assessed
+stage-proposed = Proposed
+stage-approved = Approved
+stage-funded = Funded
+stage-delivered = Delivered

@@ -55,6 +55,14 @@ app-no-step = Ce formulaire n'a pas d'étape { $step }.
 app-unknown-field = « { $field } » n'est pas une question de ce rapport.
 app-unknown-budget = Budget de liaison inconnu « { $given } ». Utilisez wifi, satellite ou documents.
 app-hub-address = « { $given } » n'est pas une adresse de hub (par exemple https://hub.example:8443).
+app-not-reviewer = L'examen demande que cet appareil soit enrôlé auprès d'un hub comme quartier général (rôle hq).
+app-not-cleared = Ce rapport dépasse votre habilitation.
+app-unknown-status = Statut d'examen inconnu « { $given } ».
+app-empty-question = Écrivez d'abord la question.
+app-no-target = Indiquez l'unité ou le secteur à qui s'adresse la question.
+app-unknown-format = Format d'export inconnu « { $given } ». Utilisez csv ou geojson.
+app-export-failed = L'export n'a pas pu être écrit dans { $path } ({ $detail }).
+app-unknown-language = Langue inconnue « { $given } ». Utilisez en ou fr.
 
 ## Rapports imprimés
 print-classification = Classification : { $level }
@@ -88,6 +96,7 @@ document-corrupt = Le document du rapport est endommagé et ne peut pas être lu
 document-not-a-report = Ce document n'est pas un rapport Outpost ({ $detail }).
 document-newer-schema = Ce rapport a été écrit par une version plus récente d'Outpost (schéma de document { $found } ; cette version lit jusqu'au { $supported }). Mettez Outpost à jour pour l'ouvrir.
 document-missing-changes = { $count } modification(s) sur lesquelles ce rapport s'appuie ne sont pas encore arrivées ; le rapport complet sera redemandé.
+document-not-a-conflict = { $path } n'a pas de conflit ouvert avec cette valeur ; rechargez le rapport, quelqu'un l'a peut-être déjà résolu.
 
 ## Le stockage local
 store-too-new = Ce dossier de données a été écrit par une version plus récente d'Outpost (schéma de base { $found } ; cette version connaît jusqu'au { $supported }). Mettez Outpost à jour ; les données n'ont pas été modifiées.
@@ -125,3 +134,33 @@ sync-link = Le hub est injoignable ou la liaison a été coupée. Rien n'a été
 sync-not-enrolled = Cet appareil n'est enrôlé auprès d'aucun hub. Lancez : outpost enrol --hub URL --code CODE
 sync-http = Le hub a répondu par une erreur inattendue.
 sync-certificate = Le fichier d'autorité de certification indiqué pour le hub n'est pas un certificat PEM.
+
+## Synthèse hebdomadaire
+summary-title = Synthèse hebdomadaire du { $from } au { $until }
+summary-scope = { $count } rapport(s) sur des faits de la semaine, tous secteurs, jusqu'à { $clearance }.
+summary-by-sector = Rapports par secteur et par type
+summary-by-status = Rapports par statut d'examen
+summary-sector = Secteur
+summary-reports = Rapports
+summary-incidents = Incidents de la semaine ({ $count })
+summary-date = Date
+summary-place = Lieu
+summary-what = Rapport
+summary-classification = Classification
+summary-pipeline = Projets à impact rapide : état du circuit
+summary-stage = Étape
+summary-overdue = En retard dans leur étape ({ $count })
+summary-days = Jours dans l'étape
+summary-waiting = En attente d'une réponse du terrain ({ $count })
+summary-kind = Type
+status-draft = Brouillon
+status-submitted = Soumis
+status-under-review = En cours d'examen
+status-needs-information = Informations demandées
+status-verified = Vérifié
+status-closed = Clos
+stage-assessed = Évalué
+stage-proposed = Proposé
+stage-approved = Approuvé
+stage-funded = Financé
+stage-delivered = Livré

@@ -72,6 +72,8 @@ pub enum DocumentError {
     MissingChanges { count: usize },
     #[error("automerge refused an operation")]
     Automerge(#[from] AutomergeError),
+    #[error("{path} has no conflict to resolve with that value")]
+    NotAConflict { path: String },
 }
 
 impl DocumentError {
@@ -83,6 +85,7 @@ impl DocumentError {
             }
             DocumentError::NewerSchema { .. } => "document.newer_schema",
             DocumentError::MissingChanges { .. } => "document.missing_changes",
+            DocumentError::NotAConflict { .. } => "document.not_a_conflict",
         }
     }
 
@@ -102,6 +105,7 @@ impl DocumentError {
                 vec![("detail", format!("{theirs} is not {ours}"))]
             }
             DocumentError::MissingChanges { count } => vec![("count", count.to_string())],
+            DocumentError::NotAConflict { path } => vec![("path", path.clone())],
         }
     }
 }
@@ -179,6 +183,9 @@ pub struct Comment {
     pub at: Timestamp,
     pub lang: Lang,
     pub text: String,
+    /// A question addressed to the author, shown to them as one.
+    #[serde(default)]
+    pub question: bool,
 }
 
 /// A link from this report to another.
@@ -547,6 +554,9 @@ impl ReportDoc {
             .put(&c, "at", ScalarValue::Timestamp(comment.at.as_millis()))?;
         self.doc.put(&c, "lang", comment.lang.as_str())?;
         self.doc.put(&c, "text", comment.text.as_str())?;
+        if comment.question {
+            self.doc.put(&c, "question", true)?;
+        }
         self.touch(comment.at)?;
         self.commit("comment", comment.at);
         Ok(())
@@ -568,6 +578,10 @@ impl ReportDoc {
                     at: Timestamp::from_millis(scalar_i64(&self.doc, &obj, "at").unwrap_or(0)),
                     lang: s("lang").parse().unwrap_or_default(),
                     text: s("text"),
+                    question: matches!(
+                        self.doc.get(&obj, "question"),
+                        Ok(Some((AmValue::Scalar(v), _))) if v.as_bool() == Some(true)
+                    ),
                 })
             })
             .collect();
@@ -840,6 +854,39 @@ impl ReportDoc {
             }
         }
         out
+    }
+
+    /// A person chose `value` among the concurrent values at `path` (as
+    /// [`Self::conflicts`] names it): that value is written once more, which
+    /// supersedes every concurrent one. Only a value in the conflict may be
+    /// chosen, so a stale screen cannot write something nobody proposed.
+    pub fn resolve(
+        &mut self,
+        path: &str,
+        value: &Value,
+        now: Timestamp,
+    ) -> Result<(), DocumentError> {
+        let refused = || DocumentError::NotAConflict {
+            path: path.to_string(),
+        };
+        let conflict = self
+            .conflicts()
+            .into_iter()
+            .find(|c| c.path == path)
+            .ok_or_else(refused)?;
+        if !conflict.values.contains(value) {
+            return Err(refused());
+        }
+        let section = match path.split_once('.') {
+            Some((section @ ("answers" | "meta"), _)) => section,
+            _ => return Err(refused()),
+        };
+        let key = &path[section.len() + 1..];
+        let obj = self.map(section);
+        put_json(&mut self.doc, &obj, key, value)?;
+        self.touch(now)?;
+        self.commit(&format!("resolve {path}"), now);
+        Ok(())
     }
 
     /// Merges another copy of the same report into this one.

@@ -310,7 +310,15 @@ pub struct Form {
     pub steps: Vec<Step>,
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// Filed by headquarters only (a standing question to a unit), never
+    /// offered to start on a field device.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub headquarters_only: bool,
 }
+
+/// The form of a standing question: what headquarters asks a unit to look
+/// for, shared with that unit so it appears on its tablets.
+pub const STANDING_QUESTION: &str = "standing_question";
 
 /// A form definition that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -464,13 +472,17 @@ pub struct Catalog {
     forms: BTreeMap<String, Form>,
 }
 
-const BUILTIN: [(&str, &str); 3] = [
+const BUILTIN: [(&str, &str); 4] = [
     ("patrol.json", include_str!("../../../forms/patrol.json")),
     (
         "incident.json",
         include_str!("../../../forms/incident.json"),
     ),
     ("qip.json", include_str!("../../../forms/qip.json")),
+    (
+        "standing_question.json",
+        include_str!("../../../forms/standing_question.json"),
+    ),
 ];
 
 impl Catalog {
@@ -516,9 +528,11 @@ mod tests {
         let ids: Vec<_> = catalog.ids().collect();
         assert_eq!(
             ids,
-            ["incident", "patrol", "qip"],
-            "the three first report kinds ship"
+            ["incident", "patrol", "qip", "standing_question"],
+            "the three first report kinds and the standing question ship"
         );
+        assert!(catalog.get(STANDING_QUESTION).unwrap().headquarters_only);
+        assert!(!catalog.get("patrol").unwrap().headquarters_only);
     }
 
     #[test]

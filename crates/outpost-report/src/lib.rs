@@ -28,7 +28,7 @@ pub use classification::{Classification, ReviewStatus};
 pub use document::{
     Conflict, DocumentError, NewReport, PhotoRef, Readback, ReportDoc, VariantRef, VoiceNoteRef,
 };
-pub use form::{Catalog, FieldKind, Form, FormError};
+pub use form::{Catalog, FieldKind, Form, FormError, STANDING_QUESTION};
 pub use i18n::Lang;
 pub use ids::{CommentId, DeviceId, PhotoId, ReportId, VoiceNoteId};
 pub use time::Timestamp;

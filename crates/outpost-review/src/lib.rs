@@ -261,6 +261,28 @@ fn overlaps_of(
     ranked(store, target, clearance, rule)
 }
 
+/// A reviewer confirms that reports `a` and `b` tell of one incident
+/// (`same_incident`) or are `related`: each links to the other, and each
+/// source stays whole. Both must exist before either is changed.
+pub fn link(
+    store: &mut Store,
+    a: ReportId,
+    b: ReportId,
+    relation: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    store.load(a)?;
+    store.load(b)?;
+    for (from, other) in [(a, b), (b, a)] {
+        let link = outpost_report::document::Link {
+            report: other,
+            relation: relation.to_string(),
+        };
+        store.update(from, now, |doc| Ok(doc.add_link(&link, now)?))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

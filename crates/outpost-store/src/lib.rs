@@ -25,8 +25,8 @@ use std::path::{Path, PathBuf};
 
 use outpost_media::ProcessedPhoto;
 use outpost_report::{
-    Catalog, ChangeHash, DeviceId, PhotoId, PhotoRef, ReportDoc, ReportId, Timestamp, VariantRef,
-    VoiceNoteId, VoiceNoteRef,
+    Catalog, ChangeHash, Classification, DeviceId, PhotoId, PhotoRef, ReportDoc, ReportId,
+    Timestamp, VariantRef, VoiceNoteId, VoiceNoteRef,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
@@ -34,7 +34,7 @@ pub use debrief::Debrief;
 pub use doctor::DoctorReport;
 pub use enrolment::{EnrolledDevice, Grant, Refusal};
 pub use error::{Result, StoreError};
-pub use query::{Facets, ReportFilter, ReportOrder, ReportSummary};
+pub use query::{Facets, ReportFilter, ReportOrder, ReportPoint, ReportSummary};
 pub use schema::{MIGRATIONS, Migrated};
 pub use sync_state::{Delivery, HubRecord, Outgoing, PendingBlob, Scope};
 
@@ -256,6 +256,24 @@ impl Store {
 
     pub fn count(&self, filter: &ReportFilter) -> Result<u64> {
         query::count(&self.conn, filter)
+    }
+
+    /// Where every report `filter` selects is (those with a location), for a
+    /// map: no paging, a few columns.
+    pub fn points(&self, filter: &ReportFilter) -> Result<Vec<ReportPoint>> {
+        query::points(&self.conn, filter)
+    }
+
+    /// The clearance the hub granted this device, if it is enrolled: what
+    /// the person using it may see, map and export.
+    pub fn granted_clearance(&self) -> Result<Option<Classification>> {
+        // The hub's word was checked when the device enrolled; a level this
+        // version cannot read fails closed, to the lowest.
+        Ok(self.hub(None)?.map(|hub| {
+            hub.clearance
+                .parse()
+                .unwrap_or(Classification::Unclassified)
+        }))
     }
 
     /// Counts per value of each filter, under the other conditions of `filter`.

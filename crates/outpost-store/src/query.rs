@@ -242,6 +242,48 @@ pub(crate) fn list(conn: &Connection, filter: &ReportFilter) -> Result<Vec<Repor
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// A report on a map.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportPoint {
+    pub id: ReportId,
+    pub kind: String,
+    pub title: String,
+    pub status: String,
+    pub classification: String,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+pub(crate) fn points(conn: &Connection, filter: &ReportFilter) -> Result<Vec<ReportPoint>> {
+    let (clause, args) = where_clause(filter);
+    let located = if clause.is_empty() { "WHERE" } else { " AND" };
+    let sql = format!(
+        "SELECT report_id, kind, title, status, classification, lat, lon FROM reports \
+         {clause}{located} lat IS NOT NULL AND lon IS NOT NULL ORDER BY {}",
+        filter.order.sql()
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args), |row| {
+        let id: String = row.get(0)?;
+        Ok(ReportPoint {
+            id: id.parse().map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    0,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?,
+            kind: row.get(1)?,
+            title: row.get(2)?,
+            status: row.get(3)?,
+            classification: row.get(4)?,
+            lat: row.get(5)?,
+            lon: row.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub(crate) fn count(conn: &Connection, filter: &ReportFilter) -> Result<u64> {
     let (clause, args) = where_clause(filter);
     let n: i64 = conn.query_row(
