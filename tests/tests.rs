@@ -12,6 +12,7 @@ mod forms;
 mod migration;
 mod projection;
 mod review;
+mod review_flow;
 mod store;
 mod suggest;
 mod sync;

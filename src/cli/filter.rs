@@ -52,6 +52,17 @@ fn date(given: Option<String>) -> Result<Option<Timestamp>> {
         .ok_or_else(|| CliError::BadDate { given }.into())
 }
 
+/// Midnight UTC of the day `given` (YYYY-MM-DD, or an RFC 3339 time on that day).
+pub fn day_start(given: &str) -> Result<Timestamp> {
+    const DAY_MS: i64 = 86_400_000;
+    let at = date(Some(given.to_string()))?.ok_or_else(|| CliError::BadDate {
+        given: given.to_string(),
+    })?;
+    Ok(Timestamp::from_millis(
+        at.as_millis() - at.as_millis().rem_euclid(DAY_MS),
+    ))
+}
+
 pub fn level(given: &str) -> Result<Classification> {
     given.parse().map_err(|_| {
         CliError::UnknownClassification {

@@ -6,6 +6,7 @@ mod filter;
 mod photo;
 mod report;
 mod store;
+mod summary;
 mod sync;
 
 use std::path::PathBuf;
@@ -57,6 +58,10 @@ pub enum Command {
     /// Write the reports a filter selects as CSV or GeoJSON, never above the
     /// exporter's clearance (the device's, from its enrolment).
     Export(export::ExportArgs),
+    /// The weekly summary as print-ready HTML: counts by sector and kind, the
+    /// week's incidents, the QIP pipeline and what waits for an answer, never
+    /// above the reader's clearance (the device's, from its enrolment).
+    Summary(summary::SummaryArgs),
     /// Attach photos to reports.
     #[command(subcommand)]
     Photo(photo::PhotoCommand),
@@ -121,6 +126,7 @@ pub fn run(args: Args) -> Result<()> {
         Command::Report(cmd) => report::run(cmd, &dir, lang),
         Command::Photo(cmd) => photo::run(cmd, &dir, lang),
         Command::Export(args) => export::run(args, &dir),
+        Command::Summary(args) => summary::run(args, &dir, lang),
         Command::Profile {
             author,
             unit,

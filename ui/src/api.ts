@@ -71,6 +71,7 @@ export interface Comment {
   at: number;
   lang: Lang;
   text: string;
+  question: boolean;
 }
 
 export interface ReadbackSection {
@@ -172,6 +173,107 @@ export interface SyncReport {
   };
 }
 
+/** The filters a reviewer sets; empty means any. */
+export interface ReviewQuery {
+  kind?: string;
+  status?: string;
+  sector?: string;
+  unit?: string;
+  author?: string;
+  classification?: string;
+  language?: string;
+  from?: number;
+  until?: number;
+  text?: string;
+  order?: string;
+  page?: number;
+}
+
+export interface ReviewLine {
+  id: string;
+  kind: string;
+  title: string;
+  author: string;
+  unit: string;
+  sector: string;
+  status: string;
+  classification: string;
+  language: string;
+  happened_at: number;
+  updated_at: number;
+  place: string | null;
+  photos: number;
+  comments: number;
+  conflicts: number;
+  pipeline_stage: string | null;
+  days_in_stage: number | null;
+  overdue: boolean;
+}
+
+export type FacetName = "kind" | "status" | "classification" | "language" | "sector" | "unit";
+
+export type Facets = { total: number } & Record<FacetName, [string, number][]>;
+
+export interface ReviewPage {
+  reports: ReviewLine[];
+  total: number;
+  facets: Facets;
+  page: number;
+  page_size: number;
+  clearance: string;
+}
+
+export interface MapPoint {
+  id: string;
+  kind: string;
+  title: string;
+  status: string;
+  classification: string;
+  lat: number;
+  lon: number;
+}
+
+export interface Change {
+  at: number;
+  device: string;
+  who: string | null;
+  what: string;
+}
+
+export interface Suggestion {
+  report: string;
+  title: string;
+  distance_km: number | null;
+  hours_apart: number;
+  reasons: string[];
+}
+
+export interface PipelineStatus {
+  stage: string;
+  since: number;
+  days_in_stage: number;
+  days_per_stage: [string, number][];
+  overdue: boolean;
+}
+
+export interface ReviewReport {
+  report: ReportView;
+  history: Change[];
+  links: { id: string; relation: string; title: string | null }[];
+  suggestions: Suggestion[];
+  pipeline: PipelineStatus | null;
+  originals_here: string[];
+}
+
+export interface StandingQuestion {
+  question: string;
+  unit?: string;
+  sector?: string;
+  area?: string;
+  until?: number;
+  classification: string;
+}
+
 export interface AppError {
   code: string;
   message: string;
@@ -215,4 +317,23 @@ export const api = {
     channel.onmessage = onProgress;
     return invoke<SyncReport>("sync_now", { budget, lang, onProgress: channel });
   },
+  standingQuestions: (lang: Lang) => invoke<ReportLine[]>("standing_questions", { lang }),
+  reviewList: (query: ReviewQuery, lang: Lang) => invoke<ReviewPage>("review_list", { query, lang }),
+  reviewPoints: (query: ReviewQuery, lang: Lang) =>
+    invoke<{ points: MapPoint[]; without_place: number }>("review_points", { query, lang }),
+  reviewPipeline: (lang: Lang) => invoke<ReviewLine[]>("review_pipeline", { lang }),
+  reviewReport: (id: string, lang: Lang) => invoke<ReviewReport>("review_report", { id, lang }),
+  reviewStatus: (id: string, status: string, lang: Lang) => invoke<ReviewReport>("review_status", { id, status, lang }),
+  reviewComment: (id: string, text: string, question: boolean, lang: Lang) =>
+    invoke<ReviewReport>("review_comment", { id, text, question, lang }),
+  resolveConflict: (id: string, path: string, value: unknown, lang: Lang) =>
+    invoke<ReviewReport>("resolve_conflict", { id, path, value, lang }),
+  reviewStage: (id: string, stage: string, lang: Lang) => invoke<ReviewReport>("review_stage", { id, stage, lang }),
+  reviewLink: (id: string, to: string, relation: string, lang: Lang) =>
+    invoke<ReviewReport>("review_link", { id, to, relation, lang }),
+  askUnit: (ask: StandingQuestion, lang: Lang) => invoke<ReviewReport>("ask_unit", { ask, lang }),
+  reviewExport: (query: ReviewQuery, format: string, lang: Lang) =>
+    invoke<{ path: string; rows: number; without_place: number }>("review_export", { query, format, lang }),
+  printReport: (id: string, lang: Lang) => invoke<string>("print_report", { id, lang }),
+  weeklySummary: (from: number, lang: Lang) => invoke<string>("weekly_summary", { from, lang }),
 };

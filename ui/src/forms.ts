@@ -57,6 +57,8 @@ export interface Form {
   summary_fields: string[];
   fields: Field[];
   steps: Step[];
+  /** Filed by headquarters only (a standing question), never started in the field. */
+  headquarters_only?: boolean;
 }
 
 export function fieldOf(form: Form, id: string): Field | undefined {

@@ -4,6 +4,9 @@ import type { AppState, ReportLine } from "./api";
 import { button, el } from "./dom";
 import { ago, catalogues, type Key, type Lang, t } from "./i18n";
 
+/** The form of headquarters' standing questions to a unit. */
+export const STANDING_QUESTION = "standing_question";
+
 export function syncLine(lang: Lang, state: AppState, nowMs: number): string {
   if (!state.hub) return t(lang, "sync.no_hub");
   const last =
@@ -38,7 +41,10 @@ export function renderHome(
   reports: ReportLine[],
   nowMs: number,
   actions: HomeActions = { open() {}, start() {}, sync() {} },
+  questions: ReportLine[] = [],
 ): void {
+  // Standing questions are headquarters' documents, not my reports.
+  reports = reports.filter((r) => r.kind !== STANDING_QUESTION);
   root.replaceChildren();
   const header = el("header", "bar");
   const sync = button(syncLine(lang, state, nowMs), "sync-line", () => actions.sync(), "sync-line");
@@ -48,6 +54,18 @@ export function renderHome(
     const news = el("p", "news", t(lang, "home.news", { n: state.news }));
     news.setAttribute("role", "status");
     root.append(news);
+  }
+  if (questions.length > 0) {
+    const asked = el("section", "standing-questions");
+    asked.append(el("h2", "", t(lang, "home.questions")));
+    for (const q of questions) {
+      const card = button("", `standing-question${q.news ? " has-news" : ""}`, () => actions.open(q.id));
+      card.dataset.id = q.id;
+      card.append(el("strong", "", q.title));
+      if (q.comments > 0) card.append(el("span", "comments", t(lang, "report.comments", { n: q.comments })));
+      asked.append(card);
+    }
+    root.append(asked);
   }
   root.append(button(t(lang, "home.new_report"), "primary big", () => actions.start(), "new-report"));
   if (reports.length === 0) {

@@ -2,13 +2,16 @@
 // screen is always drawn from what the Rust side returns: switching language
 // or theme redraws without losing anything, and reopening the app after a
 // crash goes straight back to the debrief step that was open.
-import { api, asAppError, type ReportView } from "./api";
+import { api, asAppError, type AppState, type ReportView, type ReviewQuery } from "./api";
 import { type Navigator, renderPlainForm, renderReadback, renderStep, Session } from "./debrief";
 import { button, el } from "./dom";
 import type { Form } from "./forms";
 import { renderHome, renderStart } from "./home";
 import { type Lang, t } from "./i18n";
+import { renderMap, type View, wholeCountry } from "./map";
 import { renderReport } from "./report";
+import { filterBar, renderAsk, renderPipeline, renderPrint, renderReviewList } from "./review";
+import { renderReviewReport } from "./reviewreport";
 import { renderSync } from "./sync";
 
 type Screen =
@@ -18,7 +21,13 @@ type Screen =
   | { name: "readback"; id: string }
   | { name: "form"; id: string }
   | { name: "report"; id: string }
-  | { name: "sync" };
+  | { name: "sync" }
+  | { name: "review" }
+  | { name: "map" }
+  | { name: "pipeline" }
+  | { name: "review-report"; id: string }
+  | { name: "ask" }
+  | { name: "print"; html: string; back: Screen };
 
 const root = document.getElementById("app") as HTMLElement;
 let lang: Lang =
@@ -28,6 +37,18 @@ let screen: Screen = { name: "home" };
 let session: Session | null = null;
 let forms: Form[] | null = null;
 let deviceId = "";
+/** Enrolled as headquarters: the review workspace is offered. */
+let reviewer = false;
+/** The reviewer's filters, shared by the list and the map, kept across screens. */
+let reviewQuery: ReviewQuery = {};
+let mapView: View | null = null;
+/** Where "back" from a report opened in review goes. */
+let reviewFrom: Screen = { name: "review" };
+
+function learn(state: AppState): void {
+  deviceId = state.device_id;
+  reviewer = state.hub?.role === "hq";
+}
 
 async function formOf(id: string): Promise<Form> {
   forms ??= await api.forms();
@@ -95,6 +116,7 @@ function toolbar(): HTMLElement {
   bar.append(
     el("span", "brand", t(lang, "app.title")),
     button(t(lang, "ui.home"), "", () => void go({ name: "home" }), "to-home-bar"),
+    ...(reviewer ? [button(t(lang, "ui.review"), "", () => void go({ name: "review" }), "to-review")] : []),
     button(t(lang, "ui.sync"), "", () => void go({ name: "sync" }), "to-sync"),
     button(t(lang, "ui.switch_lang"), "", () => {
       void leave().then(() => {
@@ -131,13 +153,21 @@ async function draw(main: HTMLElement): Promise<void> {
   switch (screen.name) {
     case "home": {
       session = null;
-      const [state, reports] = await Promise.all([api.appState(lang), api.listReports(lang)]);
-      deviceId = state.device_id;
-      renderHome(main, lang, state, reports, Date.now(), {
-        open: (id) => void open(id).catch(fail),
-        start: () => void go({ name: "start" }),
-        sync: () => void go({ name: "sync" }),
-      });
+      const [state, reports, questions] = await Promise.all([api.appState(lang), api.listReports(lang), api.standingQuestions(lang)]);
+      learn(state);
+      renderHome(
+        main,
+        lang,
+        state,
+        reports,
+        Date.now(),
+        {
+          open: (id) => void open(id).catch(fail),
+          start: () => void go({ name: "start" }),
+          sync: () => void go({ name: "sync" }),
+        },
+        questions,
+      );
       return;
     }
     case "start": {
@@ -145,7 +175,9 @@ async function draw(main: HTMLElement): Promise<void> {
       renderStart(
         main,
         lang,
-        forms.map((f) => ({ id: f.id, title: f.title[lang], description: f.description[lang] })),
+        forms
+          .filter((f) => !f.headquarters_only)
+          .map((f) => ({ id: f.id, title: f.title[lang], description: f.description[lang] })),
         (kind, classification) =>
           void api.startReport(kind, classification, lang).then(
             (view: ReportView) => {
@@ -182,7 +214,126 @@ async function draw(main: HTMLElement): Promise<void> {
       renderSync(main, lang, await api.syncStatus(lang), () => void show());
       return;
     }
+    case "review": {
+      session = null;
+      reviewFrom = screen;
+      main.append(reviewTabs("review"));
+      renderReviewList(main, lang, await api.reviewList(reviewQuery, lang), reviewQuery, {
+        open: (id) => void go({ name: "review-report", id }),
+        query: (q) => {
+          reviewQuery = q;
+          void show();
+        },
+        exportAs: (format) =>
+          void api.reviewExport(reviewQuery, format, lang).then((w) => {
+            const done = el("p", "news", t(lang, "review.exported", { n: w.rows, path: w.path }));
+            done.id = "export-done";
+            done.setAttribute("role", "status");
+            root.querySelector(".review-head")?.after(done);
+          }, fail),
+      });
+      return;
+    }
+    case "map": {
+      session = null;
+      reviewFrom = screen;
+      const [page, located] = await Promise.all([
+        api.reviewList({ ...reviewQuery, page: 0 }, lang),
+        api.reviewPoints(reviewQuery, lang),
+      ]);
+      main.append(
+        reviewTabs("map"),
+        filterBar(lang, reviewQuery, page.facets, (q) => {
+          reviewQuery = q;
+          void show();
+        }),
+      );
+      mapView ??= wholeCountry();
+      renderMap(main, lang, located.points, located.without_place, mapView, {
+        open: (id) => void go({ name: "review-report", id }),
+      });
+      return;
+    }
+    case "pipeline": {
+      session = null;
+      reviewFrom = screen;
+      main.append(reviewTabs("pipeline"));
+      renderPipeline(
+        main,
+        lang,
+        await api.reviewPipeline(lang),
+        (id) => void go({ name: "review-report", id }),
+        (id, stage) => void api.reviewStage(id, stage, lang).then(() => show(), fail),
+      );
+      return;
+    }
+    case "review-report": {
+      session = null;
+      const id = screen.id;
+      const found = await api.reviewReport(id, lang);
+      const form = await formOf(found.report.form).catch(() => undefined);
+      const redraw = (p: Promise<unknown>) => p.then(() => show());
+      renderReviewReport(main, lang, found, form, {
+        back: () => void go(reviewFrom),
+        open: (other) => void go({ name: "review-report", id: other }),
+        print: () =>
+          void api.printReport(id, lang).then((html) => go({ name: "print", html, back: { name: "review-report", id } }), fail),
+        setStatus: (status) => redraw(api.reviewStatus(id, status, lang)),
+        comment: (text, question) => redraw(api.reviewComment(id, text, question, lang)),
+        resolve: (path, value) => redraw(api.resolveConflict(id, path, value, lang)),
+        link: (to, relation) => redraw(api.reviewLink(id, to, relation, lang)),
+        stage: (stage) => redraw(api.reviewStage(id, stage, lang)),
+      });
+      return;
+    }
+    case "ask": {
+      session = null;
+      const status = await api.syncStatus(lang);
+      const levels = ["UNCLASSIFIED", "CONFIDENTIAL", "STRICTLY CONFIDENTIAL"];
+      const cleared = levels.slice(0, levels.indexOf(status.hub?.clearance ?? "UNCLASSIFIED") + 1);
+      main.append(reviewTabs("ask"));
+      renderAsk(
+        main,
+        lang,
+        cleared,
+        async (ask) => {
+          const made = await api.askUnit(ask, lang);
+          await go({ name: "review-report", id: made.report.id });
+        },
+        () => void go({ name: "review" }),
+      );
+      return;
+    }
+    case "print": {
+      session = null;
+      const back = screen.back;
+      renderPrint(main, lang, screen.html, () => void go(back));
+      return;
+    }
   }
+}
+
+/** The review workspace's tabs. */
+function reviewTabs(current: string): HTMLElement {
+  const tabs = el("nav", "review-tabs");
+  const tab = (name: string, key: Parameters<typeof t>[1], action: () => void) => {
+    const b = button(t(lang, key), name === current ? "tab current" : "tab", action, `tab-${name}`);
+    b.setAttribute("aria-pressed", String(name === current));
+    tabs.append(b);
+  };
+  tab("review", "review.list", () => void go({ name: "review" }));
+  tab("map", "review.map", () => void go({ name: "map" }));
+  tab("pipeline", "review.pipeline", () => void go({ name: "pipeline" }));
+  tab("summary", "review.summary", () => {
+    // The last seven days, today included.
+    const today = new Date();
+    const from = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()) - 6 * 86_400_000;
+    void api.weeklySummary(from, lang).then((html) => go({ name: "print", html, back: { name: "review" } }), fail);
+  });
+  tab("ask", "review.ask_unit", () => void go({ name: "ask" }));
+  const head = el("div", "review-top");
+  head.append(el("h1", "title", t(lang, "review.title")), tabs);
+  return head;
 }
 
 function fail(e: unknown): void {
@@ -212,7 +363,7 @@ async function show(): Promise<void> {
 async function boot(): Promise<void> {
   try {
     const state = await api.appState(lang);
-    deviceId = state.device_id;
+    learn(state);
     if (state.resume) {
       const view = await api.openReport(state.resume.report_id, lang);
       keep(view);

@@ -31,12 +31,12 @@ export function renderReport(root: HTMLElement, lang: Lang, report: ReportView, 
   thread.append(el("h2", "", t(lang, "report.comments_title")));
   if (report.comments.length === 0) thread.append(el("p", "hint", t(lang, "report.no_comments")));
   for (const c of report.comments) {
-    const item = el("article", `comment ${c.device === deviceId ? "mine" : "theirs"}`);
+    const item = el("article", `comment ${c.device === deviceId ? "mine" : "theirs"}${c.question ? " question" : ""}`);
     item.append(
       el(
         "p",
         "comment-by",
-        `${c.author || t(lang, c.device === deviceId ? "report.you" : "report.someone")} · ${new Date(c.at).toLocaleString(lang)}`,
+        `${c.question ? `${t(lang, "report.question_from_hq")} · ` : ""}${c.author || t(lang, c.device === deviceId ? "report.you" : "report.someone")} · ${new Date(c.at).toLocaleString(lang)}`,
       ),
       el("p", "comment-text", c.text),
     );

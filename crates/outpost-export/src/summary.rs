@@ -79,11 +79,17 @@ pub fn weekly_html(
         .into_iter()
         .filter(|r| r.kind != STANDING_QUESTION)
         .collect();
-    let waiting = store.list(&ReportFilter {
-        status: Some(ReviewStatus::NeedsInformation),
-        clearance: Some(clearance),
-        ..Default::default()
-    })?;
+    // Standing questions are listed below with the open ones, whatever
+    // their review status: never twice.
+    let waiting: Vec<ReportSummary> = store
+        .list(&ReportFilter {
+            status: Some(ReviewStatus::NeedsInformation),
+            clearance: Some(clearance),
+            ..Default::default()
+        })?
+        .into_iter()
+        .filter(|r| r.kind != STANDING_QUESTION)
+        .collect();
     let qips = store.list(&ReportFilter {
         kind: Some("qip".into()),
         clearance: Some(clearance),

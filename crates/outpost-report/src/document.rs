@@ -200,8 +200,9 @@ pub struct Link {
 pub struct Conflict {
     /// `answers.<field>` or `meta.<key>`.
     pub path: String,
-    /// Every concurrent value, in automerge's deterministic order (the first is
-    /// the one shown until someone resolves the conflict).
+    /// Every concurrent value, in automerge's deterministic order: the first is
+    /// the one shown until someone resolves the conflict (for the
+    /// classification, [`ReportDoc::meta`] shows the highest instead).
     pub values: Vec<Value>,
 }
 
@@ -842,8 +843,11 @@ impl ReportDoc {
             for key in names {
                 let all = self.doc.get_all(&obj, key.as_str()).unwrap_or_default();
                 if all.len() > 1 {
+                    // automerge lists concurrent values winner last; the one
+                    // shown meanwhile (`get`'s pick) comes first here.
                     let values = all
                         .into_iter()
+                        .rev()
                         .map(|(v, id)| to_json(&self.doc, v, &id))
                         .collect();
                     out.push(Conflict {
