@@ -70,9 +70,21 @@ def simplify(points, tolerance):
     return [[round(x, 3), round(y, 3)] for p, k in zip(points, keep) if k for x, y in [p]]
 
 
+def signed_area(ring):
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1])) / 2
+
+
+def wound(ring, exterior):
+    """The map is drawn with d3-geo, which reads rings on the sphere: an
+    exterior ring goes clockwise (a counter-clockwise one would enclose the
+    rest of the world), a hole counter-clockwise."""
+    clockwise = signed_area(ring) < 0
+    return ring if clockwise == exterior else ring[::-1]
+
+
 def rings(geometry):
     polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
-    return [[simplify(ring, TOLERANCE) for ring in polygon] for polygon in polygons]
+    return [[wound(simplify(ring, TOLERANCE), i == 0) for i, ring in enumerate(polygon)] for polygon in polygons]
 
 
 def main(source):

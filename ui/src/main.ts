@@ -10,7 +10,7 @@ import { renderHome, renderStart } from "./home";
 import { type Lang, t } from "./i18n";
 import { renderMap, type View, wholeCountry } from "./map";
 import { renderReport } from "./report";
-import { filterBar, renderAsk, renderPipeline, renderPrint, renderReviewList } from "./review";
+import { filterBar, renderAsk, renderPipeline, renderPrint, renderReviewList, reviewBody } from "./review";
 import { renderReviewReport } from "./reviewreport";
 import { renderSync } from "./sync";
 
@@ -241,15 +241,16 @@ async function draw(main: HTMLElement): Promise<void> {
         api.reviewList({ ...reviewQuery, page: 0 }, lang),
         api.reviewPoints(reviewQuery, lang),
       ]);
-      main.append(
-        reviewTabs("map"),
+      main.append(reviewTabs("map"));
+      const content = reviewBody(
+        main,
         filterBar(lang, reviewQuery, page.facets, (q) => {
           reviewQuery = q;
           void show();
         }),
       );
       mapView ??= wholeCountry();
-      renderMap(main, lang, located.points, located.without_place, mapView, {
+      renderMap(content, lang, located.points, located.without_place, mapView, {
         open: (id) => void go({ name: "review-report", id }),
       });
       return;

@@ -4,7 +4,7 @@ import { api, asAppError, type ReportView } from "./api";
 import { fileUrl, type Navigator } from "./debrief";
 import { button, el } from "./dom";
 import { thumbnails } from "./fields";
-import { deliveryText, label } from "./home";
+import { deliveryText, label, STANDING_QUESTION } from "./home";
 import { type Lang, t } from "./i18n";
 
 export function renderReport(root: HTMLElement, lang: Lang, report: ReportView, nav: Navigator, deviceId: string): void {
@@ -31,12 +31,12 @@ export function renderReport(root: HTMLElement, lang: Lang, report: ReportView, 
   thread.append(el("h2", "", t(lang, "report.comments_title")));
   if (report.comments.length === 0) thread.append(el("p", "hint", t(lang, "report.no_comments")));
   for (const c of report.comments) {
-    const item = el("article", `comment ${c.device === deviceId ? "mine" : "theirs"}${c.question ? " question" : ""}`);
+    const item = el("article", `comment ${c.device === deviceId ? "mine" : "theirs"}${c.question ? " asked" : ""}`);
     item.append(
       el(
         "p",
         "comment-by",
-        `${c.question ? `${t(lang, "report.question_from_hq")} · ` : ""}${c.author || t(lang, c.device === deviceId ? "report.you" : "report.someone")} · ${new Date(c.at).toLocaleString(lang)}`,
+        `${c.question ? `${t(lang, "report.question_from_hq")} · ` : ""}${c.author || t(lang, c.device === deviceId ? "report.you" : "report.someone")} · ${new Date(c.at).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" })}`,
       ),
       el("p", "comment-text", c.text),
     );
@@ -64,6 +64,14 @@ export function renderReport(root: HTMLElement, lang: Lang, report: ReportView, 
 
   if (report.photos.length > 0) scroll.append(thumbnails(report.photos, lang, (sha) => fileUrl(sha, lang)));
 
+  // A standing question is headquarters' document: its place and date are
+  // facts under the question, and there is nothing for the unit to confirm or edit.
+  const asked = report.form === STANDING_QUESTION;
+  if (asked) {
+    for (const l of report.readback.flatMap((s) => s.lines)) {
+      if (l.value !== null && l.field !== "question") facts.append(el("span", "asked-fact", `${l.label}: ${l.value}`));
+    }
+  }
   const body = el("section", "readback");
   body.append(el("h2", "", t(lang, report.confirmed ? "report.as_confirmed" : "readback.title")));
   for (const s of report.readback) {
@@ -77,14 +85,14 @@ export function renderReport(root: HTMLElement, lang: Lang, report: ReportView, 
     if (s.note) box.append(el("blockquote", "readback-note", s.note));
     body.append(box);
   }
-  scroll.append(body);
+  if (!asked) scroll.append(body);
   screen.append(scroll);
 
   const bar = el("nav", "step-nav");
   bar.append(
     button(t(lang, "report.home"), "secondary", () => nav.home(), "to-home"),
-    button(t(lang, "report.edit"), "secondary", () => nav.form(report.id), "to-form"),
   );
+  if (!asked) bar.append(button(t(lang, "report.edit"), "secondary", () => nav.form(report.id), "to-form"));
   screen.append(bar);
   root.replaceChildren(screen);
 }

@@ -136,7 +136,7 @@ function lineItem(lang: Lang, r: ReviewLine, open: (id: string) => void): HTMLEl
   meta.append(
     el("span", "status", label(lang, `status.${r.status}`, r.status)),
     el("span", "by", t(lang, "review.by", { author: r.author, unit: r.unit, sector: r.sector })),
-    el("span", "happened", t(lang, "review.happened", { when: new Date(r.happened_at).toLocaleString(lang) })),
+    el("span", "happened", t(lang, "review.happened", { when: new Date(r.happened_at).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" }) })),
     el("span", "written-in", t(lang, "report.written_in", { lang: label(lang, `lang.${r.language}`, r.language) })),
   );
   if (r.place) meta.append(el("span", "place", r.place));
@@ -148,6 +148,17 @@ function lineItem(lang: Lang, r: ReviewLine, open: (id: string) => void): HTMLEl
   if (r.comments > 0) meta.append(el("span", "comments", t(lang, "report.comments", { n: r.comments })));
   item.append(top, el("h2", "report-title", r.title), meta);
   return item;
+}
+
+/** The review layout: the filters in a column beside what they select. */
+export function reviewBody(root: HTMLElement, filters: HTMLElement): HTMLElement {
+  const body = el("div", "review-body");
+  const aside = el("aside", "review-filters");
+  aside.append(filters);
+  const content = el("div", "review-content");
+  body.append(aside, content);
+  root.append(body);
+  return content;
 }
 
 /** The merged list under its filters, a page at a time. */
@@ -162,7 +173,8 @@ export function renderReviewList(root: HTMLElement, lang: Lang, page: ReviewPage
   );
   const head = el("div", "review-head");
   head.append(total, exports);
-  root.append(filterBar(lang, query, page.facets, actions.query), head);
+  root = reviewBody(root, filterBar(lang, query, page.facets, actions.query));
+  root.append(head);
   if (page.reports.length === 0) {
     root.append(el("p", "empty", t(lang, "review.none")));
     return;

@@ -101,8 +101,8 @@ export function renderReviewReport(root: HTMLElement, lang: Lang, found: ReviewR
   const thread = section(t(lang, "reviewreport.comments"), "comment-thread");
   if (r.comments.length === 0) thread.append(el("p", "hint", t(lang, "report.no_comments")));
   for (const c of r.comments) {
-    const item = el("article", `comment${c.question ? " question" : ""}`);
-    item.append(el("p", "comment-by", `${c.question ? `${t(lang, "report.question_from_hq")} · ` : ""}${c.author || t(lang, "report.someone")} · ${new Date(c.at).toLocaleString(lang)}`), el("p", "comment-text", c.text));
+    const item = el("article", `comment${c.question ? " asked" : ""}`);
+    item.append(el("p", "comment-by", `${c.question ? `${t(lang, "report.question_from_hq")} · ` : ""}${c.author || t(lang, "report.someone")} · ${new Date(c.at).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" })}`), el("p", "comment-text", c.text));
     thread.append(item);
   }
   const text = el("textarea", "answer narrative");
