@@ -78,6 +78,84 @@ fn fill(store: &mut Store, n: usize, rng: &mut rand::rngs::StdRng) {
     store.save_all(&mut batch, now).expect("save");
 }
 
+/// Opening one report on the review screen: the document and everything the
+/// screen draws from it (answers, read-back, photos and whether their
+/// originals are here, comments, conflicts, history), then the thumbnails it
+/// shows first and the previews a reviewer taps through.
+fn open_report(store: &mut Store, photos: usize, side: u32) {
+    let catalog = Catalog::builtin();
+    let form = catalog.get("incident").expect("incident form");
+    let now = SystemClock.now();
+    let mut open = |photos: usize| {
+        let new = generate::new_report(
+            ReportId::from_uuid(uuid::Uuid::new_v4()),
+            store.device_id(),
+            Classification::Unclassified,
+        );
+        let mut doc = ReportDoc::create(form, &new, now).expect("create");
+        doc.set_answers(&form.template(), now).expect("answers");
+        store.save(&mut doc, now).expect("save");
+        let id = doc.id();
+        for i in 0..photos {
+            let jpeg = generate::camera_like_jpeg(side, side * 3 / 4, i as u64);
+            let processed =
+                outpost_media::process(&jpeg, &outpost_media::Limits::default()).expect("photo");
+            store
+                .add_photo(
+                    id,
+                    &processed,
+                    Some("photos"),
+                    false,
+                    outpost_report::PhotoId::from_uuid(uuid::Uuid::new_v4()),
+                    now,
+                )
+                .expect("attach");
+        }
+        let (screen, drawn) = median(9, || {
+            let mut doc = store.load(id).expect("load");
+            let sections = outpost_report::readback::sections(form, &doc, Lang::En);
+            let refs = doc.photos();
+            let here = refs
+                .iter()
+                .filter(|p| store.has_blob(&p.original.sha256).expect("has"))
+                .count();
+            let history = doc.history();
+            (
+                sections.len() + doc.comments().len() + doc.conflicts().len() + history.len(),
+                refs,
+                here,
+            )
+        });
+        let (_, refs, here) = drawn;
+        assert_eq!(here, photos, "every original is here");
+        let (thumbs, thumb_bytes) = median(9, || {
+            refs.iter()
+                .map(|p| store.read_blob(&p.thumbnail.sha256).expect("thumb").len())
+                .sum::<usize>()
+        });
+        let (previews, preview_bytes) = median(5, || {
+            refs.iter()
+                .map(|p| store.read_blob(&p.preview.sha256).expect("preview").len())
+                .sum::<usize>()
+        });
+        (screen, thumbs, thumb_bytes, previews, preview_bytes)
+    };
+    let (bare, _, _, _, _) = open(0);
+    let (screen, thumbs, thumb_bytes, previews, preview_bytes) = open(photos);
+    println!(
+        "\nopen a report with {photos} photos ({side}x{} px): the screen's data {} ({:.1}x a report without photos, {}); \
+         {photos} thumbnails {} ({:.0} KB); {photos} previews {} ({:.1} MB)",
+        side * 3 / 4,
+        ms(screen),
+        screen.as_secs_f64() / bare.as_secs_f64().max(1e-9),
+        ms(bare),
+        ms(thumbs),
+        thumb_bytes as f64 / 1e3,
+        ms(previews),
+        preview_bytes as f64 / 1e6,
+    );
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let n = if full { 100_000 } else { 2_000 };
@@ -91,7 +169,9 @@ fn main() {
     let t = Instant::now();
     fill(&mut store, n, &mut rng);
     println!("filled in {:.1} s", t.elapsed().as_secs_f64());
-    let store = Store::open(dir.path(), SystemClock.now()).expect("reopen");
+    let mut store = Store::open(dir.path(), SystemClock.now()).expect("reopen");
+    // Tablet-sized photos for the figures; small ones for the quick pass.
+    open_report(&mut store, 50, if full { 2000 } else { 320 });
 
     let page = |f: ReportFilter| ReportFilter {
         limit: Some(50),
