@@ -211,6 +211,25 @@ test("a reviewer filters, maps, exports and asks; the author's tablet answers; n
     await type(browser, "#ask-unit", "BATGAO-1");
     await browser.$("#ask-send").click();
     await browser.$("#review-comment").waitForExist({ timeout: 15_000 });
+
+    // In French: the map, and the weekly summary cut at the clearance.
+    await browser.$("#switch-lang").click();
+    await browser.$("#review-back").click();
+    await browser.$("#tab-map").waitForExist({ timeout: 15_000 });
+    await browser.$("#tab-map").click();
+    await browser.$("svg.map .markers").waitForExist({ timeout: 15_000 });
+    assert.match(await textOf(browser, ".map-count"), /rapport\(s\) sur la carte/);
+    await browser.saveScreenshot(join(artifacts, "review-map-fr.png"));
+    await browser.$("#tab-summary").click();
+    const frame = await browser.$("iframe.print-frame");
+    await frame.waitForExist({ timeout: 15_000 });
+    const summary = await frame.getAttribute("srcdoc");
+    assert.match(summary, /Synthèse hebdomadaire/);
+    assert.match(summary, /Classification : CONFIDENTIAL/, "the summary carries the highest level it includes");
+    assert.ok(!summary.includes("STRICTLY CONFIDENTIAL"), "nothing above the clearance in the summary");
+    assert.ok(!summary.includes("Gao airport road"), "the secret incident is not summarised");
+    assert.match(summary, /Tinzawaten|Anefis/, "this week's incidents are listed");
+    await browser.saveScreenshot(join(artifacts, "weekly-summary-fr.png"));
   } finally {
     await reviewerApp.stop();
   }
