@@ -262,3 +262,40 @@ fn qip_assessments_move_through_the_pipeline_with_days_per_stage_and_overdue_fla
     assert!(!refused.status.success());
     assert!(util::stderr(&refused).contains("assessed, proposed, approved, funded or delivered"));
 }
+
+#[test]
+fn a_page_and_its_counts_match_the_words_once_with_the_same_answer() {
+    let (_dir, store, _made) = filled(300);
+    let mut seen_hits = false;
+    for text in [
+        None,
+        Some("patrouille"),
+        Some("pont"),
+        Some("zzzz-nothing"),
+        Some("patrouille"),
+    ] {
+        let filter = ReportFilter {
+            text: text.map(str::to_string),
+            sector: Some("East".into()),
+            clearance: Some(Classification::Confidential),
+            limit: Some(20),
+            ..Default::default()
+        };
+        let (page, facets) = store.page_and_facets(&filter).expect("page and counts");
+        let ids =
+            |rows: &[outpost_store::ReportSummary]| rows.iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(&page),
+            ids(&store.list(&filter).expect("list")),
+            "{text:?}"
+        );
+        assert_eq!(facets, store.facets(&filter).expect("facets"), "{text:?}");
+        assert_eq!(
+            facets.total,
+            store.count(&filter).expect("count"),
+            "{text:?}"
+        );
+        seen_hits |= text.is_some() && facets.total > 0;
+    }
+    assert!(seen_hits, "some search found something");
+}

@@ -3,7 +3,6 @@
 //! `outpost summary`), and standing questions travelling through a real hub.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use outpost_export::summary::weekly_html;
 use outpost_report::document::Comment;
@@ -51,6 +50,11 @@ fn choosing_one_value_of_an_answer_conflict_ends_it_on_every_copy() {
 
     let values = conflict_values(&a, "answers.route").expect("a conflict on the route");
     assert_eq!(values.len(), 2, "{values:?}");
+    assert_eq!(
+        a.answer("route").as_ref(),
+        values.first(),
+        "the value shown meanwhile is listed first"
+    );
     assert!(values.contains(&first) && values.contains(&second));
 
     a.resolve("answers.route", &second, at(3))
@@ -110,7 +114,8 @@ fn choosing_the_first_value_of_a_composite_answer_conflict_also_ends_it() {
 #[test]
 fn a_status_conflict_and_a_classification_conflict_are_resolved_by_choosing() {
     let (mut a, mut b) = two_copies();
-    a.set_status(ReviewStatus::Verified, at(1)).expect("A status");
+    a.set_status(ReviewStatus::Verified, at(1))
+        .expect("A status");
     b.set_status(ReviewStatus::NeedsInformation, at(1))
         .expect("B status");
     a.set_classification(Classification::Confidential, at(1))
@@ -127,6 +132,12 @@ fn a_status_conflict_and_a_classification_conflict_are_resolved_by_choosing() {
         a.meta().classification,
         Classification::StrictlyConfidential,
         "the higher level holds while the conflict is open"
+    );
+    let statuses = conflict_values(&a, "meta.status").expect("status conflict");
+    assert_eq!(
+        statuses.first(),
+        Some(&json!(a.meta().status.as_str())),
+        "the status shown meanwhile is listed first"
     );
 
     a.resolve("meta.status", &json!("needs_information"), at(2))
@@ -167,7 +178,10 @@ fn resolve_refuses_a_path_without_a_conflict_and_a_value_nobody_proposed() {
         // The right text with another type.
         ("answers.route", json!(["A"])),
         // A field that is answered but not in conflict.
-        ("answers.observations", a.answer("observations").expect("answered")),
+        (
+            "answers.observations",
+            a.answer("observations").expect("answered"),
+        ),
         // A field nobody answered.
         ("answers.no_such_field", json!("A")),
         // Meta that is not in conflict, and meta that is never a conflict.
@@ -201,7 +215,8 @@ fn resolve_refuses_a_path_without_a_conflict_and_a_value_nobody_proposed() {
         "the conflict is still open"
     );
     // Once resolved, resolving again is refused: someone else was first.
-    a.resolve("answers.route", &json!("A"), at(3)).expect("resolved");
+    a.resolve("answers.route", &json!("A"), at(3))
+        .expect("resolved");
     assert!(matches!(
         a.resolve("answers.route", &json!("A"), at(4)),
         Err(DocumentError::NotAConflict { .. })
@@ -267,13 +282,21 @@ fn a_question_mark_on_a_comment_is_stored_only_when_set_and_reads_back() {
 // ---------------------------------------------------------------------------
 // Map points and the granted clearance
 
+/// A generated report and where it is (its form's first location), if anywhere.
+struct Placed {
+    id: ReportId,
+    kind: &'static str,
+    sector: &'static str,
+    level: Classification,
+    at: Option<(f64, f64)>,
+}
+
 #[test]
 fn map_points_are_the_located_reports_the_filter_selects() {
     let t = util::TestStore::new();
     let mut store = t.store;
     let mut rng = rand::rngs::StdRng::seed_from_u64(21);
-    // (id, kind, sector, level, first location if any)
-    let mut made: Vec<(ReportId, &str, &str, Classification, Option<(f64, f64)>)> = Vec::new();
+    let mut made: Vec<Placed> = Vec::new();
     let mut docs = Vec::new();
     for i in 0..90u128 {
         let kind = ["patrol", "incident", "qip"][i as usize % 3];
@@ -294,10 +317,20 @@ fn map_points_are_the_located_reports_the_filter_selects() {
             }
         }
         let answers = doc.answers();
-        let first = outpost_report::document::first_location(&form, &answers)
-            .map(|l| (l["lat"].as_f64().expect("lat"), l["lon"].as_f64().expect("lon")));
+        let first = outpost_report::document::first_location(&form, &answers).map(|l| {
+            (
+                l["lat"].as_f64().expect("lat"),
+                l["lon"].as_f64().expect("lon"),
+            )
+        });
         assert_eq!(first.is_some(), located);
-        made.push((doc.id(), kind, sector, level, first));
+        made.push(Placed {
+            id: doc.id(),
+            kind,
+            sector,
+            level,
+            at: first,
+        });
         docs.push(doc);
     }
     store.save_all(&mut docs, T0).expect("save");
@@ -318,13 +351,13 @@ fn map_points_are_the_located_reports_the_filter_selects() {
     for filter in &filters {
         let expected: BTreeSet<ReportId> = made
             .iter()
-            .filter(|(_, kind, sector, level, first)| {
-                first.is_some()
-                    && filter.kind.as_deref().is_none_or(|k| k == *kind)
-                    && filter.sector.as_deref().is_none_or(|s| s == *sector)
-                    && filter.clearance.is_none_or(|c| *level <= c)
+            .filter(|m| {
+                m.at.is_some()
+                    && filter.kind.as_deref().is_none_or(|k| k == m.kind)
+                    && filter.sector.as_deref().is_none_or(|s| s == m.sector)
+                    && filter.clearance.is_none_or(|c| m.level <= c)
             })
-            .map(|m| m.0)
+            .map(|m| m.id)
             .collect();
         let points = store.points(filter).expect("points");
         let got: BTreeSet<ReportId> = points.iter().map(|p| p.id).collect();
@@ -337,10 +370,13 @@ fn map_points_are_the_located_reports_the_filter_selects() {
             "the list also holds reports without a place"
         );
         for p in &points {
-            let (_, kind, _, level, first) = made.iter().find(|m| m.0 == p.id).expect("made");
-            let (lat, lon) = first.expect("located");
+            let m = made.iter().find(|m| m.id == p.id).expect("made");
+            let (lat, lon) = m.at.expect("located");
             assert_eq!((p.lat, p.lon), (lat, lon), "the first location of the form");
-            assert_eq!((p.kind.as_str(), p.classification.as_str()), (*kind, level.as_str()));
+            assert_eq!(
+                (p.kind.as_str(), p.classification.as_str()),
+                (m.kind, m.level.as_str())
+            );
             let row = listed.iter().find(|r| r.id == p.id).expect("listed");
             assert_eq!(
                 (&p.title, &p.status),
@@ -398,61 +434,139 @@ fn week(ms: i64) -> String {
     Timestamp::from_millis(WEEK.as_millis() + ms).to_rfc3339()
 }
 
-/// Files a generated report of `kind` created at `created`, with `overrides`.
-#[allow(clippy::too_many_arguments)]
-fn file(
-    store: &mut Store,
-    n: u128,
-    kind: &str,
-    sector: &str,
+/// A report to file for the summary: generated answers, then `answers` over them.
+struct Filing {
+    kind: &'static str,
+    sector: &'static str,
     level: Classification,
     status: ReviewStatus,
     created: Timestamp,
-    overrides: Value,
-) -> ReportId {
+    answers: Value,
+}
+
+/// A submitted report filed at T0.
+fn filing(
+    kind: &'static str,
+    sector: &'static str,
+    level: Classification,
+    answers: Value,
+) -> Filing {
+    Filing {
+        kind,
+        sector,
+        level,
+        status: ReviewStatus::Submitted,
+        created: T0,
+        answers,
+    }
+}
+
+fn file(store: &mut Store, n: u128, f: Filing) -> ReportId {
     let mut rng = rand::rngs::StdRng::seed_from_u64(n as u64);
-    let mut new = generate::new_report(util::report_id(7000 + n), store.device_id(), level);
-    new.sector = sector.into();
-    new.author_unit = format!("{}-COY", sector.to_uppercase());
-    new.status = status;
-    let mut doc = generate::report(&util::form(kind), &new, &mut rng, created);
-    doc.set_answers(overrides.as_object().expect("an object"), created)
+    let mut new = generate::new_report(util::report_id(7000 + n), store.device_id(), f.level);
+    new.sector = f.sector.into();
+    new.author_unit = format!("{}-COY", f.sector.to_uppercase());
+    new.status = f.status;
+    let mut doc = generate::report(&util::form(f.kind), &new, &mut rng, f.created);
+    doc.set_answers(f.answers.as_object().expect("an object"), f.created)
         .expect("answers");
-    store.save(&mut doc, created).expect("save");
+    store.save(&mut doc, f.created).expect("save");
     doc.id()
+}
+
+fn days_ago(days: i64) -> Timestamp {
+    Timestamp::from_millis(T0.as_millis() - days * DAY)
 }
 
 /// The reports the summary tests read; their markers are in their titles.
 fn fill_week(store: &mut Store) {
     use Classification::{Confidential as C, StrictlyConfidential as SC, Unclassified as U};
-    let sub = ReviewStatus::Submitted;
     let incident = |t: i64, details: &str| {
         json!({"incident_type": "direct_fire", "occurred_at": week(t), "ended_at": week(t + 3_600_000),
                "incident_location": {"lat": 16.27, "lon": -0.04, "place": "Gao"},
                "location_details": details})
     };
     let patrol = |t: i64| json!({"departed_at": week(t), "returned_at": week(t + 3_600_000)});
-    let qip = |t: Timestamp, community: &str| {
-        json!({"assessment_date": t.to_rfc3339(), "community": community})
-    };
-    // The week's incidents, one above the reader's clearance.
-    file(store, 1, "incident", "East", U, sub, T0,
-        incident(DAY, "Marché <script>alert(1)</script> & gare"));
-    file(store, 2, "incident", "North", C, sub, T0, incident(7 * DAY - 1, "Wadi-Inside-Last"));
-    file(store, 3, "incident", "North", SC, sub, T0, incident(3 * DAY, "Secret-Inside"));
-    // Just outside the week, either side.
-    file(store, 4, "incident", "East", U, sub, T0, incident(7 * DAY, "Outside-After"));
-    file(store, 5, "incident", "East", U, sub, T0, incident(-1, "Outside-Before"));
-    // Patrols: two in the East, one in the North.
-    file(store, 6, "patrol", "East", U, sub, T0, patrol(0));
-    file(store, 7, "patrol", "East", C, sub, T0, patrol(2 * DAY));
-    file(store, 8, "patrol", "North", U, sub, T0, patrol(4 * DAY));
-    // QIP assessments: overdue, delivered long ago, fresh (this week), and an
-    // overdue one above the reader's clearance.
-    let days_ago = |d: i64| Timestamp::from_millis(T0.as_millis() - d * DAY);
-    file(store, 9, "qip", "East", U, sub, days_ago(60), qip(days_ago(61), "Tin-Hama"));
-    let delivered = file(store, 10, "qip", "East", U, sub, days_ago(200),
-        qip(days_ago(201), "Haoussa-Foulane"));
+    let qip = |days: i64, community: &str| json!({"assessment_date": days_ago(days).to_rfc3339(), "community": community});
+    let script = "Marché <script>alert(1)</script> & gare";
+    let filings = [
+        // The week's incidents, one above the reader's clearance...
+        filing("incident", "East", U, incident(DAY, script)),
+        filing(
+            "incident",
+            "North",
+            C,
+            incident(7 * DAY - 1, "Wadi-Inside-Last"),
+        ),
+        filing("incident", "North", SC, incident(3 * DAY, "Secret-Inside")),
+        // ...and two just outside it, either side.
+        filing("incident", "East", U, incident(7 * DAY, "Outside-After")),
+        filing("incident", "East", U, incident(-1, "Outside-Before")),
+        // Patrols: two in the East, one in the North.
+        filing("patrol", "East", U, patrol(0)),
+        filing("patrol", "East", C, patrol(2 * DAY)),
+        filing("patrol", "North", U, patrol(4 * DAY)),
+        // QIP assessments: overdue, fresh (dated this week), and an overdue
+        // one above the reader's clearance.
+        Filing {
+            created: days_ago(60),
+            ..filing("qip", "East", U, qip(61, "Tin-Hama"))
+        },
+        Filing {
+            created: days_ago(5),
+            ..filing("qip", "East", U, qip(13, "Anefis-Nord"))
+        },
+        Filing {
+            created: days_ago(60),
+            ..filing("qip", "North", SC, qip(61, "Secret-QIP"))
+        },
+        // Waiting for the field: a patrol of March, and an open standing
+        // question (dated this week) that must not count among the week's
+        // reports; a closed one is not waiting.
+        Filing {
+            status: ReviewStatus::NeedsInformation,
+            created: days_ago(40),
+            ..filing(
+                "patrol",
+                "East",
+                U,
+                json!({"departed_at": days_ago(41).to_rfc3339(), "returned_at": days_ago(40).to_rfc3339(),
+                       "patrol_unit": "Waiting-Patrol"}),
+            )
+        },
+        Filing {
+            status: ReviewStatus::NeedsInformation,
+            created: days_ago(3),
+            ..filing(
+                STANDING_QUESTION,
+                "",
+                U,
+                json!({"question": "Puits-Question working again?", "until": week(DAY)}),
+            )
+        },
+        Filing {
+            status: ReviewStatus::Closed,
+            created: days_ago(3),
+            ..filing(
+                STANDING_QUESTION,
+                "",
+                U,
+                json!({"question": "Closed-Question?", "until": week(DAY)}),
+            )
+        },
+    ];
+    for (n, f) in filings.into_iter().enumerate() {
+        file(store, n as u128, f);
+    }
+    // A QIP delivered long ago: in the pipeline's counts, never overdue.
+    let delivered = file(
+        store,
+        100,
+        Filing {
+            created: days_ago(200),
+            ..filing("qip", "East", U, qip(201, "Haoussa-Foulane"))
+        },
+    );
     store
         .update(delivered, days_ago(100), |d| {
             Ok(d.enter_stage(&StageEntry {
@@ -462,18 +576,6 @@ fn fill_week(store: &mut Store) {
             })?)
         })
         .expect("delivered");
-    file(store, 11, "qip", "East", U, sub, days_ago(5),
-        qip(Timestamp::from_millis(WEEK.as_millis() + 5 * DAY), "Anefis-Nord"));
-    file(store, 12, "qip", "North", SC, sub, days_ago(60), qip(days_ago(61), "Secret-QIP"));
-    // Waiting for the field: a patrol of March, and an open standing question
-    // (dated this week) that must not count among the week's reports.
-    file(store, 13, "patrol", "East", U, ReviewStatus::NeedsInformation, days_ago(40),
-        json!({"departed_at": days_ago(41).to_rfc3339(), "returned_at": days_ago(40).to_rfc3339(),
-               "patrol_unit": "Waiting-Patrol"}));
-    file(store, 14, STANDING_QUESTION, "", U, ReviewStatus::NeedsInformation, days_ago(3),
-        json!({"question": "Puits-Question working again?", "until": week(DAY)}));
-    file(store, 15, STANDING_QUESTION, "", U, ReviewStatus::Closed, days_ago(3),
-        json!({"question": "Closed-Question?", "until": week(DAY)}));
 }
 
 fn cells(values: &[&str]) -> String {
@@ -495,11 +597,13 @@ fn assert_common(page: &str, lang: Lang) {
         "Outside-After",
         "Outside-Before",
         "Haoussa-Foulane",
-        "Anefis-Nord",
         "Closed-Question",
         "STRICTLY",
     ] {
-        assert!(!page.contains(absent), "{lang}: {absent} must not be printed");
+        assert!(
+            !page.contains(absent),
+            "{lang}: {absent} must not be printed"
+        );
     }
     for present in [
         "Wadi-Inside-Last",
@@ -515,7 +619,8 @@ fn assert_common(page: &str, lang: Lang) {
         "{lang}: an open standing question that needs information is listed once"
     );
     assert!(
-        !page.contains("<script>") && page.contains("Marché &lt;script&gt;alert(1)&lt;/script&gt; &amp; gare"),
+        !page.contains("<script>")
+            && page.contains("Marché &lt;script&gt;alert(1)&lt;/script&gt; &amp; gare"),
         "{lang}: a title is text, never markup"
     );
     // Counts by sector and kind: incident, patrol, QIP columns.
@@ -523,26 +628,32 @@ fn assert_common(page: &str, lang: Lang) {
     assert!(page.contains(&cells(&["North", "1", "1", "0"])), "{page}");
     // Both incidents of the week, in the order they happened, each with its
     // own level.
-    let first = page.find("<td>2026-04-14</td>").expect("the first incident's date");
-    let last = page.find("<td>2026-04-19</td>").expect("the last incident's date");
+    let first = page
+        .find("<td>2026-04-14</td>")
+        .expect("the first incident's date");
+    let last = page
+        .find("<td>2026-04-19</td>")
+        .expect("the last incident's date");
     assert!(first < last, "{lang}: incidents in the order they happened");
     let row = row_with(page, "Wadi-Inside-Last");
     assert!(
         row.starts_with("<tr><td>2026-04-19</td><td>Gao</td>")
-            && row.contains("<td>NORTH-COY</td>")
+            // The title as listed: in the language the report was written in.
+            && row.contains("<td>Tirs directs — Wadi-Inside-Last</td><td>NORTH-COY</td>")
             && row.ends_with("<td>CONFIDENTIAL</td></tr>"),
         "{lang}: {row}"
     );
-    let row = row_with(page, "Tin-Hama");
     assert!(
-        row.ends_with("<td>60</td><td>UNCLASSIFIED</td></tr>"),
-        "{lang}: the overdue assessment with its days in stage: {row}"
+        row_with(page, "Tin-Hama").ends_with("<td>UNCLASSIFIED</td></tr>"),
+        "{lang}: the overdue assessment with its level"
     );
 }
 
 /// The table row of `page` that holds `marker`.
 fn row_with<'a>(page: &'a str, marker: &str) -> &'a str {
-    let at = page.find(marker).unwrap_or_else(|| panic!("{marker} is printed"));
+    let at = page
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} is printed"));
     let start = page[..at].rfind("<tr>").expect("in a row");
     let end = at + page[at..].find("</tr>").expect("row end") + "</tr>".len();
     &page[start..end]
@@ -556,20 +667,36 @@ fn the_weekly_summary_counts_lists_and_cuts_at_the_readers_clearance_in_both_lan
 
     let en = weekly_html(&store, Classification::Confidential, WEEK, T0, Lang::En).expect("en");
     assert_common(&en, Lang::En);
+    // As of T0: 60 days assessed is overdue, 5 days is not.
+    assert!(
+        row_with(&en, "Tin-Hama")
+            .ends_with("<td>Assessed</td><td>60</td><td>UNCLASSIFIED</td></tr>"),
+        "the overdue assessment with its days in stage"
+    );
+    assert!(
+        !en.contains("Anefis-Nord"),
+        "a fresh assessment is only counted"
+    );
     assert!(en.contains("<h1>Weekly summary, 2026-04-13 to 2026-04-19</h1>"));
     assert!(en.contains("6 report(s) of events this week, every sector, up to CONFIDENTIAL."));
     assert!(en.contains(&format!(
         "<tr>{}</tr>",
-        heads(&["Sector", "Incident report", "Patrol report", "QIP needs assessment"])
+        heads(&[
+            "Sector",
+            "Incident report",
+            "Patrol report",
+            "QIP needs assessment"
+        ])
     )));
     assert!(en.contains(&cells(&["Submitted", "6"])), "by status");
     assert!(en.contains("<h2>Incidents this week (2)</h2>"));
     assert!(en.contains("<h3>Overdue in their stage (1)</h3>"));
-    assert!(en.contains(&cells(&["Assessed", "2"])), "Tin-Hama and Anefis-Nord");
+    assert!(
+        en.contains(&cells(&["Assessed", "2"])),
+        "Tin-Hama and Anefis-Nord"
+    );
     assert!(en.contains(&cells(&["Delivered", "1"])));
-    assert!(row_with(&en, "Tin-Hama").contains("<td>Assessed</td><td>60</td>"));
-    let row = row_with(&en, "Wadi-Inside-Last");
-    assert!(row.contains("<td>Direct fire — Wadi-Inside-Last</td>"), "{row}");
+    assert!(row_with(&en, "Wadi-Inside-Last").contains("<td>Submitted</td>"));
     assert!(en.contains("<h2>Waiting for an answer from the field (2)</h2>"));
     assert_eq!(
         en.matches("Classification: CONFIDENTIAL").count(),
@@ -583,14 +710,19 @@ fn the_weekly_summary_counts_lists_and_cuts_at_the_readers_clearance_in_both_lan
     assert!(fr.contains("6 rapport(s) sur des faits de la semaine"));
     assert!(fr.contains(&format!(
         "<tr>{}</tr>",
-        heads(&["Secteur", "Rapport d'incident", "Rapport de patrouille", "Évaluation des besoins QIP"])
+        heads(&[
+            "Secteur",
+            "Rapport d'incident",
+            "Rapport de patrouille",
+            "Évaluation des besoins QIP"
+        ])
     )));
     assert!(fr.contains(&cells(&["Soumis", "6"])));
     assert!(fr.contains("<h2>Incidents de la semaine (2)</h2>"));
     assert!(fr.contains("<h3>En retard dans leur étape (1)</h3>"));
     assert!(fr.contains(&cells(&["Évalué", "2"])));
     assert!(row_with(&fr, "Tin-Hama").contains("<td>Évalué</td><td>60</td>"));
-    assert!(row_with(&fr, "Wadi-Inside-Last").contains("<td>Tirs directs — Wadi-Inside-Last</td>"));
+    assert!(row_with(&fr, "Wadi-Inside-Last").contains("<td>Soumis</td>"));
     assert!(fr.contains("<h2>En attente d'une réponse du terrain (2)</h2>"));
     assert_eq!(fr.matches("Classification : CONFIDENTIAL").count(), 2);
 
@@ -599,16 +731,392 @@ fn the_weekly_summary_counts_lists_and_cuts_at_the_readers_clearance_in_both_lan
     assert!(!low.contains("Wadi-Inside-Last") && !low.contains("CONFIDENTIAL"));
     assert_eq!(low.matches("Classification: UNCLASSIFIED").count(), 2);
     assert!(low.contains(&cells(&["East", "1", "1", "1"])));
-    assert!(low.contains(&cells(&["North", "1"])));
-    let all = weekly_html(&store, Classification::StrictlyConfidential, WEEK, T0, Lang::En)
-        .expect("sc");
+    assert!(low.contains(&cells(&["North", "0", "1", "0"])));
+    let all = weekly_html(
+        &store,
+        Classification::StrictlyConfidential,
+        WEEK,
+        T0,
+        Lang::En,
+    )
+    .expect("sc");
     assert!(all.contains("Secret-Inside") && all.contains("Secret-QIP"));
     assert!(all.contains("<h2>Incidents this week (3)</h2>"));
-    assert_eq!(all.matches("Classification: STRICTLY CONFIDENTIAL").count(), 2);
+    assert_eq!(
+        all.matches("Classification: STRICTLY CONFIDENTIAL").count(),
+        2
+    );
+
+    // Cleared higher than anything there is: the page says what it holds.
+    let small = util::TestStore::new();
+    let mut small_store = small.store;
+    file(
+        &mut small_store,
+        0,
+        filing(
+            "incident",
+            "East",
+            Classification::Unclassified,
+            json!({"occurred_at": week(DAY), "location_details": "Only-One"}),
+        ),
+    );
+    let page = weekly_html(
+        &small_store,
+        Classification::StrictlyConfidential,
+        WEEK,
+        T0,
+        Lang::En,
+    )
+    .expect("small");
+    assert!(page.contains("Only-One") && page.contains("up to STRICTLY CONFIDENTIAL."));
+    assert_eq!(
+        page.matches("Classification: UNCLASSIFIED").count(),
+        2,
+        "{page}"
+    );
+    assert!(page.contains("<title>UNCLASSIFIED — Weekly summary"));
 
     // A quiet week: nothing of it, the QIP pipeline and the waiting list still there.
     let quiet = Timestamp::from_millis(WEEK.as_millis() - 70 * DAY);
     let page = weekly_html(&store, Classification::Confidential, quiet, T0, Lang::En).expect("q");
     assert!(page.contains("<h2>Incidents this week (0)</h2>"));
     assert!(!page.contains("Wadi-Inside-Last") && page.contains("Tin-Hama"));
+}
+
+#[test]
+fn outpost_summary_writes_the_week_in_french_at_the_readers_clearance() {
+    let t = util::TestStore::new();
+    let data = t.path().to_path_buf();
+    let mut store = t.store;
+    fill_week(&mut store);
+    drop(store);
+
+    let file = data.join("semaine.html");
+    let quiet = run_ok(
+        outpost(&data)
+            .args(["--ui-lang", "fr", "summary", "--week-of", "2026-04-13"])
+            .args(["--clearance", "CONFIDENTIAL", "--out"])
+            .arg(&file),
+    );
+    assert!(quiet.is_empty(), "with --out nothing goes to the terminal");
+    let page = std::fs::read_to_string(&file).expect("the summary is written");
+    assert_common(&page, Lang::Fr);
+    assert!(page.contains("<h1>Synthèse hebdomadaire du 2026-04-13 au 2026-04-19</h1>"));
+    assert!(page.contains("<h2>Incidents de la semaine (2)</h2>"));
+    assert!(page.contains("jusqu'à CONFIDENTIAL"));
+    assert_eq!(page.matches("Classification : CONFIDENTIAL").count(), 2);
+
+    // Any time of the day gives the week from that day's midnight (UTC); the
+    // page goes to standard output.
+    let same = run_ok(
+        outpost(&data)
+            .env("OUTPOST_LANG", "fr")
+            .args(["summary", "--week-of", "2026-04-13T18:30:00Z"])
+            .args(["--clearance", "CONFIDENTIAL"]),
+    );
+    assert_eq!(same, page);
+    let later = run_ok(
+        outpost(&data)
+            .args(["--ui-lang", "fr", "summary", "--week-of", "2026-04-14"])
+            .args(["--clearance", "CONFIDENTIAL"]),
+    );
+    assert!(later.contains("du 2026-04-14 au 2026-04-20"));
+    assert!(
+        later.contains("<h2>Incidents de la semaine (3)</h2>")
+            && later.contains("Marché")
+            && later.contains("Outside-After"),
+        "a week from the 14th takes in the 20th"
+    );
+
+    let lower = run_ok(
+        outpost(&data)
+            .args(["--ui-lang", "fr", "summary", "--week-of", "2026-04-13"])
+            .args(["--clearance", "unclassified"]),
+    );
+    assert!(!lower.contains("Wadi-Inside-Last"));
+    assert_eq!(lower.matches("Classification : UNCLASSIFIED").count(), 2);
+
+    // Refusals, in French.
+    for (args, want) in [
+        (&["summary", "--week-of", "2026-04-13"][..], "--clearance"),
+        (
+            &[
+                "summary",
+                "--week-of",
+                "13/04/2026",
+                "--clearance",
+                "CONFIDENTIAL",
+            ][..],
+            "« 13/04/2026 » n'est pas une date",
+        ),
+        (
+            &[
+                "summary",
+                "--week-of",
+                "2026-04-13",
+                "--clearance",
+                "SECRET",
+            ][..],
+            "SECRET",
+        ),
+    ] {
+        let out = outpost(&data)
+            .args(["--ui-lang", "fr"])
+            .args(args)
+            .output()
+            .expect("runs");
+        assert!(!out.status.success(), "{args:?} must fail");
+        let err = stderr(&out);
+        assert!(
+            err.contains(want) && err.starts_with("erreur"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn a_comment_marked_as_a_question_shows_as_one() {
+    let t = util::TestStore::new();
+    let data = t.path().to_path_buf();
+    let mut store = t.store;
+    let mut doc = util::template_report("patrol", util::report_id(40), store.device_id());
+    store.save(&mut doc, T0).expect("save");
+    drop(store);
+    let id = doc.id().to_string();
+    let asked = run_ok(
+        outpost(&data)
+            .args(["report", "comment", &id, "--text", "Combien de véhicules ?"])
+            .args(["--author", "JMAC analyst", "--question"]),
+    );
+    let noted = run_ok(outpost(&data).args(["report", "comment", &id, "--text", "Vu."]));
+    let show: Value = serde_json::from_str(&run_ok(
+        outpost(&data).args(["report", "show", &id, "--json"]),
+    ))
+    .expect("json");
+    let comments = show["comments"].as_array().expect("comments");
+    let find = |printed: &str| {
+        comments
+            .iter()
+            .find(|c| c["id"] == printed.trim())
+            .unwrap_or_else(|| panic!("comment {printed} in {comments:?}"))
+            .clone()
+    };
+    let question = find(&asked);
+    assert_eq!(question["question"], json!(true));
+    assert_eq!(question["author"], "JMAC analyst");
+    assert_eq!(question["text"], "Combien de véhicules ?");
+    assert_eq!(find(&noted)["question"], json!(false));
+}
+
+// ---------------------------------------------------------------------------
+// Standing questions and questions through a real hub
+
+/// A standing question filed on the HQ device `hq`, shared with `unit`.
+fn ask(hq: &mut Store, unit: &str, question: &str) -> ReportId {
+    let form = util::form(STANDING_QUESTION);
+    assert!(form.headquarters_only);
+    let profile = hq.profile().expect("profile");
+    let now = SystemClock.now();
+    let new = NewReport {
+        id: ReportId::from_uuid(uuid::Uuid::new_v4()),
+        author: "JMAC analyst".into(),
+        author_unit: profile.unit,
+        sector: profile.sector,
+        device: hq.device_id(),
+        language: Lang::Fr,
+        classification: Classification::Confidential,
+        status: ReviewStatus::Submitted,
+    };
+    let mut doc = ReportDoc::create(&form, &new, now).expect("create");
+    let mut answers = form.template();
+    answers.insert("question".into(), json!(question));
+    doc.set_answers(&answers, now).expect("answers");
+    doc.share_with(unit, "JMAC analyst", now).expect("share");
+    hq.save(&mut doc, now).expect("save");
+    doc.id()
+}
+
+fn add_comment(store: &mut Store, id: ReportId, author: &str, text: &str, question: bool) {
+    let now = SystemClock.now();
+    let c = Comment {
+        id: CommentId::from_uuid(uuid::Uuid::new_v4()),
+        author: author.into(),
+        device: store.device_id().to_string(),
+        at: now,
+        lang: Lang::Fr,
+        text: text.into(),
+        question,
+    };
+    store
+        .update(id, now, |d| Ok(d.add_comment(&c)?))
+        .expect("comment saved");
+}
+
+async fn headquarters(hub: &TestHub) -> Device {
+    Device::join(
+        hub,
+        "JMAC",
+        "",
+        Role::Hq,
+        Classification::StrictlyConfidential,
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_standing_question_reaches_its_unit_only_and_the_answer_comes_back() {
+    let hub = TestHub::start().await;
+    let mut hq = headquarters(&hub).await;
+    let mut unit_x = Device::join(
+        &hub,
+        "UNIT-X",
+        "West",
+        Role::Field,
+        Classification::Confidential,
+    )
+    .await;
+    let mut other = Device::join(
+        &hub,
+        "UNIT-Y",
+        "North",
+        Role::Field,
+        Classification::Confidential,
+    )
+    .await;
+
+    let id = ask(
+        &mut hq.store,
+        "UNIT-X",
+        "Le puits de Tin-Hama fonctionne-t-il ?",
+    );
+    assert_eq!(
+        hq.sync().await.documents.docs_up,
+        1,
+        "HQ sends the question"
+    );
+    assert_eq!(
+        unit_x.sync().await.documents.docs_down,
+        1,
+        "UNIT-X receives it"
+    );
+    let received = unit_x.store.load(id).expect("held by UNIT-X");
+    assert_eq!(received.form_id(), STANDING_QUESTION);
+    assert_eq!(
+        received.answer("question"),
+        Some(json!("Le puits de Tin-Hama fonctionne-t-il ?"))
+    );
+    assert_eq!(received.shares(), vec!["UNIT-X".to_string()]);
+    let listed = unit_x
+        .store
+        .list(&ReportFilter {
+            kind: Some(STANDING_QUESTION.into()),
+            ..Default::default()
+        })
+        .expect("list");
+    assert_eq!(listed.iter().map(|r| r.id).collect::<Vec<_>>(), vec![id]);
+    assert_eq!(other.sync().await.documents.docs_down, 0);
+    assert!(
+        other.store.report_ids().expect("ids").is_empty(),
+        "another unit in another sector does not receive it"
+    );
+
+    add_comment(
+        &mut unit_x.store,
+        id,
+        "Lt. B. Maïga",
+        "Oui, réparé par la mairie le 12.",
+        false,
+    );
+    assert_eq!(
+        unit_x.sync().await.documents.docs_up,
+        1,
+        "the answer goes up"
+    );
+    hq.sync().await;
+    let back = hq.store.load(id).expect("HQ holds it");
+    let answer = back
+        .comments()
+        .into_iter()
+        .find(|c| c.text == "Oui, réparé par la mairie le 12.")
+        .expect("HQ receives the unit's answer");
+    assert_eq!(answer.device, unit_x.store.device_id().to_string());
+    assert!(!answer.question);
+    assert_eq!(
+        hq.store
+            .list(&ReportFilter::default())
+            .expect("list")
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.comments),
+        Some(1),
+        "HQ's list counts the answer"
+    );
+    other.sync().await;
+    assert!(
+        other.store.report_ids().expect("ids").is_empty(),
+        "the answer does not carry the question to other units"
+    );
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_from_headquarters_reaches_the_author_marked_as_one() {
+    let hub = TestHub::start().await;
+    let mut hq = headquarters(&hub).await;
+    let mut author = Device::join(
+        &hub,
+        "UNIT-X",
+        "West",
+        Role::Field,
+        Classification::Confidential,
+    )
+    .await;
+    let mut other = Device::join(
+        &hub,
+        "UNIT-Y",
+        "North",
+        Role::Field,
+        Classification::Confidential,
+    )
+    .await;
+
+    let id = crate::sync::file_report(&mut author.store, "patrol", Classification::Confidential);
+    author.sync().await;
+    assert_eq!(
+        hq.sync().await.documents.docs_down,
+        1,
+        "HQ receives the report"
+    );
+    add_comment(
+        &mut hq.store,
+        id,
+        "JMAC analyst",
+        "Combien de véhicules armés ?",
+        true,
+    );
+    add_comment(
+        &mut hq.store,
+        id,
+        "JMAC analyst",
+        "Merci pour le rapport.",
+        false,
+    );
+    hq.sync().await;
+    assert_eq!(author.sync().await.documents.docs_down, 1);
+
+    let comments = author.store.load(id).expect("held").comments();
+    let marks: BTreeSet<(String, bool)> =
+        comments.into_iter().map(|c| (c.text, c.question)).collect();
+    assert_eq!(
+        marks,
+        BTreeSet::from([
+            ("Combien de véhicules armés ?".to_string(), true),
+            ("Merci pour le rapport.".to_string(), false),
+        ]),
+        "the question arrives as a question, the note as a note"
+    );
+    other.sync().await;
+    assert!(other.store.report_ids().expect("ids").is_empty());
+    hub.stop().await;
 }

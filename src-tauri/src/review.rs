@@ -186,13 +186,9 @@ pub fn review_list(
     let filter = query.filter(who.clearance, lang)?;
     let at = now();
     let run = || -> Result<ReviewPage, StoreError> {
-        let facets = store.facets(&filter)?;
+        let (reports, facets) = store.page_and_facets(&filter)?;
         Ok(ReviewPage {
-            reports: store
-                .list(&filter)?
-                .into_iter()
-                .map(|r| line(r, at))
-                .collect(),
+            reports: reports.into_iter().map(|r| line(r, at)).collect(),
             total: facets.total,
             facets,
             page: query.page,

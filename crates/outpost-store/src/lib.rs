@@ -276,6 +276,12 @@ impl Store {
         }))
     }
 
+    /// A page of `filter` and the counts per filter value beside it, in one
+    /// go: a full-text search is matched once for both.
+    pub fn page_and_facets(&self, filter: &ReportFilter) -> Result<(Vec<ReportSummary>, Facets)> {
+        query::page_and_facets(&self.conn, filter)
+    }
+
     /// Counts per value of each filter, under the other conditions of `filter`.
     pub fn facets(&self, filter: &ReportFilter) -> Result<Facets> {
         query::facets(&self.conn, filter)

@@ -176,7 +176,20 @@ impl Dimension {
     }
 }
 
+/// Where the full-text condition is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Words {
+    /// Matched by the statement itself.
+    Match,
+    /// Already matched into `temp.search_hits` (one match for several statements).
+    Hits,
+}
+
 fn where_clause(filter: &ReportFilter) -> (String, Vec<SqlValue>) {
+    where_clause_with(filter, Words::Match)
+}
+
+fn where_clause_with(filter: &ReportFilter, words: Words) -> (String, Vec<SqlValue>) {
     let mut conds = Vec::new();
     let mut args = Vec::new();
     if let Some(level) = filter.classification {
@@ -218,8 +231,13 @@ fn where_clause(filter: &ReportFilter) -> (String, Vec<SqlValue>) {
         args.push(SqlValue::Text(lang.as_str().into()));
     }
     if let Some(q) = filter.text.as_deref().and_then(fts_query) {
-        conds.push("rowid IN (SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?)");
-        args.push(SqlValue::Text(q));
+        match words {
+            Words::Match => {
+                conds.push("rowid IN (SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?)");
+                args.push(SqlValue::Text(q));
+            }
+            Words::Hits => conds.push("rowid IN temp.search_hits"),
+        }
     }
     let sql = if conds.is_empty() {
         String::new()
@@ -230,7 +248,11 @@ fn where_clause(filter: &ReportFilter) -> (String, Vec<SqlValue>) {
 }
 
 pub(crate) fn list(conn: &Connection, filter: &ReportFilter) -> Result<Vec<ReportSummary>> {
-    let (clause, mut args) = where_clause(filter);
+    list_with(conn, filter, Words::Match)
+}
+
+fn list_with(conn: &Connection, filter: &ReportFilter, words: Words) -> Result<Vec<ReportSummary>> {
+    let (clause, mut args) = where_clause_with(filter, words);
     args.push(SqlValue::Integer(filter.limit.map_or(-1, i64::from)));
     args.push(SqlValue::Integer(i64::from(filter.offset)));
     let sql = format!(
@@ -294,7 +316,35 @@ pub(crate) fn count(conn: &Connection, filter: &ReportFilter) -> Result<u64> {
     Ok(n as u64)
 }
 
+/// A page of `filter` and the counts beside its filters, matching the words
+/// of a full-text search once for both (the match is the costly part).
+pub(crate) fn page_and_facets(
+    conn: &Connection,
+    filter: &ReportFilter,
+) -> Result<(Vec<ReportSummary>, Facets)> {
+    let Some(q) = filter.text.as_deref().and_then(fts_query) else {
+        return Ok((list(conn, filter)?, facets(conn, filter)?));
+    };
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS search_hits (id INTEGER PRIMARY KEY); DELETE FROM search_hits;",
+    )?;
+    conn.execute(
+        "INSERT INTO temp.search_hits SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?1",
+        [q],
+    )?;
+    let found = (
+        list_with(conn, filter, Words::Hits)?,
+        facets_with(conn, filter, Words::Hits)?,
+    );
+    conn.execute("DELETE FROM temp.search_hits", [])?;
+    Ok(found)
+}
+
 pub(crate) fn facets(conn: &Connection, filter: &ReportFilter) -> Result<Facets> {
+    facets_with(conn, filter, Words::Match)
+}
+
+fn facets_with(conn: &Connection, filter: &ReportFilter, words: Words) -> Result<Facets> {
     // One pass over the narrow review index: read the six dimensions of every
     // report that meets the conditions outside them (text, clearance, author,
     // time), and count each dimension's values where every *other* dimension's
@@ -316,7 +366,7 @@ pub(crate) fn facets(conn: &Connection, filter: &ReportFilter) -> Result<Facets>
         filter.sector.clone(),
         filter.unit.clone(),
     ];
-    let (clause, args) = where_clause(&outside);
+    let (clause, args) = where_clause_with(&outside, words);
     let columns: Vec<&str> = Dimension::ALL.iter().map(|d| d.column()).collect();
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {} FROM reports {clause}",
