@@ -964,26 +964,32 @@ async fn headquarters(hub: &TestHub) -> Device {
     .await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_standing_question_reaches_its_unit_only_and_the_answer_comes_back() {
-    let hub = TestHub::start().await;
-    let mut hq = headquarters(&hub).await;
-    let mut unit_x = Device::join(
-        &hub,
+/// Headquarters, a field device of UNIT-X (West) and one of UNIT-Y (North).
+async fn headquarters_and_two_units(hub: &TestHub) -> (Device, Device, Device) {
+    let hq = headquarters(hub).await;
+    let x = Device::join(
+        hub,
         "UNIT-X",
         "West",
         Role::Field,
         Classification::Confidential,
     )
     .await;
-    let mut other = Device::join(
-        &hub,
+    let y = Device::join(
+        hub,
         "UNIT-Y",
         "North",
         Role::Field,
         Classification::Confidential,
     )
     .await;
+    (hq, x, y)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_standing_question_reaches_its_unit_only_and_the_answer_comes_back() {
+    let hub = TestHub::start().await;
+    let (mut hq, mut unit_x, mut other) = headquarters_and_two_units(&hub).await;
 
     let id = ask(
         &mut hq.store,
@@ -1063,23 +1069,7 @@ async fn a_standing_question_reaches_its_unit_only_and_the_answer_comes_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_question_from_headquarters_reaches_the_author_marked_as_one() {
     let hub = TestHub::start().await;
-    let mut hq = headquarters(&hub).await;
-    let mut author = Device::join(
-        &hub,
-        "UNIT-X",
-        "West",
-        Role::Field,
-        Classification::Confidential,
-    )
-    .await;
-    let mut other = Device::join(
-        &hub,
-        "UNIT-Y",
-        "North",
-        Role::Field,
-        Classification::Confidential,
-    )
-    .await;
+    let (mut hq, mut author, mut other) = headquarters_and_two_units(&hub).await;
 
     let id = crate::sync::file_report(&mut author.store, "patrol", Classification::Confidential);
     author.sync().await;

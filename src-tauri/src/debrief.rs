@@ -121,6 +121,36 @@ pub(crate) fn view(store: &Store, id: ReportId, lang: Lang) -> Result<ReportView
     })
 }
 
+pub(crate) fn classification_of(given: &str, lang: Lang) -> Result<Classification, UiError> {
+    given.parse().map_err(|_| {
+        UiError::app(
+            lang,
+            "report.unknown_classification",
+            &[("given", given.to_string())],
+        )
+    })
+}
+
+/// A new report by the person using this device, in `lang`.
+pub(crate) fn new_report(
+    store: &Store,
+    classification: Classification,
+    status: ReviewStatus,
+    lang: Lang,
+) -> Result<NewReport, UiError> {
+    let profile = store.profile().map_err(|e| UiError::store(e, lang))?;
+    Ok(NewReport {
+        id: ReportId::from_uuid(uuid::Uuid::now_v7()),
+        author: profile.author,
+        author_unit: profile.unit,
+        sector: profile.sector,
+        device: store.device_id(),
+        language: lang,
+        classification,
+        status,
+    })
+}
+
 /// Starts a report: a draft in the store at once, so the first answer has
 /// somewhere durable to go.
 #[tauri::command]
@@ -133,24 +163,8 @@ pub fn start_report(
     let lang = lang_of(&lang);
     let mut store = store.lock();
     let form = form_by_id(&store, &kind, lang)?.clone();
-    let level: Classification = classification.parse().map_err(|_| {
-        UiError::app(
-            lang,
-            "report.unknown_classification",
-            &[("given", classification.clone())],
-        )
-    })?;
-    let profile = store.profile().map_err(|e| UiError::store(e, lang))?;
-    let new = NewReport {
-        id: ReportId::from_uuid(uuid::Uuid::now_v7()),
-        author: profile.author,
-        author_unit: profile.unit,
-        sector: profile.sector,
-        device: store.device_id(),
-        language: lang,
-        classification: level,
-        status: ReviewStatus::Draft,
-    };
+    let level = classification_of(&classification, lang)?;
+    let new = new_report(&store, level, ReviewStatus::Draft, lang)?;
     let at = now();
     let mut doc = ReportDoc::create(&form, &new, at).map_err(|e| UiError::document(e, lang))?;
     let mut run = |store: &mut Store| -> Result<(), StoreError> {

@@ -10,14 +10,14 @@ use std::path::PathBuf;
 
 use outpost_report::pipeline::{self, QipStage, StageEntry};
 use outpost_report::{
-    Classification, CommentId, Lang, NewReport, ReportDoc, ReportId, ReviewStatus,
-    STANDING_QUESTION, Timestamp,
+    Classification, CommentId, Lang, ReportDoc, ReportId, ReviewStatus, STANDING_QUESTION,
+    Timestamp,
 };
 use outpost_store::{Facets, ReportFilter, ReportOrder, ReportPoint, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::debrief::{ReportView, form_by_id, parse_id, view};
+use crate::debrief::{ReportView, classification_of, form_by_id, new_report, parse_id, view};
 use crate::error::{UiError, lang_of};
 use crate::state::{AppStore, now};
 
@@ -549,33 +549,12 @@ pub fn ask_unit(
         (None, Some(sector)) => format!("sector:{sector}"),
         (None, None) => return Err(UiError::app(lang, "app.no_target", &[])),
     };
-    let level: Classification = parsed(
-        &Some(ask.classification.clone()),
-        "report.unknown_classification",
-        lang,
-    )?
-    .ok_or_else(|| {
-        UiError::app(
-            lang,
-            "report.unknown_classification",
-            &[("given", String::new())],
-        )
-    })?;
+    let level = classification_of(&ask.classification, lang)?;
     if level > who.clearance {
         return Err(UiError::app(lang, "app.not_cleared", &[]));
     }
     let form = form_by_id(&store, STANDING_QUESTION, lang)?.clone();
-    let profile = store.profile().map_err(|e| UiError::store(e, lang))?;
-    let new = NewReport {
-        id: ReportId::from_uuid(uuid::Uuid::now_v7()),
-        author: profile.author,
-        author_unit: profile.unit,
-        sector: profile.sector,
-        device: store.device_id(),
-        language: lang,
-        classification: level,
-        status: ReviewStatus::Submitted,
-    };
+    let new = new_report(&store, level, ReviewStatus::Submitted, lang)?;
     let at = now();
     let mut answers = serde_json::Map::new();
     answers.insert("question".into(), question.into());

@@ -1,11 +1,28 @@
 // A report after submission: where it stands with the hub, its review status,
 // what headquarters asked or said, and the read-back the author confirmed.
-import { api, asAppError, type ReportView } from "./api";
+import { api, asAppError, type ReadbackSection, type ReportView } from "./api";
 import { fileUrl, type Navigator } from "./debrief";
 import { button, el } from "./dom";
 import { thumbnails } from "./fields";
 import { deliveryText, label, STANDING_QUESTION } from "./home";
 import { type Lang, t } from "./i18n";
+
+/** The answered steps of a report, each with its answers and the author's own words. */
+export function answeredSteps(readback: ReadbackSection[]): HTMLElement[] {
+  const boxes: HTMLElement[] = [];
+  for (const s of readback) {
+    const lines = s.lines.filter((l) => l.value !== null);
+    if (lines.length === 0 && !s.note) continue;
+    const box = el("article", "readback-step");
+    box.append(el("h3", "", s.question));
+    const list = el("dl", "readback-lines");
+    for (const l of lines) list.append(el("dt", "", l.label), el("dd", "", l.value ?? ""));
+    box.append(list);
+    if (s.note) box.append(el("blockquote", "readback-note", s.note));
+    boxes.push(box);
+  }
+  return boxes;
+}
 
 export function renderReport(root: HTMLElement, lang: Lang, report: ReportView, nav: Navigator, deviceId: string): void {
   const screen = el("section", "report-screen with-nav");
@@ -74,17 +91,7 @@ export function renderReport(root: HTMLElement, lang: Lang, report: ReportView, 
   }
   const body = el("section", "readback");
   body.append(el("h2", "", t(lang, report.confirmed ? "report.as_confirmed" : "readback.title")));
-  for (const s of report.readback) {
-    const lines = s.lines.filter((l) => l.value !== null);
-    if (lines.length === 0 && !s.note) continue;
-    const box = el("article", "readback-step");
-    box.append(el("h3", "", s.question));
-    const list = el("dl", "readback-lines");
-    for (const l of lines) list.append(el("dt", "", l.label), el("dd", "", l.value ?? ""));
-    box.append(list);
-    if (s.note) box.append(el("blockquote", "readback-note", s.note));
-    body.append(box);
-  }
+  body.append(...answeredSteps(report.readback));
   if (!asked) scroll.append(body);
   screen.append(scroll);
 

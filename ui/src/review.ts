@@ -252,19 +252,16 @@ export function renderAsk(
   question.id = "ask-question";
   question.rows = 4;
   field("ask.question", question);
-  const unit = el("input", "answer");
-  unit.id = "ask-unit";
-  field("ask.unit", unit);
-  const sector = el("input", "answer");
-  sector.id = "ask-sector";
-  field("ask.sector", sector);
-  const area = el("input", "answer");
-  area.id = "ask-area";
-  field("ask.area", area);
-  const until = el("input", "answer");
-  until.id = "ask-until";
-  until.type = "date";
-  field("ask.until", until);
+  const input = (id: string, text: Key, kind = "text") => {
+    const box = el("input", "answer");
+    box.id = id;
+    box.type = kind;
+    return field(text, box);
+  };
+  const unit = input("ask-unit", "ask.unit");
+  const sector = input("ask-sector", "ask.sector");
+  const area = input("ask-area", "ask.area");
+  const until = input("ask-until", "ask.until", "date");
   const level = el("select", "answer");
   level.id = "ask-classification";
   for (const c of clearances) {

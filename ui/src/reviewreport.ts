@@ -8,6 +8,7 @@ import { fileUrl } from "./debrief";
 import { button, el } from "./dom";
 import type { Form } from "./forms";
 import { label } from "./home";
+import { answeredSteps } from "./report";
 import { type Key, type Lang, t } from "./i18n";
 import { describeChange, STAGES } from "./review";
 
@@ -137,17 +138,7 @@ export function renderReviewReport(root: HTMLElement, lang: Lang, found: ReviewR
 
   // The answers, step by step, with the author's own words.
   const answers = section(t(lang, "reviewreport.answers"), "readback");
-  for (const s of r.readback) {
-    const lines = s.lines.filter((l) => l.value !== null);
-    if (lines.length === 0 && !s.note) continue;
-    const box = el("article", "readback-step");
-    box.append(el("h3", "", s.question));
-    const list = el("dl", "readback-lines");
-    for (const l of lines) list.append(el("dt", "", l.label), el("dd", "", l.value ?? ""));
-    box.append(list);
-    if (s.note) box.append(el("blockquote", "readback-note", s.note));
-    answers.append(box);
-  }
+  answers.append(...answeredSteps(r.readback));
   scroll.append(answers);
 
   if (r.photos.length > 0) {
