@@ -171,6 +171,18 @@ test("a reviewer filters, maps, exports and asks; the author's tablet answers; n
     await waitFor(async () => (await markerCount(browser)) === visible().length, "the map with no filter");
     const mapped = await browser.execute(() => [...document.querySelectorAll("svg.map .point")].map((g) => g.dataset.id));
     for (const id of secretIds) assert.ok(!mapped.includes(id), "a STRICTLY CONFIDENTIAL report is never mapped");
+    // A cluster zooms in; a point opens its report.
+    await browser.$("svg.map .cluster circle").click();
+    const opened = await waitFor(async () => {
+      const ids = await browser.execute(() => [...document.querySelectorAll("svg.map .point")].map((g) => g.dataset.id));
+      return ids.find((id) => !mapped.includes(id));
+    }, "a report that was in the cluster shown alone");
+    const point = await browser.$(`svg.map .point[data-id="${opened}"] circle`);
+    const pointId = opened;
+    await point.click();
+    await browser.$(`.review-report[data-id="${pointId}"]`).waitForExist({ timeout: 15_000 });
+    await browser.$("#review-back").click();
+    await browser.$("svg.map").waitForExist({ timeout: 15_000 });
 
     // Export: what the list shows, each row with its classification, nothing above.
     await browser.$("#tab-review").click();
