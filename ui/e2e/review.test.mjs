@@ -255,6 +255,7 @@ test("a reviewer filters, maps, exports and asks; the author's tablet answers; n
     await browser.$(".standing-question").waitForExist({ timeout: 30_000 });
     assert.match(await textOf(browser, ".standing-questions"), /Anefis well/);
     assert.ok((await textOf(browser, ".news")).length > 0, "the tablet says headquarters has news");
+    await browser.saveScreenshot(join(artifacts, "home-standing-question-en.png"));
     await browser.$(`li.report[data-id="${incidentId}"]`).click();
     await waitFor(async () => (await textOf(browser, ".comment.asked")).includes(QUESTION), "the question on the tablet");
     assert.match(await textOf(browser, ".comment.asked"), /Question from headquarters/);
