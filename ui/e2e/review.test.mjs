@@ -229,7 +229,8 @@ test("a reviewer filters, maps, exports and asks; the author's tablet answers; n
     await browser.$("#review-back").click();
     await browser.$("#tab-map").waitForExist({ timeout: 15_000 });
     await browser.$("#tab-map").click();
-    await browser.$("svg.map .markers").waitForExist({ timeout: 15_000 });
+    await browser.$("#filter-clear").click();
+    await waitFor(async () => (await markerCount(browser)) === visible().length, "the French map with every report");
     assert.match(await textOf(browser, ".map-count"), /rapport\(s\) sur la carte/);
     await browser.saveScreenshot(join(artifacts, "review-map-fr.png"));
     await browser.$("#tab-summary").click();

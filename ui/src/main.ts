@@ -222,6 +222,7 @@ async function draw(main: HTMLElement): Promise<void> {
         open: (id) => void go({ name: "review-report", id }),
         query: (q) => {
           reviewQuery = q;
+          mapView = null;
           void show();
         },
         exportAs: (format) =>
@@ -246,6 +247,8 @@ async function draw(main: HTMLElement): Promise<void> {
         main,
         filterBar(lang, reviewQuery, page.facets, (q) => {
           reviewQuery = q;
+          // New filters, new set of points: show the whole country again.
+          mapView = null;
           void show();
         }),
       );

@@ -131,6 +131,10 @@ export function renderMap(
   zoomBar.append(
     button("+", "zoom-in", () => zoomBy(1), "map-zoom-in"),
     button("−", "zoom-out", () => zoomBy(-1), "map-zoom-out"),
+    button(t(lang, "review.whole_country"), "secondary", () => {
+      Object.assign(view, wholeCountry());
+      draw();
+    }, "map-whole"),
   );
   zoomBar.querySelector("#map-zoom-in")?.setAttribute("aria-label", t(lang, "review.zoom_in"));
   zoomBar.querySelector("#map-zoom-out")?.setAttribute("aria-label", t(lang, "review.zoom_out"));
