@@ -51,7 +51,12 @@ pub fn app_state(store: tauri::State<'_, AppStore>, lang: String) -> Result<AppS
             unit: profile.unit,
             hub: hub.map(HubInfo::from),
             reports_waiting,
-            reports_total: store.count(&ReportFilter::default())?,
+            // Headquarters' standing questions are listed apart from the reports.
+            reports_total: store.count(&ReportFilter::default())?
+                - store.count(&ReportFilter {
+                    kind: Some(STANDING_QUESTION.into()),
+                    ..Default::default()
+                })?,
             news: store.reports_with_news()?.len(),
             resume: store.open_debrief()?.map(|d| Resume {
                 report_id: d.report.to_string(),

@@ -6,6 +6,7 @@
 // answers reach the reviewer's screen. Screenshots of the list, the map, a
 // report and the QIP pipeline are saved for a person to look at.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -76,6 +77,12 @@ before(async () => {
   const kidal = device("BATKDL-2", "North", "Capt. Maïga");
   const timbuktu = device("BATTBK-3", "West", "Lt. Coulibaly");
   incidentId = incident(author, 18.084, 0.616, "3 km north of Anefis", 1, "Ambush at the Tinzawaten fork; the attackers withdrew.", "CONFIDENTIAL");
+  // Two photos of the crater; the camp Wi-Fi sync carries their originals too.
+  for (const [i, pattern] of ["plasma:fractal", "gradient:khaki-sienna"].entries()) {
+    const photo = join(author, `crater-${i}.jpg`);
+    execFileSync("convert", ["-size", "1600x1200", pattern, "-quality", "85", photo]);
+    outpost(author, "photo", "add", incidentId, photo);
+  }
   incident(author, 18.05, 0.6, "Anefis wadi crossing", 2, "Small-arms fire at the wadi crossing, no casualties.");
   incident(author, 16.27, -0.05, "Gao market", 3, "Crowd gathered after a rumour; dispersed peacefully.");
   incident(author, 15.66, 0.5, "Ansongo bridge", 4, "Bridge checkpoint harassed by armed men.");
@@ -215,7 +222,22 @@ test("a reviewer filters, maps, exports and asks; the author's tablet answers; n
     await browser.$("#send-question").click();
     await waitFor(async () => (await textOf(browser, ".comment.asked")).includes(QUESTION), "the question on the report");
     assert.equal(await browser.$("#status-needs_information").getAttribute("aria-pressed"), "true", "asking sets 'needs information'");
+    // Photos: thumbnails, a preview on tap, the original when it is here.
+    await waitFor(async () => (await browser.$$(".review-photos img.thumb")).length === 2, "two thumbnails");
+    await browser.$(".review-photos figure button").click();
+    await waitFor(async () => ((await browser.$(".photo-preview").getAttribute("src")) ?? "").startsWith("blob:"), "the original shown");
     await browser.saveScreenshot(join(artifacts, "review-report-en.png"));
+    await browser.$(".review-photos").scrollIntoView();
+    await browser.saveScreenshot(join(artifacts, "review-report-photos-en.png"));
+    await browser.$(".history").scrollIntoView();
+    assert.match(await textOf(browser, ".history-table"), /Photo added/);
+    assert.match(await textOf(browser, ".history-table"), /Lt\. Traoré · device/);
+    await browser.saveScreenshot(join(artifacts, "review-report-history-en.png"));
+    // Corroboration: the nearby incident is suggested; the reviewer confirms it is the same one.
+    const suggested = await browser.$(".suggestion").getAttribute("data-id");
+    await browser.$(".suggestion button.secondary").click();
+    await browser.$(`.links button.link-line[data-id="${suggested}"]`).waitForExist({ timeout: 15_000 });
+    assert.equal(await browser.$(`.suggestion[data-id="${suggested}"]`).isExisting(), false, "a linked report is no longer suggested");
     await browser.$("#review-back").click();
     await browser.$("#tab-ask").click();
     await browser.$("#ask-question").waitForExist({ timeout: 15_000 });
@@ -255,7 +277,10 @@ test("a reviewer filters, maps, exports and asks; the author's tablet answers; n
   try {
     await browser.$(".standing-question").waitForExist({ timeout: 30_000 });
     assert.match(await textOf(browser, ".standing-questions"), /Anefis well/);
+    assert.equal(await browser.$(".hint").isExisting(), false, "every report of the tablet is listed (the question is not one of them)");
     assert.ok((await textOf(browser, ".news")).length > 0, "the tablet says headquarters has news");
+    // The first screen after launch: let it paint before the picture.
+    await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
     await browser.saveScreenshot(join(artifacts, "home-standing-question-en.png"));
     await browser.$(`li.report[data-id="${incidentId}"]`).click();
     await waitFor(async () => (await textOf(browser, ".comment.asked")).includes(QUESTION), "the question on the tablet");
