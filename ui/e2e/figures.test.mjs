@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { after, test } from "node:test";
-import { App, bin, outpost, tempDir, type, waitFor } from "./app.mjs";
+import { App, Hub, bin, outpost, tempDir, type, waitFor } from "./app.mjs";
 
 let app;
 
@@ -117,4 +117,62 @@ test("cold start and memory with 1,000 and 10,000 reports; answer to durable sav
   console.log(
     `figure: 10,000 vs 1,000 reports: start ${(rows[1].interactive / rows[0].interactive).toFixed(2)}x, memory ${(rows[1].all / rows[0].all).toFixed(2)}x`,
   );
+});
+
+test("review screens with 1,000 and 10,000 reports: list, map, and the commands behind them", async () => {
+  const hub = new Hub();
+  await hub.start();
+  const rows = [];
+  try {
+    for (const n of [1000, 10000]) {
+      const data = tempDir(`review-figures-${n}`);
+      outpost(data, "demo", "--reports", String(n));
+      outpost(data, "enrol", "--hub", hub.url, "--code", hub.code("JOC", "hq", "STRICTLY CONFIDENTIAL", "HQ"));
+      app = new App(data);
+      const browser = await app.start();
+      await browser.$("#to-review").waitForExist({ timeout: 60_000 });
+      let t0 = performance.now();
+      await browser.$("#to-review").click();
+      await browser.$(".review-list").waitForExist({ timeout: 60_000 });
+      const list = performance.now() - t0;
+      t0 = performance.now();
+      await browser.$("#tab-map").click();
+      await browser.$("svg.map .markers > g").waitForExist({ timeout: 60_000 });
+      const map = performance.now() - t0;
+      const commands = await browser.executeAsync((done) => {
+        const invoke = window.__TAURI_INTERNALS__.invoke;
+        (async () => {
+          const time = async (f) => {
+            const times = [];
+            for (let i = 0; i < 7; i++) {
+              const t = performance.now();
+              await f();
+              times.push(performance.now() - t);
+            }
+            return times.sort((a, b) => a - b)[3];
+          };
+          done({
+            list: await time(() => invoke("review_list", { query: {}, lang: "en" })),
+            search: await time(() => invoke("review_list", { query: { text: "convoy" }, lang: "en" })),
+            points: await time(() => invoke("review_points", { query: {}, lang: "en" })),
+          });
+        })();
+      });
+      rows.push({ n, list, map, ...Object.fromEntries(Object.entries(commands).map(([k, v]) => [`cmd_${k}`, v])) });
+      await app.stop();
+      app = null;
+    }
+  } finally {
+    hub.stop();
+  }
+  for (const r of rows) {
+    console.log(
+      `figure: review with ${r.n} reports: list drawn ${r.list.toFixed(0)} ms after the click, map ${r.map.toFixed(0)} ms; ` +
+        `commands (median of 7): list+counts ${r.cmd_list.toFixed(1)} ms, full-text list ${r.cmd_search.toFixed(1)} ms, all map points ${r.cmd_points.toFixed(1)} ms`,
+    );
+  }
+  console.log(
+    `figure: review 10,000 vs 1,000 reports: list screen ${(rows[1].list / rows[0].list).toFixed(2)}x, map screen ${(rows[1].map / rows[0].map).toFixed(2)}x, map points command ${(rows[1].cmd_points / rows[0].cmd_points).toFixed(2)}x`,
+  );
+  assert.equal(rows.length, 2);
 });
