@@ -165,6 +165,24 @@ fn a_status_conflict_and_a_classification_conflict_are_resolved_by_choosing() {
 }
 
 #[test]
+fn a_number_comes_back_from_a_screen_without_its_decimal_point_and_still_resolves() {
+    let (mut a, mut b) = two_copies();
+    a.set_answer("route", &json!(14.0), at(1))
+        .expect("edit on A");
+    b.set_answer("route", &json!(3), at(2)).expect("edit on B");
+    a.merge(&mut b).expect("merge");
+    // JavaScript reads 14.0 as 14 and sends back 14.
+    a.resolve("answers.route", &json!(14), at(3))
+        .expect("the same number, written differently");
+    assert_eq!(conflict_values(&a, "answers.route"), None);
+    assert_eq!(
+        a.answer("route"),
+        Some(json!(14.0)),
+        "the value as it was proposed"
+    );
+}
+
+#[test]
 fn resolve_refuses_a_path_without_a_conflict_and_a_value_nobody_proposed() {
     let (mut a, mut b) = two_copies();
     a.set_answer("route", &json!("A"), at(1)).expect("A");
@@ -422,6 +440,61 @@ fn the_granted_clearance_is_the_hubs_word_and_an_unknown_level_is_the_lowest() {
         Some(Classification::Unclassified),
         "a level this version cannot read fails closed"
     );
+}
+
+#[test]
+fn a_device_shows_what_its_clearance_allows_and_what_it_wrote_itself() {
+    let t = util::TestStore::new();
+    let mut store = t.store;
+    let here = store.device_id();
+    let elsewhere = outpost_report::DeviceId::from_uuid(uuid::Uuid::from_u128(77));
+    let mut file = |n: u128, device, level| {
+        let mut doc = ReportDoc::create(
+            &util::form("incident"),
+            &generate::new_report(util::report_id(n), device, level),
+            T0,
+        )
+        .expect("create");
+        store.save(&mut doc, T0).expect("save");
+        doc.meta()
+    };
+    let mine_secret = file(1, here, Classification::StrictlyConfidential);
+    let theirs_secret = file(2, elsewhere, Classification::StrictlyConfidential);
+    let theirs_open = file(3, elsewhere, Classification::Unclassified);
+    // Not enrolled: nothing came from anyone else, everything shows.
+    for meta in [&mine_secret, &theirs_secret, &theirs_open] {
+        assert!(store.may_show(meta).expect("rule"));
+    }
+    let all = store.shown_to_me(ReportFilter::default()).expect("filter");
+    assert_eq!(store.count(&all).expect("count"), 3);
+
+    store
+        .add_hub(&HubRecord {
+            hub_id: "hub-1".into(),
+            url: "https://hub.example:8443".into(),
+            token: "t".into(),
+            unit: "JOC".into(),
+            sector: String::new(),
+            role: "hq".into(),
+            clearance: "CONFIDENTIAL".into(),
+            cursor: 0,
+            enrolled_at: T0,
+            last_sync_at: None,
+            ca_pem: None,
+        })
+        .expect("enrolled");
+    assert!(store.may_show(&mine_secret).expect("rule"), "what I wrote");
+    assert!(
+        !store.may_show(&theirs_secret).expect("rule"),
+        "above my clearance"
+    );
+    assert!(store.may_show(&theirs_open).expect("rule"));
+    let shown = store
+        .list(&store.shown_to_me(ReportFilter::default()).expect("filter"))
+        .expect("list");
+    let mut ids: Vec<ReportId> = shown.iter().map(|r| r.id).collect();
+    ids.sort();
+    assert_eq!(ids, vec![util::report_id(1), util::report_id(3)]);
 }
 
 // ---------------------------------------------------------------------------

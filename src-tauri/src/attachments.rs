@@ -134,9 +134,18 @@ pub fn file(
     lang: String,
 ) -> Result<Response, UiError> {
     let lang = lang_of(&lang);
-    store
-        .lock()
-        .read_blob(&sha256)
-        .map(Response::new)
-        .map_err(|e| UiError::store(e, lang))
+    let store = store.lock();
+    // A file is shown only as part of a report the person may see.
+    let run = || -> Result<Option<Vec<u8>>, outpost_store::StoreError> {
+        for id in store.reports_of_blob(&sha256)? {
+            if store.may_show(&store.load(id)?.meta())? {
+                return store.read_blob(&sha256).map(Some);
+            }
+        }
+        Ok(None)
+    };
+    match run().map_err(|e| UiError::store(e, lang))? {
+        Some(bytes) => Ok(Response::new(bytes)),
+        None => Err(UiError::app(lang, "app.not_cleared", &[])),
+    }
 }

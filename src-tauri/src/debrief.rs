@@ -88,6 +88,12 @@ fn known_kinds(store: &Store) -> String {
 
 pub(crate) fn view(store: &Store, id: ReportId, lang: Lang) -> Result<ReportView, UiError> {
     let doc = store.load(id).map_err(|e| UiError::store(e, lang))?;
+    if !store
+        .may_show(&doc.meta())
+        .map_err(|e| UiError::store(e, lang))?
+    {
+        return Err(UiError::app(lang, "app.not_cleared", &[]));
+    }
     let form = form_of(store, &doc, lang)?;
     let debrief = store.debrief(id).map_err(|e| UiError::store(e, lang))?;
     let (delivery, photo_files_waiting) = delivery_line(

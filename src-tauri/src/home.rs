@@ -52,11 +52,12 @@ pub fn app_state(store: tauri::State<'_, AppStore>, lang: String) -> Result<AppS
             hub: hub.map(HubInfo::from),
             reports_waiting,
             // Headquarters' standing questions are listed apart from the reports.
-            reports_total: store.count(&ReportFilter::default())?
-                - store.count(&ReportFilter {
+            reports_total: store
+                .count(&store.shown_to_me(ReportFilter::default())?)?
+                .saturating_sub(store.count(&store.shown_to_me(ReportFilter {
                     kind: Some(STANDING_QUESTION.into()),
                     ..Default::default()
-                })?,
+                })?)?),
             news: store.reports_with_news()?.len(),
             resume: store.open_debrief()?.map(|d| Resume {
                 report_id: d.report.to_string(),
@@ -112,7 +113,9 @@ pub fn deliveries(
 /// The lines of the reports `filter` selects, with where each stands.
 fn lines(store: &Store, filter: &ReportFilter) -> Result<Vec<ReportLine>, StoreError> {
     let news: HashSet<_> = store.reports_with_news()?.into_iter().collect();
-    let reports = store.list(filter)?;
+    // On a headquarters device the store holds every unit's reports: what
+    // is listed stays within the device's clearance (and what it wrote).
+    let reports = store.list(&store.shown_to_me(filter.clone())?)?;
     let ids: Vec<ReportId> = reports.iter().map(|r| r.id).collect();
     let deliveries = deliveries(store, &ids)?;
     Ok(reports

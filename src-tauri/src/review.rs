@@ -97,7 +97,9 @@ impl ReviewQuery {
             from: self.from.map(Timestamp::from_millis),
             until: self.until.map(Timestamp::from_millis),
             text: text(&self.text),
+            // Review is cut at the clearance, even for what this device wrote.
             clearance: Some(clearance),
+            own_device: None,
             order: match given(&self.order) {
                 Some("happened") => ReportOrder::Happened,
                 Some("oldest") => ReportOrder::HappenedAscending,
@@ -141,7 +143,7 @@ fn line(r: outpost_store::ReportSummary, at: Timestamp) -> ReviewLine {
     let since = r.stage_since.unwrap_or(r.created_at);
     ReviewLine {
         id: r.id.to_string(),
-        days_in_stage: stage.map(|_| (at.as_millis() - since.as_millis()) / 86_400_000),
+        days_in_stage: stage.map(|_| at.as_millis().saturating_sub(since.as_millis()) / 86_400_000),
         overdue: stage.is_some_and(|s| pipeline::overdue(s, since, at)),
         pipeline_stage: r.pipeline_stage,
         kind: r.kind,
@@ -313,17 +315,25 @@ fn review_view(
             what: h.message,
         })
         .collect();
+    // A linked report above the clearance is left out, not even named.
     let mut links = Vec::new();
     for l in doc.links() {
-        // A linked report above the clearance is listed without its title.
-        let title = store
-            .load(l.report)
-            .ok()
-            .filter(|d| d.meta().classification <= who.clearance)
-            .and_then(|d| {
-                let form = store.catalog().get(&d.form_id())?;
-                Some(d.title(form, lang))
+        let Ok(other) = store.load(l.report) else {
+            // Linked by someone who holds it; not on this device (yet).
+            links.push(Linked {
+                id: l.report.to_string(),
+                relation: l.relation,
+                title: None,
             });
+            continue;
+        };
+        if other.meta().classification > who.clearance {
+            continue;
+        }
+        let title = store
+            .catalog()
+            .get(&other.form_id())
+            .map(|form| other.title(form, lang));
         links.push(Linked {
             id: l.report.to_string(),
             relation: l.relation,
@@ -611,12 +621,13 @@ pub fn review_export(
             ));
         }
     };
-    let rows = outpost_export::reports(&store, &filter, who.clearance).map_err(|e| {
-        UiError::app(
+    let rows = outpost_export::reports(&store, &filter, who.clearance).map_err(|e| match e {
+        outpost_export::ExportError::Store(e) => UiError::store(e, lang),
+        other => UiError::app(
             lang,
             "app.export_failed",
-            &[("path", String::new()), ("detail", e.to_string())],
-        )
+            &[("path", String::new()), ("detail", other.to_string())],
+        ),
     })?;
     let dir: PathBuf = store.dir().join("exports");
     let path = dir.join(format!(
@@ -681,11 +692,5 @@ pub fn weekly_summary(
         now(),
         lang,
     )
-    .map_err(|e| {
-        UiError::app(
-            lang,
-            "app.export_failed",
-            &[("path", String::new()), ("detail", e.to_string())],
-        )
-    })
+    .map_err(|e| UiError::store(e, lang))
 }

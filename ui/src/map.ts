@@ -167,7 +167,7 @@ export function renderMap(
       const label = svg("title", {});
       if (m.cluster) {
         const r = 16 + Math.min(20, Math.log2(m.count) * 4);
-        g.append(svg("circle", { r }));
+        g.append(svg("circle", { r: Math.max(r, 30), class: "hit" }), svg("circle", { r }));
         const n = svg("text", { "text-anchor": "middle", dy: "0.35em" });
         n.textContent = String(m.count);
         g.append(n);
@@ -177,8 +177,8 @@ export function renderMap(
         g.addEventListener("click", expand);
         g.addEventListener("keydown", (e) => (e as KeyboardEvent).key === "Enter" && expand());
       } else {
-        // Big enough to hit with a gloved finger.
-        g.append(svg("circle", { r: 14 }));
+        // A wide invisible ring makes the point easy to hit with a glove.
+        g.append(svg("circle", { r: 30, class: "hit" }), svg("circle", { r: 16 }));
         g.dataset.id = m.point.id;
         g.dataset.count = "1";
         label.textContent = m.point.title;

@@ -51,9 +51,13 @@ export function filterBar(lang: Lang, query: ReviewQuery, facets: Facets, onChan
   search.id = "filter-text";
   search.placeholder = t(lang, "review.search");
   search.value = query.text ?? "";
-  search.addEventListener("change", () => set({ text: search.value }));
+  // Enter and leaving the box both search; the same words are not asked twice.
+  const searchFor = () => {
+    if (search.value !== (query.text ?? "")) set({ text: search.value });
+  };
+  search.addEventListener("change", searchFor);
   search.addEventListener("keydown", (e) => {
-    if (e.key === "Enter") set({ text: search.value });
+    if (e.key === "Enter") searchFor();
   });
   bar.append(search);
 
@@ -276,6 +280,9 @@ export function renderAsk(
     problem,
     button(t(lang, "ask.send"), "primary big", () => {
       problem.textContent = "";
+      // One question per tap, however the glove lands.
+      const sendButton = form.querySelector<HTMLButtonElement>("#ask-send");
+      if (sendButton) sendButton.disabled = true;
       send({
         question: question.value,
         unit: unit.value || undefined,
@@ -283,7 +290,10 @@ export function renderAsk(
         area: area.value || undefined,
         until: dayStart(until.value),
         classification: level.value,
-      }).catch((e: { message?: string }) => (problem.textContent = e.message ?? String(e)));
+      }).catch((e: { message?: string }) => {
+        problem.textContent = e.message ?? String(e);
+        if (sendButton) sendButton.disabled = false;
+      });
     }, "ask-send"),
     button(t(lang, "start.cancel"), "secondary", cancel, "ask-cancel"),
   );

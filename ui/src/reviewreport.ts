@@ -47,9 +47,15 @@ export function renderReviewReport(root: HTMLElement, lang: Lang, found: ReviewR
   screen.dataset.id = r.id;
   const problem = el("p", "problem");
   problem.setAttribute("role", "alert");
+  // One change at a time: a gloved double tap must not file a comment twice.
   const act = (p: Promise<void>) => {
     problem.textContent = "";
-    p.catch((e: { message?: string }) => (problem.textContent = e.message ?? String(e)));
+    const buttons = [...screen.querySelectorAll("button")];
+    for (const b of buttons) b.disabled = true;
+    p.catch((e: { message?: string }) => {
+      problem.textContent = e.message ?? String(e);
+      for (const b of buttons) b.disabled = false;
+    });
   };
 
   const head = el("header", "debrief-head");

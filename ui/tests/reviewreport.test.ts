@@ -57,6 +57,11 @@ describe("a report under review", () => {
     renderReviewReport(root, "en", found(), form, actions(calls));
     (root.querySelector("#review-comment") as HTMLTextAreaElement).value = "How many vehicles?";
     (root.querySelector("#send-question") as HTMLButtonElement).click();
+    // Until the question is stored, a second tap does nothing.
+    expect((root.querySelector("#status-verified") as HTMLButtonElement).disabled).toBe(true);
+    (root.querySelector("#send-question") as HTMLButtonElement).click();
+    expect(calls).toEqual([["comment", "How many vehicles?", true]]);
+    renderReviewReport(root, "en", found(), form, actions(calls));
     (root.querySelector("#status-verified") as HTMLButtonElement).click();
     expect(calls).toEqual([["comment", "How many vehicles?", true], ["status", "verified"]]);
   });

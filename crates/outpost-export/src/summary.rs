@@ -67,7 +67,7 @@ pub fn weekly_html(
     now: Timestamp,
     lang: Lang,
 ) -> Result<String, StoreError> {
-    let until = Timestamp::from_millis(from.as_millis() + 7 * DAY_MS);
+    let until = Timestamp::from_millis(from.as_millis().saturating_add(7 * DAY_MS));
     let week = store.list(&ReportFilter {
         from: Some(from),
         until: Some(until),
@@ -127,7 +127,9 @@ pub fn weekly_html(
             ("from", day(from)),
             (
                 "until",
-                day(Timestamp::from_millis(until.as_millis() - DAY_MS)),
+                day(Timestamp::from_millis(
+                    until.as_millis().saturating_sub(DAY_MS),
+                )),
             ),
         ],
     );
@@ -254,7 +256,7 @@ pub fn weekly_html(
             overdue.push(row(&[
                 q.title.clone(),
                 t(lang, &format!("stage.{}", stage.as_str()), &[]),
-                ((now.as_millis() - since.as_millis()) / DAY_MS).to_string(),
+                (now.as_millis().saturating_sub(since.as_millis()) / DAY_MS).to_string(),
                 q.classification.clone(),
             ]));
         }

@@ -878,16 +878,20 @@ impl ReportDoc {
             .into_iter()
             .find(|c| c.path == path)
             .ok_or_else(refused)?;
-        if !conflict.values.contains(value) {
-            return Err(refused());
-        }
+        // The value as the conflict holds it: a screen may send 14 for 14.0.
+        let value = conflict
+            .values
+            .iter()
+            .find(|v| same_value(v, value))
+            .cloned()
+            .ok_or_else(refused)?;
         let section = match path.split_once('.') {
             Some((section @ ("answers" | "meta"), _)) => section,
             _ => return Err(refused()),
         };
         let key = &path[section.len() + 1..];
         let obj = self.map(section);
-        put_json(&mut self.doc, &obj, key, value)?;
+        put_json(&mut self.doc, &obj, key, &value)?;
         self.touch(now)?;
         self.commit(&format!("resolve {path}"), now);
         Ok(())
@@ -1038,6 +1042,23 @@ impl ReportDoc {
                 message: c.message().map(str::to_string).unwrap_or_default(),
             })
             .collect()
+    }
+}
+
+/// Whether two JSON values are the same answer; numbers compare by value
+/// (JSON written as 14.0 comes back from a screen as 14).
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_value(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w)))
+        }
+        _ => a == b,
     }
 }
 

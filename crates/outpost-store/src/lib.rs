@@ -264,6 +264,28 @@ impl Store {
         query::points(&self.conn, filter)
     }
 
+    /// Whether the person using this device may be shown a report with
+    /// `meta`: anything up to the clearance the hub granted the device, and
+    /// whatever was written on this device itself; everything when the device
+    /// is not enrolled (nothing came to it from anyone else).
+    pub fn may_show(&self, meta: &outpost_report::document::Meta) -> Result<bool> {
+        Ok(match self.granted_clearance()? {
+            Some(level) => {
+                meta.classification <= level || meta.device == self.device_id().to_string()
+            }
+            None => true,
+        })
+    }
+
+    /// The conditions that keep a list to what [`Self::may_show`] allows.
+    pub fn shown_to_me(&self, filter: ReportFilter) -> Result<ReportFilter> {
+        Ok(ReportFilter {
+            clearance: self.granted_clearance()?,
+            own_device: Some(self.device_id().to_string()),
+            ..filter
+        })
+    }
+
     /// The clearance the hub granted this device, if it is enrolled: what
     /// the person using it may see, map and export.
     pub fn granted_clearance(&self) -> Result<Option<Classification>> {

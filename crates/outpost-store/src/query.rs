@@ -14,6 +14,9 @@ pub struct ReportFilter {
     pub status: Option<ReviewStatus>,
     /// Only reports at or below this level (the viewer's clearance).
     pub clearance: Option<Classification>,
+    /// With `clearance`: reports written on this device are kept whatever
+    /// their level (a person always sees what they filed themselves).
+    pub own_device: Option<String>,
     /// Only reports at exactly this level.
     pub classification: Option<Classification>,
     pub language: Option<Lang>,
@@ -223,8 +226,17 @@ fn where_clause_with(filter: &ReportFilter, words: Words) -> (String, Vec<SqlVal
         args.push(SqlValue::Text(status.as_str().into()));
     }
     if let Some(level) = filter.clearance {
-        conds.push("classification_rank <= ?");
-        args.push(SqlValue::Integer(level.rank()));
+        match &filter.own_device {
+            Some(device) => {
+                conds.push("(classification_rank <= ? OR device = ?)");
+                args.push(SqlValue::Integer(level.rank()));
+                args.push(SqlValue::Text(device.clone()));
+            }
+            None => {
+                conds.push("classification_rank <= ?");
+                args.push(SqlValue::Integer(level.rank()));
+            }
+        }
     }
     if let Some(lang) = filter.language {
         conds.push("language = ?");
@@ -325,18 +337,20 @@ pub(crate) fn page_and_facets(
     let Some(q) = filter.text.as_deref().and_then(fts_query) else {
         return Ok((list(conn, filter)?, facets(conn, filter)?));
     };
-    conn.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS search_hits (id INTEGER PRIMARY KEY); DELETE FROM search_hits;",
-    )?;
-    conn.execute(
+    conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS search_hits (id INTEGER PRIMARY KEY)")?;
+    // One snapshot for the page and its counts; the hits go with the
+    // transaction, whatever happens (dropped unfinished, it rolls back).
+    let tx = conn.unchecked_transaction()?;
+    tx.execute(
         "INSERT INTO temp.search_hits SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?1",
         [q],
     )?;
     let found = (
-        list_with(conn, filter, Words::Hits)?,
-        facets_with(conn, filter, Words::Hits)?,
+        list_with(&tx, filter, Words::Hits)?,
+        facets_with(&tx, filter, Words::Hits)?,
     );
-    conn.execute("DELETE FROM temp.search_hits", [])?;
+    // Rolled back: the hits were only for this answer.
+    tx.rollback()?;
     Ok(found)
 }
 
