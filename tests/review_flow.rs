@@ -1011,19 +1011,7 @@ fn ask(hq: &mut Store, unit: &str, question: &str) -> ReportId {
 }
 
 fn add_comment(store: &mut Store, id: ReportId, author: &str, text: &str, question: bool) {
-    let now = SystemClock.now();
-    let c = Comment {
-        id: CommentId::from_uuid(uuid::Uuid::new_v4()),
-        author: author.into(),
-        device: store.device_id().to_string(),
-        at: now,
-        lang: Lang::Fr,
-        text: text.into(),
-        question,
-    };
-    store
-        .update(id, now, |d| Ok(d.add_comment(&c)?))
-        .expect("comment saved");
+    crate::sync::comment_as(store, id, author, text, question);
 }
 
 async fn headquarters(hub: &TestHub) -> Device {

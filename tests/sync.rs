@@ -48,6 +48,11 @@ pub fn attach(store: &mut Store, id: ReportId, photo: &outpost_media::ProcessedP
 }
 
 pub fn comment(store: &mut Store, id: ReportId, author: &str, text: &str) {
+    comment_as(store, id, author, text, false);
+}
+
+/// A comment by `author`, a question to the report's author if `question`.
+pub fn comment_as(store: &mut Store, id: ReportId, author: &str, text: &str, question: bool) {
     let now = SystemClock.now();
     let c = Comment {
         id: CommentId::from_uuid(uuid::Uuid::new_v4()),
@@ -56,7 +61,7 @@ pub fn comment(store: &mut Store, id: ReportId, author: &str, text: &str) {
         at: now,
         lang: Lang::En,
         text: text.into(),
-        question: false,
+        question,
     };
     store
         .update(id, now, |d| Ok(d.add_comment(&c)?))

@@ -287,7 +287,7 @@ async function draw(main: HTMLElement): Promise<void> {
         resolve: (path, value) => redraw(api.resolveConflict(id, path, value, lang)),
         link: (to, relation) => redraw(api.reviewLink(id, to, relation, lang)),
         stage: (stage) => redraw(api.reviewStage(id, stage, lang)),
-      });
+      }, deviceId);
       return;
     }
     case "ask": {

@@ -1,11 +1,27 @@
 // A report after submission: where it stands with the hub, its review status,
 // what headquarters asked or said, and the read-back the author confirmed.
-import { api, asAppError, type ReadbackSection, type ReportView } from "./api";
+import { api, asAppError, type Comment, type ReadbackSection, type ReportView } from "./api";
 import { fileUrl, type Navigator } from "./debrief";
 import { button, el } from "./dom";
 import { thumbnails } from "./fields";
 import { deliveryText, label, STANDING_QUESTION } from "./home";
 import { type Lang, t } from "./i18n";
+
+/**
+ * One comment of a report's thread: a question from headquarters marked as
+ * one, "You" on what this device wrote.
+ */
+export function commentItem(lang: Lang, c: Comment, deviceId: string): HTMLElement {
+  const mine = c.device === deviceId;
+  const item = el("article", `comment ${mine ? "mine" : "theirs"}${c.question ? " asked" : ""}`);
+  const who = c.author || t(lang, mine ? "report.you" : "report.someone");
+  const when = new Date(c.at).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" });
+  item.append(
+    el("p", "comment-by", `${c.question ? `${t(lang, "report.question_from_hq")} · ` : ""}${who} · ${when}`),
+    el("p", "comment-text", c.text),
+  );
+  return item;
+}
 
 /** The answered steps of a report, each with its answers and the author's own words. */
 export function answeredSteps(readback: ReadbackSection[]): HTMLElement[] {
@@ -47,18 +63,7 @@ export function renderReport(root: HTMLElement, lang: Lang, report: ReportView, 
   const thread = el("section", "comment-thread");
   thread.append(el("h2", "", t(lang, "report.comments_title")));
   if (report.comments.length === 0) thread.append(el("p", "hint", t(lang, "report.no_comments")));
-  for (const c of report.comments) {
-    const item = el("article", `comment ${c.device === deviceId ? "mine" : "theirs"}${c.question ? " asked" : ""}`);
-    item.append(
-      el(
-        "p",
-        "comment-by",
-        `${c.question ? `${t(lang, "report.question_from_hq")} · ` : ""}${c.author || t(lang, c.device === deviceId ? "report.you" : "report.someone")} · ${new Date(c.at).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" })}`,
-      ),
-      el("p", "comment-text", c.text),
-    );
-    thread.append(item);
-  }
+  for (const c of report.comments) thread.append(commentItem(lang, c, deviceId));
   const reply = el("textarea", "answer narrative");
   reply.id = "reply";
   reply.rows = 3;

@@ -8,7 +8,7 @@ import { fileUrl } from "./debrief";
 import { button, el } from "./dom";
 import type { Form } from "./forms";
 import { label } from "./home";
-import { answeredSteps } from "./report";
+import { answeredSteps, commentItem } from "./report";
 import { type Key, type Lang, t } from "./i18n";
 import { describeChange, STAGES } from "./review";
 
@@ -41,7 +41,14 @@ function section(title: string, cls: string): HTMLElement {
   return box;
 }
 
-export function renderReviewReport(root: HTMLElement, lang: Lang, found: ReviewReport, form: Form | undefined, actions: ReviewReportActions): void {
+export function renderReviewReport(
+  root: HTMLElement,
+  lang: Lang,
+  found: ReviewReport,
+  form: Form | undefined,
+  actions: ReviewReportActions,
+  deviceId = "",
+): void {
   const r = found.report;
   const screen = el("section", "review-report with-nav");
   screen.dataset.id = r.id;
@@ -107,11 +114,7 @@ export function renderReviewReport(root: HTMLElement, lang: Lang, found: ReviewR
   // Comments and questions: what travels back to the field.
   const thread = section(t(lang, "reviewreport.comments"), "comment-thread");
   if (r.comments.length === 0) thread.append(el("p", "hint", t(lang, "report.no_comments")));
-  for (const c of r.comments) {
-    const item = el("article", `comment${c.question ? " asked" : ""}`);
-    item.append(el("p", "comment-by", `${c.question ? `${t(lang, "report.question_from_hq")} · ` : ""}${c.author || t(lang, "report.someone")} · ${new Date(c.at).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" })}`), el("p", "comment-text", c.text));
-    thread.append(item);
-  }
+  for (const c of r.comments) thread.append(commentItem(lang, c, deviceId));
   const text = el("textarea", "answer narrative");
   text.id = "review-comment";
   text.rows = 3;
