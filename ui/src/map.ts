@@ -143,7 +143,14 @@ export function renderMap(
   function draw(): void {
     const projection = projectionFor(view);
     const path = geoPath(projection);
-    const layers = [svg("g", { class: "regions" }), svg("g", { class: "towns" }), svg("g", { class: "markers" })];
+    // Hit rings sit under every marker: a glove landing near a point opens
+    // it, but never takes a tap meant for the marker beside it.
+    const layers = [
+      svg("g", { class: "regions" }),
+      svg("g", { class: "towns" }),
+      svg("g", { class: "hits" }),
+      svg("g", { class: "markers" }),
+    ];
     for (const r of regions) {
       const p = r.properties as RegionProps;
       const shape = svg("path", { d: path(r.geometry) ?? "", class: "region" });
@@ -161,24 +168,30 @@ export function renderMap(
       name.textContent = town.properties.name;
       layers[1].append(name);
     }
+    const hitRing = (x: number, y: number, r: number, onTap: () => void) => {
+      const ring = svg("circle", { cx: x, cy: y, r, class: "hit" });
+      ring.addEventListener("click", onTap);
+      layers[2].append(ring);
+    };
     for (const m of markers(index, view)) {
       const [x, y] = projection([m.lon, m.lat]) ?? [0, 0];
       const g = svg("g", { class: m.cluster ? "cluster" : `point kind-${m.point.kind}`, transform: `translate(${x},${y})`, tabindex: 0, role: "button" });
       const label = svg("title", {});
       if (m.cluster) {
         const r = 16 + Math.min(20, Math.log2(m.count) * 4);
-        g.append(svg("circle", { r: Math.max(r, 30), class: "hit" }), svg("circle", { r }));
+        g.append(svg("circle", { r }));
         const n = svg("text", { "text-anchor": "middle", dy: "0.35em" });
         n.textContent = String(m.count);
         g.append(n);
         g.dataset.count = String(m.count);
         label.textContent = t(lang, "review.cluster", { n: m.count });
         const expand = () => zoomBy(Math.max(1, index.getClusterExpansionZoom(m.id) - Math.floor(view.zoom)), [m.lon, m.lat]);
+        hitRing(x, y, Math.max(r, 30), expand);
         g.addEventListener("click", expand);
         g.addEventListener("keydown", (e) => (e as KeyboardEvent).key === "Enter" && expand());
       } else {
-        // A wide invisible ring makes the point easy to hit with a glove.
-        g.append(svg("circle", { r: 30, class: "hit" }), svg("circle", { r: 16 }));
+        g.append(svg("circle", { r: 16 }));
+        hitRing(x, y, 30, () => actions.open(m.point.id));
         g.dataset.id = m.point.id;
         g.dataset.count = "1";
         label.textContent = m.point.title;
@@ -186,7 +199,7 @@ export function renderMap(
         g.addEventListener("keydown", (e) => (e as KeyboardEvent).key === "Enter" && actions.open(m.point.id));
       }
       g.append(label);
-      layers[2].append(g);
+      layers[3].append(g);
     }
     frame.replaceChildren(...layers);
   }
