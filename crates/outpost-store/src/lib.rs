@@ -198,8 +198,7 @@ impl Store {
             {
                 doc.merge(&mut stored)?;
             }
-            write_document(&tx, doc, stored_heads.as_deref(), now)?;
-            projection::project(&tx, &self.catalog, doc)?;
+            write_document(&tx, &self.catalog, doc, stored_heads.as_deref(), now)?;
         }
         tx.commit()?;
         // From here the callers hold copies; their further edits are sessions
@@ -244,8 +243,7 @@ impl Store {
         let (mut doc, stored) = stored_in(&tx, id)?.ok_or(StoreError::NotFound(id))?;
         doc.set_device(self.device);
         let out = edit(&mut doc)?;
-        write_document(&tx, &mut doc, Some(&stored), now)?;
-        projection::project(&tx, &self.catalog, &doc)?;
+        write_document(&tx, &self.catalog, &mut doc, Some(&stored), now)?;
         tx.commit()?;
         Ok(out)
     }
@@ -438,8 +436,7 @@ impl Store {
         }
         doc.set_device(self.device);
         doc.add_photo(&photo_ref)?;
-        write_document(&tx, &mut doc, Some(&stored), now)?;
-        projection::project(&tx, &self.catalog, &doc)?;
+        write_document(&tx, &self.catalog, &mut doc, Some(&stored), now)?;
         tx.commit()?;
         Ok(photo_ref)
     }
@@ -493,8 +490,7 @@ impl Store {
         )?;
         doc.set_device(self.device);
         doc.add_voice_note(&note)?;
-        write_document(&tx, &mut doc, Some(&stored), now)?;
-        projection::project(&tx, &self.catalog, &doc)?;
+        write_document(&tx, &self.catalog, &mut doc, Some(&stored), now)?;
         tx.commit()?;
         Ok(note)
     }
@@ -575,10 +571,11 @@ fn stored_in(conn: &Connection, id: ReportId) -> Result<Option<(ReportDoc, Strin
     })
 }
 
-/// Writes `doc` unless its heads are `stored_heads` (what the caller read
-/// from the same row in this transaction).
+/// Writes `doc` and its projections unless its heads are `stored_heads`
+/// (what the caller read from the same row in this transaction).
 fn write_document(
     conn: &Connection,
+    catalog: &Catalog,
     doc: &mut ReportDoc,
     stored_heads: Option<&str>,
     now: Timestamp,
@@ -587,7 +584,8 @@ fn write_document(
     let id = doc.id().to_string();
     if stored_heads == Some(heads.as_str()) {
         // Same heads, same document: no new sequence number, so peers are
-        // not sent what they already have.
+        // not sent what they already have, and the projections (a function
+        // of the document) already hold.
         return Ok(());
     }
     conn.execute(
@@ -597,7 +595,7 @@ fn write_document(
              saved_at = excluded.saved_at, seq = excluded.seq",
         params![id, doc.save(), heads, now.as_millis()],
     )?;
-    Ok(())
+    projection::project(conn, catalog, doc)
 }
 
 fn index_blob(
