@@ -94,7 +94,17 @@ pub(crate) fn view(store: &Store, id: ReportId, lang: Lang) -> Result<ReportView
     {
         return Err(UiError::app(lang, "app.not_cleared", &[]));
     }
-    let form = form_of(store, &doc, lang)?;
+    view_of(store, id, &doc, lang)
+}
+
+/// [`view`] of a report already read (and that its reader may see).
+pub(crate) fn view_of(
+    store: &Store,
+    id: ReportId,
+    doc: &ReportDoc,
+    lang: Lang,
+) -> Result<ReportView, UiError> {
+    let form = form_of(store, doc, lang)?;
     let debrief = store.debrief(id).map_err(|e| UiError::store(e, lang))?;
     let (delivery, photo_files_waiting) = delivery_line(
         deliveries(store, &[id])
@@ -118,7 +128,7 @@ pub(crate) fn view(store: &Store, id: ReportId, lang: Lang) -> Result<ReportView
         voice_notes: doc.voice_notes(),
         comments: doc.comments(),
         conflicts: doc.conflicts(),
-        readback: readback::sections(form, &doc, lang),
+        readback: readback::sections(form, doc, lang),
         confirmed: doc.readback(),
         problems,
         answers,

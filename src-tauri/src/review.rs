@@ -17,7 +17,7 @@ use outpost_store::{Facets, ReportFilter, ReportOrder, ReportPoint, Store, Store
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::debrief::{ReportView, classification_of, form_by_id, new_report, parse_id, view};
+use crate::debrief::{ReportView, classification_of, form_by_id, new_report, parse_id, view_of};
 use crate::error::{UiError, lang_of};
 use crate::state::{AppStore, now};
 
@@ -291,12 +291,8 @@ fn review_view(
     lang: Lang,
 ) -> Result<ReviewReport, UiError> {
     let store_err = |e| UiError::store(e, lang);
-    let mut doc = store.load(id).map_err(store_err)?;
+    let mut doc = cleared(store, id, who, lang)?;
     let meta = doc.meta();
-    // Not shown, and not said to exist in any detail either.
-    if meta.classification > who.clearance {
-        return Err(UiError::app(lang, "app.not_cleared", &[]));
-    }
     let mut people: HashMap<String, String> = HashMap::new();
     people.insert(meta.device.clone(), meta.author.clone());
     for c in doc.comments() {
@@ -341,7 +337,7 @@ fn review_view(
         });
     }
     let linked: Vec<ReportId> = doc.links().iter().map(|l| l.report).collect();
-    let suggestions = outpost_review::suggest(store, id, who.clearance)
+    let suggestions = outpost_review::suggest_for(store, &doc, who.clearance)
         .map_err(store_err)?
         .into_iter()
         .filter(|s| !linked.contains(&s.report))
@@ -355,13 +351,23 @@ fn review_view(
         }
     }
     Ok(ReviewReport {
-        report: view(store, id, lang)?,
+        report: view_of(store, id, &doc, lang)?,
         history,
         links,
         suggestions,
         pipeline,
         originals_here,
     })
+}
+
+/// Report `id`, if the reviewer is cleared for it; not shown, and not said
+/// to exist in any detail either, if not.
+fn cleared(store: &Store, id: ReportId, who: &Reviewer, lang: Lang) -> Result<ReportDoc, UiError> {
+    let doc = store.load(id).map_err(|e| UiError::store(e, lang))?;
+    if doc.meta().classification > who.clearance {
+        return Err(UiError::app(lang, "app.not_cleared", &[]));
+    }
+    Ok(doc)
 }
 
 /// What every reviewer command starts with.
@@ -386,18 +392,20 @@ fn review_change(
     lang: Lang,
     change: impl FnOnce(&mut ReportDoc, Timestamp) -> Result<(), StoreError>,
 ) -> Result<ReviewReport, UiError> {
-    let level = store
-        .load(id)
-        .map_err(|e| UiError::store(e, lang))?
-        .meta()
-        .classification;
-    if level > who.clearance {
+    let at = now();
+    // Checked on the copy being changed: the report is read once for both.
+    let allowed = store
+        .update(id, at, |doc| {
+            if doc.meta().classification > who.clearance {
+                return Ok(false);
+            }
+            change(doc, at)?;
+            Ok(true)
+        })
+        .map_err(|e| UiError::store(e, lang))?;
+    if !allowed {
         return Err(UiError::app(lang, "app.not_cleared", &[]));
     }
-    let at = now();
-    store
-        .update(id, at, |doc| change(doc, at))
-        .map_err(|e| UiError::store(e, lang))?;
     store.mark_seen(id).map_err(|e| UiError::store(e, lang))?;
     review_view(store, id, who, lang)
 }
@@ -505,14 +513,7 @@ pub fn review_link(
     let (mut store, id, who, lang) = review_command(&store, &id, &lang)?;
     let other = parse_id(&to, lang)?;
     for r in [id, other] {
-        let level = store
-            .load(r)
-            .map_err(|e| UiError::store(e, lang))?
-            .meta()
-            .classification;
-        if level > who.clearance {
-            return Err(UiError::app(lang, "app.not_cleared", &[]));
-        }
+        cleared(&store, r, &who, lang)?;
     }
     let relation = if relation == "related" {
         "related"
@@ -667,10 +668,7 @@ pub fn print_report(
     lang: String,
 ) -> Result<String, UiError> {
     let (store, id, who, lang) = review_command(&store, &id, &lang)?;
-    let doc = store.load(id).map_err(|e| UiError::store(e, lang))?;
-    if doc.meta().classification > who.clearance {
-        return Err(UiError::app(lang, "app.not_cleared", &[]));
-    }
+    let doc = cleared(&store, id, &who, lang)?;
     let form = form_by_id(&store, &doc.form_id(), lang)?;
     Ok(outpost_export::print::report_html(form, &doc, lang))
 }

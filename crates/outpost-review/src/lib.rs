@@ -165,7 +165,16 @@ pub fn suggest(
     id: ReportId,
     clearance: Classification,
 ) -> Result<Vec<Suggestion>, StoreError> {
-    let target = facts(store, &store.load(id)?);
+    suggest_for(store, &store.load(id)?, clearance)
+}
+
+/// [`suggest`] for a report already read.
+pub fn suggest_for(
+    store: &Store,
+    doc: &ReportDoc,
+    clearance: Classification,
+) -> Result<Vec<Suggestion>, StoreError> {
+    let target = facts(store, doc);
     if target.kind == "qip" {
         overlaps_of(store, &target, clearance)
     } else {
