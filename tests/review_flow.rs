@@ -463,9 +463,12 @@ fn a_device_shows_what_its_clearance_allows_and_what_it_wrote_itself() {
     let theirs_open = file(3, elsewhere, Classification::Unclassified);
     // Not enrolled: nothing came from anyone else, everything shows.
     for meta in [&mine_secret, &theirs_secret, &theirs_open] {
-        assert!(store.may_show(meta).expect("rule"));
+        assert!(store.viewer().expect("rule").may_show(meta));
     }
-    let all = store.shown_to_me(ReportFilter::default()).expect("filter");
+    let all = store
+        .viewer()
+        .expect("filter")
+        .filter(ReportFilter::default());
     assert_eq!(store.count(&all).expect("count"), 3);
 
     store
@@ -483,14 +486,22 @@ fn a_device_shows_what_its_clearance_allows_and_what_it_wrote_itself() {
             ca_pem: None,
         })
         .expect("enrolled");
-    assert!(store.may_show(&mine_secret).expect("rule"), "what I wrote");
     assert!(
-        !store.may_show(&theirs_secret).expect("rule"),
+        store.viewer().expect("rule").may_show(&mine_secret),
+        "what I wrote"
+    );
+    assert!(
+        !store.viewer().expect("rule").may_show(&theirs_secret),
         "above my clearance"
     );
-    assert!(store.may_show(&theirs_open).expect("rule"));
+    assert!(store.viewer().expect("rule").may_show(&theirs_open));
     let shown = store
-        .list(&store.shown_to_me(ReportFilter::default()).expect("filter"))
+        .list(
+            &store
+                .viewer()
+                .expect("filter")
+                .filter(ReportFilter::default()),
+        )
         .expect("list");
     let mut ids: Vec<ReportId> = shown.iter().map(|r| r.id).collect();
     ids.sort();

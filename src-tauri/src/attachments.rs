@@ -137,12 +137,11 @@ pub fn file(
     let store = store.lock();
     // A file is shown only as part of a report the person may see.
     let run = || -> Result<Option<Vec<u8>>, outpost_store::StoreError> {
-        for id in store.reports_of_blob(&sha256)? {
-            if store.may_show(&store.load(id)?.meta())? {
-                return store.read_blob(&sha256).map(Some);
-            }
+        if store.viewer_may_see_blob(&store.viewer()?, &sha256)? {
+            store.read_blob(&sha256).map(Some)
+        } else {
+            Ok(None)
         }
-        Ok(None)
     };
     match run().map_err(|e| UiError::store(e, lang))? {
         Some(bytes) => Ok(Response::new(bytes)),

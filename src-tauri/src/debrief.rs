@@ -89,8 +89,9 @@ fn known_kinds(store: &Store) -> String {
 pub(crate) fn view(store: &Store, id: ReportId, lang: Lang) -> Result<ReportView, UiError> {
     let doc = store.load(id).map_err(|e| UiError::store(e, lang))?;
     if !store
-        .may_show(&doc.meta())
+        .viewer()
         .map_err(|e| UiError::store(e, lang))?
+        .may_show(&doc.meta())
     {
         return Err(UiError::app(lang, "app.not_cleared", &[]));
     }

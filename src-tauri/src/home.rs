@@ -52,12 +52,7 @@ pub fn app_state(store: tauri::State<'_, AppStore>, lang: String) -> Result<AppS
             hub: hub.map(HubInfo::from),
             reports_waiting,
             // Headquarters' standing questions are listed apart from the reports.
-            reports_total: store
-                .count(&store.shown_to_me(ReportFilter::default())?)?
-                .saturating_sub(store.count(&store.shown_to_me(ReportFilter {
-                    kind: Some(STANDING_QUESTION.into()),
-                    ..Default::default()
-                })?)?),
+            reports_total: store.count(&store.viewer()?.filter(my_reports()))?,
             news: store.reports_with_news()?.len(),
             resume: store.open_debrief()?.map(|d| Resume {
                 report_id: d.report.to_string(),
@@ -110,12 +105,21 @@ pub fn deliveries(
     }
 }
 
+/// The reports home lists as this device's: every kind but headquarters'
+/// standing questions, which have a list of their own.
+fn my_reports() -> ReportFilter {
+    ReportFilter {
+        exclude_kind: Some(STANDING_QUESTION.into()),
+        ..Default::default()
+    }
+}
+
 /// The lines of the reports `filter` selects, with where each stands.
-fn lines(store: &Store, filter: &ReportFilter) -> Result<Vec<ReportLine>, StoreError> {
+fn lines(store: &Store, filter: ReportFilter) -> Result<Vec<ReportLine>, StoreError> {
     let news: HashSet<_> = store.reports_with_news()?.into_iter().collect();
     // On a headquarters device the store holds every unit's reports: what
     // is listed stays within the device's clearance (and what it wrote).
-    let reports = store.list(&store.shown_to_me(filter.clone())?)?;
+    let reports = store.list(&store.viewer()?.filter(filter))?;
     let ids: Vec<ReportId> = reports.iter().map(|r| r.id).collect();
     let deliveries = deliveries(store, &ids)?;
     Ok(reports
@@ -148,9 +152,9 @@ pub fn list_reports(
 ) -> Result<Vec<ReportLine>, UiError> {
     let newest = ReportFilter {
         limit: Some(HOME_PAGE),
-        ..Default::default()
+        ..my_reports()
     };
-    lines(&store.lock(), &newest).map_err(|e| UiError::store(e, lang_of(&lang)))
+    lines(&store.lock(), newest).map_err(|e| UiError::store(e, lang_of(&lang)))
 }
 
 /// What headquarters asked this unit to look for, still standing.
@@ -163,7 +167,7 @@ pub fn standing_questions(
         kind: Some(STANDING_QUESTION.into()),
         ..Default::default()
     };
-    let mut found = lines(&store.lock(), &asked).map_err(|e| UiError::store(e, lang_of(&lang)))?;
+    let mut found = lines(&store.lock(), asked).map_err(|e| UiError::store(e, lang_of(&lang)))?;
     found.retain(|l| l.status != ReviewStatus::Closed.as_str());
     Ok(found)
 }

@@ -53,13 +53,9 @@ struct Reviewer {
 }
 
 fn reviewer(store: &Store, lang: Lang) -> Result<Reviewer, UiError> {
-    let hub = store.hub(None).map_err(|e| UiError::store(e, lang))?;
-    let clearance = store
-        .granted_clearance()
-        .map_err(|e| UiError::store(e, lang))?;
-    match (hub, clearance) {
-        (Some(hub), Some(clearance)) if hub.role == "hq" => Ok(Reviewer {
-            clearance,
+    match store.hub(None).map_err(|e| UiError::store(e, lang))? {
+        Some(hub) if hub.role == "hq" => Ok(Reviewer {
+            clearance: hub.granted_clearance(),
             name: store.profile().map(|p| p.author).unwrap_or_default(),
         }),
         _ => Err(UiError::app(lang, "app.not_reviewer", &[])),
@@ -100,6 +96,7 @@ impl ReviewQuery {
             // Review is cut at the clearance, even for what this device wrote.
             clearance: Some(clearance),
             own_device: None,
+            exclude_kind: None,
             order: match given(&self.order) {
                 Some("happened") => ReportOrder::Happened,
                 Some("oldest") => ReportOrder::HappenedAscending,

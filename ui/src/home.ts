@@ -43,8 +43,6 @@ export function renderHome(
   actions: HomeActions = { open() {}, start() {}, sync() {} },
   questions: ReportLine[] = [],
 ): void {
-  // Standing questions are headquarters' documents, not my reports.
-  reports = reports.filter((r) => r.kind !== STANDING_QUESTION);
   root.replaceChildren();
   const header = el("header", "bar");
   const sync = button(syncLine(lang, state, nowMs), "sync-line", () => actions.sync(), "sync-line");

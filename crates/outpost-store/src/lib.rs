@@ -36,6 +36,30 @@ pub use enrolment::{EnrolledDevice, Grant, Refusal};
 pub use error::{Result, StoreError};
 pub use query::{Facets, ReportFilter, ReportOrder, ReportPoint, ReportSummary};
 pub use schema::{MIGRATIONS, Migrated};
+
+/// Who is shown what on a device: up to `clearance` (everything when it is
+/// `None`), and whatever was written on `device` itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    pub clearance: Option<Classification>,
+    pub device: String,
+}
+
+impl Viewer {
+    pub fn may_show(&self, meta: &outpost_report::document::Meta) -> bool {
+        self.clearance
+            .is_none_or(|level| meta.classification <= level || meta.device == self.device)
+    }
+
+    /// `filter` kept to what [`Self::may_show`] allows.
+    pub fn filter(&self, filter: ReportFilter) -> ReportFilter {
+        ReportFilter {
+            clearance: self.clearance,
+            own_device: Some(self.device.clone()),
+            ..filter
+        }
+    }
+}
 pub use sync_state::{Delivery, HubRecord, Outgoing, PendingBlob, Scope};
 
 /// Who uses this device: the default author and unit of new reports.
@@ -262,38 +286,20 @@ impl Store {
         query::points(&self.conn, filter)
     }
 
-    /// Whether the person using this device may be shown a report with
-    /// `meta`: anything up to the clearance the hub granted the device, and
-    /// whatever was written on this device itself; everything when the device
-    /// is not enrolled (nothing came to it from anyone else).
-    pub fn may_show(&self, meta: &outpost_report::document::Meta) -> Result<bool> {
-        Ok(match self.granted_clearance()? {
-            Some(level) => {
-                meta.classification <= level || meta.device == self.device_id().to_string()
-            }
-            None => true,
-        })
-    }
-
-    /// The conditions that keep a list to what [`Self::may_show`] allows.
-    pub fn shown_to_me(&self, filter: ReportFilter) -> Result<ReportFilter> {
-        Ok(ReportFilter {
+    /// Who looks at this store through this device: the clearance the hub
+    /// granted it (none when not enrolled: nothing came to it from anyone
+    /// else) and the device itself, whose own reports are always shown.
+    pub fn viewer(&self) -> Result<Viewer> {
+        Ok(Viewer {
             clearance: self.granted_clearance()?,
-            own_device: Some(self.device_id().to_string()),
-            ..filter
+            device: self.device_id().to_string(),
         })
     }
 
     /// The clearance the hub granted this device, if it is enrolled: what
     /// the person using it may see, map and export.
     pub fn granted_clearance(&self) -> Result<Option<Classification>> {
-        // The hub's word was checked when the device enrolled; a level this
-        // version cannot read fails closed, to the lowest.
-        Ok(self.hub(None)?.map(|hub| {
-            hub.clearance
-                .parse()
-                .unwrap_or(Classification::Unclassified)
-        }))
+        Ok(self.hub(None)?.map(|hub| hub.granted_clearance()))
     }
 
     /// A page of `filter` and the counts per filter value beside it, in one

@@ -11,6 +11,9 @@ use crate::error::Result;
 #[derive(Debug, Clone, Default)]
 pub struct ReportFilter {
     pub kind: Option<String>,
+    /// Every kind but this one (home leaves headquarters' standing questions
+    /// to their own list).
+    pub exclude_kind: Option<String>,
     pub status: Option<ReviewStatus>,
     /// Only reports at or below this level (the viewer's clearance).
     pub clearance: Option<Classification>,
@@ -219,6 +222,10 @@ fn where_clause_with(filter: &ReportFilter, words: Words) -> (String, Vec<SqlVal
     }
     if let Some(kind) = &filter.kind {
         conds.push("kind = ?");
+        args.push(SqlValue::Text(kind.clone()));
+    }
+    if let Some(kind) = &filter.exclude_kind {
+        conds.push("kind != ?");
         args.push(SqlValue::Text(kind.clone()));
     }
     if let Some(status) = filter.status {

@@ -29,6 +29,16 @@ pub struct HubRecord {
     pub ca_pem: Option<String>,
 }
 
+impl HubRecord {
+    /// The clearance the hub granted. Its word was checked when the device
+    /// enrolled; a level this version cannot read fails closed, to the lowest.
+    pub fn granted_clearance(&self) -> Classification {
+        self.clearance
+            .parse()
+            .unwrap_or(Classification::Unclassified)
+    }
+}
+
 /// Which reports a peer may receive: its clearance, and either every unit or
 /// its own unit and sector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +71,11 @@ impl Scope {
                 || shared)
     }
 }
+
+/// The reports file `?1` belongs to, as a photo variant or a voice note.
+const REPORTS_OF_BLOB: &str = "SELECT report_id FROM photos
+     WHERE original_sha256 = ?1 OR preview_sha256 = ?1 OR thumbnail_sha256 = ?1
+     UNION SELECT report_id FROM voice_notes WHERE sha256 = ?1";
 
 /// The SQL form of [`Scope::admits_shared`] over `reports r`, with the scope
 /// bound as ?2 clearance rank, ?3 all units, ?4 unit, ?5 sector.
@@ -313,10 +328,7 @@ impl Store {
     /// (photo or voice note) the scope may receive. One query.
     pub fn scope_admits_blob(&self, scope: &Scope, sha256: &str) -> Result<bool> {
         let sql = format!(
-            "SELECT EXISTS (SELECT 1 FROM reports r WHERE r.report_id IN (
-                 SELECT report_id FROM photos
-                 WHERE original_sha256 = ?1 OR preview_sha256 = ?1 OR thumbnail_sha256 = ?1
-                 UNION SELECT report_id FROM voice_notes WHERE sha256 = ?1)
+            "SELECT EXISTS (SELECT 1 FROM reports r WHERE r.report_id IN ({REPORTS_OF_BLOB})
              AND {VISIBLE})"
         );
         Ok(self.conn.prepare_cached(&sql)?.query_row(
@@ -327,6 +339,19 @@ impl Store {
                 scope.unit,
                 scope.sector
             ],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Whether `viewer` may be shown file `sha256`: it belongs to a report
+    /// (photo or voice note) the viewer may see. One query.
+    pub fn viewer_may_see_blob(&self, viewer: &crate::Viewer, sha256: &str) -> Result<bool> {
+        let sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM reports WHERE report_id IN ({REPORTS_OF_BLOB})
+             AND (?2 IS NULL OR classification_rank <= ?2 OR device = ?3))"
+        );
+        Ok(self.conn.prepare_cached(&sql)?.query_row(
+            params![sha256, viewer.clearance.map(|c| c.rank()), viewer.device],
             |r| r.get(0),
         )?)
     }
@@ -441,11 +466,7 @@ impl Store {
 
     /// The report a blob belongs to (any, if several), for access checks.
     pub fn reports_of_blob(&self, sha256: &str) -> Result<Vec<ReportId>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT report_id FROM photos
-             WHERE original_sha256 = ?1 OR preview_sha256 = ?1 OR thumbnail_sha256 = ?1
-             UNION SELECT report_id FROM voice_notes WHERE sha256 = ?1",
-        )?;
+        let mut stmt = self.conn.prepare_cached(REPORTS_OF_BLOB)?;
         let ids = stmt
             .query_map([sha256], |r| r.get::<_, String>(0))?
             .filter_map(|r| r.ok().and_then(parse_id))
