@@ -179,9 +179,7 @@ pub fn review_list(
     query: ReviewQuery,
     lang: String,
 ) -> Result<ReviewPage, UiError> {
-    let lang = lang_of(&lang);
-    let store = store.lock();
-    let who = reviewer(&store, lang)?;
+    let (store, who, lang) = reviewer_command(&store, &lang)?;
     let filter = query.filter(who.clearance, lang)?;
     let at = now();
     let run = || -> Result<ReviewPage, StoreError> {
@@ -198,33 +196,17 @@ pub fn review_list(
     run().map_err(|e| UiError::store(e, lang))
 }
 
-/// Every located report the filters select, for the map (the map clusters them).
-#[derive(Debug, Serialize)]
-pub struct MapPoints {
-    points: Vec<ReportPoint>,
-    /// Reports the filters select that have no location.
-    without_place: u64,
-}
-
+/// Every located report the filters select, for the map (the map clusters
+/// them; the list beside it already says how many there are in all).
 #[tauri::command]
 pub fn review_points(
     store: tauri::State<'_, AppStore>,
     query: ReviewQuery,
     lang: String,
-) -> Result<MapPoints, UiError> {
-    let lang = lang_of(&lang);
-    let store = store.lock();
-    let who = reviewer(&store, lang)?;
+) -> Result<Vec<ReportPoint>, UiError> {
+    let (store, who, lang) = reviewer_command(&store, &lang)?;
     let filter = query.filter(who.clearance, lang)?;
-    let run = || -> Result<MapPoints, StoreError> {
-        let points = store.points(&filter)?;
-        let total = store.count(&filter)?;
-        Ok(MapPoints {
-            without_place: total.saturating_sub(points.len() as u64),
-            points,
-        })
-    };
-    run().map_err(|e| UiError::store(e, lang))
+    store.points(&filter).map_err(|e| UiError::store(e, lang))
 }
 
 /// The QIP assessments a reviewer may see, each with its stage and days.
@@ -233,9 +215,7 @@ pub fn review_pipeline(
     store: tauri::State<'_, AppStore>,
     lang: String,
 ) -> Result<Vec<ReviewLine>, UiError> {
-    let lang = lang_of(&lang);
-    let store = store.lock();
-    let who = reviewer(&store, lang)?;
+    let (store, who, lang) = reviewer_command(&store, &lang)?;
     let qips = ReportFilter {
         kind: Some("qip".into()),
         clearance: Some(who.clearance),
@@ -367,16 +347,26 @@ fn cleared(store: &Store, id: ReportId, who: &Reviewer, lang: Lang) -> Result<Re
     Ok(doc)
 }
 
-/// What every reviewer command starts with.
+/// What every reviewer command starts with: the language for its errors,
+/// the store, and who is reviewing (refused on a device not enrolled as hq).
+fn reviewer_command<'a>(
+    state: &'a AppStore,
+    lang: &str,
+) -> Result<(std::sync::MutexGuard<'a, Store>, Reviewer, Lang), UiError> {
+    let lang = lang_of(lang);
+    let store = state.lock();
+    let who = reviewer(&store, lang)?;
+    Ok((store, who, lang))
+}
+
+/// [`reviewer_command`] about one report.
 fn review_command<'a>(
     state: &'a AppStore,
     id: &str,
     lang: &str,
 ) -> Result<(std::sync::MutexGuard<'a, Store>, ReportId, Reviewer, Lang), UiError> {
-    let lang = lang_of(lang);
-    let id = parse_id(id, lang)?;
-    let store = state.lock();
-    let who = reviewer(&store, lang)?;
+    let id = parse_id(id, lang_of(lang))?;
+    let (store, who, lang) = reviewer_command(state, lang)?;
     Ok((store, id, who, lang))
 }
 
@@ -545,9 +535,7 @@ pub fn ask_unit(
     ask: StandingQuestion,
     lang: String,
 ) -> Result<ReviewReport, UiError> {
-    let lang = lang_of(&lang);
-    let mut store = store.lock();
-    let who = reviewer(&store, lang)?;
+    let (mut store, who, lang) = reviewer_command(&store, &lang)?;
     let question = ask.question.trim();
     if question.is_empty() {
         return Err(UiError::app(lang, "app.empty_question", &[]));
@@ -604,9 +592,7 @@ pub fn review_export(
     format: String,
     lang: String,
 ) -> Result<Written, UiError> {
-    let lang = lang_of(&lang);
-    let store = store.lock();
-    let who = reviewer(&store, lang)?;
+    let (store, who, lang) = reviewer_command(&store, &lang)?;
     let filter = query.filter(who.clearance, lang)?;
     let extension = match format.as_str() {
         "csv" => "csv",
@@ -677,9 +663,7 @@ pub fn weekly_summary(
     from: i64,
     lang: String,
 ) -> Result<String, UiError> {
-    let lang = lang_of(&lang);
-    let store = store.lock();
-    let who = reviewer(&store, lang)?;
+    let (store, who, lang) = reviewer_command(&store, &lang)?;
     outpost_export::summary::weekly_html(
         &store,
         who.clearance,

@@ -319,8 +319,7 @@ export const api = {
   },
   standingQuestions: (lang: Lang) => invoke<ReportLine[]>("standing_questions", { lang }),
   reviewList: (query: ReviewQuery, lang: Lang) => invoke<ReviewPage>("review_list", { query, lang }),
-  reviewPoints: (query: ReviewQuery, lang: Lang) =>
-    invoke<{ points: MapPoint[]; without_place: number }>("review_points", { query, lang }),
+  reviewPoints: (query: ReviewQuery, lang: Lang) => invoke<MapPoint[]>("review_points", { query, lang }),
   reviewPipeline: (lang: Lang) => invoke<ReviewLine[]>("review_pipeline", { lang }),
   reviewReport: (id: string, lang: Lang) => invoke<ReviewReport>("review_report", { id, lang }),
   reviewStatus: (id: string, status: string, lang: Lang) => invoke<ReviewReport>("review_status", { id, status, lang }),

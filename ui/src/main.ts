@@ -253,7 +253,8 @@ async function draw(main: HTMLElement): Promise<void> {
         }),
       );
       mapView ??= wholeCountry();
-      renderMap(content, lang, located.points, located.without_place, mapView, {
+      // The list's total counts the reports without a place too.
+      renderMap(content, lang, located, page.total - located.length, mapView, {
         open: (id) => void go({ name: "review-report", id }),
       });
       return;
