@@ -3,7 +3,6 @@
 //! libraries, and are read back as raw bytes for thumbnails and playback.
 
 use outpost_report::{Lang, PhotoId, ReportId, VoiceNoteId};
-use outpost_store::Store;
 use tauri::Manager;
 use tauri::ipc::{InvokeBody, Request, Response};
 
@@ -59,17 +58,6 @@ fn bytes_of_json(json: &serde_json::Value) -> Vec<u8> {
     }
 }
 
-/// The form field of `kind` that holds attachments of this type, if any.
-fn field_of(
-    store: &Store,
-    report: ReportId,
-    is_it: fn(&outpost_report::FieldKind) -> bool,
-) -> Option<String> {
-    let doc = store.load(report).ok()?;
-    let form = store.catalog().get(&doc.form_id())?;
-    form.first_field(is_it).map(|f| f.id.clone())
-}
-
 /// Adds a photo from a file. Decoding a large photo takes most of a second,
 /// so it runs off the interface's thread; a corrupt or unsupported file comes
 /// back as an error for the screen, never a crash.
@@ -82,9 +70,11 @@ pub async fn add_photo(app: tauri::AppHandle, request: Request<'_>) -> Result<Re
             .map_err(|e| UiError::app(lang, e.code(), &e.args()))?;
         let state = app.state::<AppStore>();
         let mut store = state.lock();
-        let field = field_of(&store, up.report, |k| {
-            matches!(k, outpost_report::FieldKind::Photos { .. })
-        });
+        let field = store
+            .attachment_field(up.report, |k| {
+                matches!(k, outpost_report::FieldKind::Photos { .. })
+            })
+            .map_err(|e| UiError::store(e, lang))?;
         let id = PhotoId::from_uuid(uuid::Uuid::now_v7());
         store
             .add_photo(up.report, &processed, field.as_deref(), false, id, now())
@@ -106,9 +96,11 @@ pub async fn add_voice_note(
         let lang = up.lang;
         let state = app.state::<AppStore>();
         let mut store = state.lock();
-        let field = field_of(&store, up.report, |k| {
-            matches!(k, outpost_report::FieldKind::VoiceNotes { .. })
-        });
+        let field = store
+            .attachment_field(up.report, |k| {
+                matches!(k, outpost_report::FieldKind::VoiceNotes { .. })
+            })
+            .map_err(|e| UiError::store(e, lang))?;
         let id = VoiceNoteId::from_uuid(uuid::Uuid::now_v7());
         store
             .add_voice_note(

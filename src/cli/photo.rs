@@ -36,13 +36,12 @@ pub fn run(cmd: PhotoCommand, dir: &Path, _lang: Lang) -> Result<()> {
         } => {
             let report = parse_id(&report)?;
             let mut store = open(dir)?;
-            let doc = store.load(report)?;
-            let field = field.or_else(|| {
-                let form = store.catalog().get(&doc.form_id())?;
-                let photos =
-                    form.first_field(|k| matches!(k, outpost_report::FieldKind::Photos { .. }));
-                photos.map(|f| f.id.clone())
-            });
+            let field = match field {
+                Some(f) => Some(f),
+                None => store.attachment_field(report, |k| {
+                    matches!(k, outpost_report::FieldKind::Photos { .. })
+                })?,
+            };
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let processed = outpost_media::process(&bytes, &Limits::default())

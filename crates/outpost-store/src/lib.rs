@@ -286,6 +286,29 @@ impl Store {
         query::points(&self.conn, filter)
     }
 
+    /// The field of report `id`'s form that takes attachments of a kind
+    /// (`is_it`), read from the list row: no document is decoded.
+    pub fn attachment_field(
+        &self,
+        id: ReportId,
+        is_it: fn(&outpost_report::FieldKind) -> bool,
+    ) -> Result<Option<String>> {
+        let kind: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT kind FROM reports WHERE report_id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let kind = kind.ok_or(StoreError::NotFound(id))?;
+        Ok(self
+            .catalog
+            .get(&kind)
+            .and_then(|form| form.first_field(is_it))
+            .map(|f| f.id.clone()))
+    }
+
     /// Who looks at this store through this device: the clearance the hub
     /// granted it (none when not enrolled: nothing came to it from anyone
     /// else) and the device itself, whose own reports are always shown.
