@@ -7,7 +7,7 @@ use outpost_report::i18n::{self, Lang};
 use outpost_report::readback;
 use outpost_report::{Form, ReportDoc};
 
-fn t(lang: Lang, code: &str, args: &[(&str, String)]) -> String {
+pub(crate) fn t(lang: Lang, code: &str, args: &[(&str, String)]) -> String {
     i18n::message(lang, code, args)
 }
 
@@ -15,16 +15,10 @@ fn t(lang: Lang, code: &str, args: &[(&str, String)]) -> String {
 pub fn report_html(form: &Form, doc: &ReportDoc, lang: Lang) -> String {
     let meta = doc.meta();
     let level = meta.classification.as_str();
-    let banner = esc(&t(
-        lang,
-        "print.classification",
-        &[("level", level.to_string())],
-    ))
-    .to_string();
     let title = doc.title(form, lang);
     let mut body = String::new();
     body.push_str(&format!(
-        "<header class=\"banner\">{banner}</header>\n<h1>{}</h1>\n<p class=\"kind\">{}</p>\n<dl class=\"facts\">",
+        "<h1>{}</h1>\n<p class=\"kind\">{}</p>\n<dl class=\"facts\">",
         esc(&title),
         esc(form.title.get(lang))
     ));
@@ -107,17 +101,28 @@ pub fn report_html(form: &Form, doc: &ReportDoc, lang: Lang) -> String {
         }
         body.push_str("</section>\n");
     }
-    body.push_str(&format!("<footer class=\"banner\">{banner}</footer>\n"));
+    page(lang, level, &title, &body, "")
+}
+
+/// A print-ready page: `content` between the classification banners that
+/// repeat on every printed page, A4, with `style` after the shared one.
+pub(crate) fn page(lang: Lang, level: &str, title: &str, content: &str, style: &str) -> String {
+    let banner = esc(&t(
+        lang,
+        "print.classification",
+        &[("level", level.to_string())],
+    ))
+    .to_string();
     format!(
-        "<!doctype html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{} — {}</title>\n<style>{STYLE}</style></head>\n<body>\n{body}</body></html>\n",
+        "<!doctype html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{} — {}</title>\n<style>{STYLE}{style}</style></head>\n<body>\n<header class=\"banner\">{banner}</header>\n{content}<footer class=\"banner\">{banner}</footer>\n</body></html>\n",
         lang.as_str(),
         esc(level),
-        esc(&title),
+        esc(title),
     )
 }
 
 /// A4, black on white; the classification banner repeats on every printed page.
-pub(crate) const STYLE: &str = "@page{size:A4;margin:22mm 18mm}\
+const STYLE: &str = "@page{size:A4;margin:22mm 18mm}\
 body{font-family:'Noto Sans','DejaVu Sans',sans-serif;font-size:11pt;color:#000;max-width:180mm;margin:auto}\
 .banner{font-weight:800;text-align:center;letter-spacing:.08em;border:2px solid #000;padding:2mm;margin:0 0 6mm}\
 footer.banner{margin:8mm 0 0}\

@@ -13,11 +13,9 @@ use outpost_report::pipeline::{self, QipStage};
 use outpost_report::{Classification, ReviewStatus, STANDING_QUESTION, Timestamp};
 use outpost_store::{ReportFilter, ReportOrder, ReportSummary, Store, StoreError};
 
-const DAY_MS: i64 = 86_400_000;
+use crate::print::{page, t};
 
-fn t(lang: Lang, code: &str, args: &[(&str, String)]) -> String {
-    i18n::message(lang, code, args)
-}
+const DAY_MS: i64 = 86_400_000;
 
 fn day(at: Timestamp) -> String {
     at.to_rfc3339().chars().take(10).collect()
@@ -114,12 +112,6 @@ pub fn weekly_html(
         .filter_map(|r| r.classification.parse::<Classification>().ok())
         .max()
         .unwrap_or(Classification::Unclassified);
-    let banner = esc(&t(
-        lang,
-        "print.classification",
-        &[("level", level.as_str().to_string())],
-    ))
-    .to_string();
     let title = t(
         lang,
         "summary.title",
@@ -134,7 +126,7 @@ pub fn weekly_html(
         ],
     );
     let mut body = format!(
-        "<header class=\"banner\">{banner}</header>\n<h1>{}</h1>\n<p class=\"kind\">{}</p>\n",
+        "<h1>{}</h1>\n<p class=\"kind\">{}</p>\n",
         esc(&title),
         esc(&t(
             lang,
@@ -335,14 +327,7 @@ pub fn weekly_html(
             &rows,
         ));
     }
-    body.push_str(&format!("<footer class=\"banner\">{banner}</footer>\n"));
-    Ok(format!(
-        "<!doctype html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{} — {}</title>\n<style>{}{STYLE}</style></head>\n<body>\n{body}</body></html>\n",
-        lang.as_str(),
-        esc(level.as_str()),
-        esc(&title),
-        crate::print::STYLE,
-    ))
+    Ok(page(lang, level.as_str(), &title, &body, STYLE))
 }
 
 const STYLE: &str = "table{border-collapse:collapse;width:100%;margin:2mm 0}\
