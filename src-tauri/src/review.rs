@@ -140,7 +140,7 @@ fn line(r: outpost_store::ReportSummary, at: Timestamp) -> ReviewLine {
     let since = r.stage_since.unwrap_or(r.created_at);
     ReviewLine {
         id: r.id.to_string(),
-        days_in_stage: stage.map(|_| at.as_millis().saturating_sub(since.as_millis()) / 86_400_000),
+        days_in_stage: stage.map(|_| pipeline::days_between(since, at)),
         overdue: stage.is_some_and(|s| pipeline::overdue(s, since, at)),
         pipeline_stage: r.pipeline_stage,
         kind: r.kind,

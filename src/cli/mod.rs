@@ -143,3 +143,15 @@ pub fn run(args: Args) -> Result<()> {
         Command::Sync { hub, budget, json } => sync::sync(&dir, hub.as_deref(), budget, json, lang),
     }
 }
+
+/// Writes `bytes` to `out`, or to standard output without one.
+pub(crate) fn write_out(out: Option<&std::path::Path>, bytes: &[u8]) -> Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+    match out {
+        Some(path) => {
+            std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
+        }
+        None => Ok(std::io::stdout().write_all(bytes)?),
+    }
+}

@@ -305,11 +305,7 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
             let doc = store.load(parse_id(&id)?)?;
             let form = form_of(&store, &doc.form_id())?;
             let page = outpost_export::print::report_html(&form, &doc, lang);
-            match out {
-                Some(path) => std::fs::write(&path, page)
-                    .with_context(|| format!("writing {}", path.display()))?,
-                None => print!("{page}"),
-            }
+            super::write_out(out.as_deref(), page.as_bytes())?;
         }
         ReportCommand::Stage { id, to, by } => {
             let stage: QipStage = to
@@ -418,14 +414,7 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
                     text.into_bytes()
                 }
             };
-            match out {
-                Some(path) => std::fs::write(&path, bytes)
-                    .with_context(|| format!("writing {}", path.display()))?,
-                None => {
-                    use std::io::Write;
-                    std::io::stdout().write_all(&bytes)?;
-                }
-            }
+            super::write_out(out.as_deref(), &bytes)?;
         }
     }
     Ok(())

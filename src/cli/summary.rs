@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use outpost_report::Lang;
 use outpost_report::time::{Clock, SystemClock};
@@ -32,11 +32,5 @@ pub fn run(args: SummaryArgs, dir: &Path, lang: Lang) -> Result<()> {
     let clearance = viewer_clearance(&store, args.clearance.as_deref())?;
     let page =
         outpost_export::summary::weekly_html(&store, clearance, from, SystemClock.now(), lang)?;
-    match args.out {
-        Some(path) => {
-            std::fs::write(&path, page).with_context(|| format!("writing {}", path.display()))?
-        }
-        None => print!("{page}"),
-    }
-    Ok(())
+    super::write_out(args.out.as_deref(), page.as_bytes())
 }

@@ -248,7 +248,7 @@ pub fn weekly_html(
             overdue.push(row(&[
                 q.title.clone(),
                 t(lang, &format!("stage.{}", stage.as_str()), &[]),
-                (now.as_millis().saturating_sub(since.as_millis()) / DAY_MS).to_string(),
+                pipeline::days_between(since, now).to_string(),
                 q.classification.clone(),
             ]));
         }

@@ -134,8 +134,9 @@ pub fn status(entries: &[StageEntry], created: Timestamp, now: Timestamp) -> Pip
     }
 }
 
-fn days_between(from: Timestamp, to: Timestamp) -> i64 {
-    (to.as_millis() - from.as_millis()).max(0) / DAY_MS
+/// Whole days from `from` to `to`; none when `to` is earlier (a device clock behind).
+pub fn days_between(from: Timestamp, to: Timestamp) -> i64 {
+    to.as_millis().saturating_sub(from.as_millis()).max(0) / DAY_MS
 }
 
 /// Whether an assessment in `stage` since `since` is overdue at `now`.

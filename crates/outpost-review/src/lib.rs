@@ -280,8 +280,9 @@ pub fn link(
     relation: &str,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    store.load(a)?;
-    store.load(b)?;
+    // Read as bytes: whether both exist, without decoding either.
+    store.document_bytes(a)?;
+    store.document_bytes(b)?;
     for (from, other) in [(a, b), (b, a)] {
         let link = outpost_report::document::Link {
             report: other,

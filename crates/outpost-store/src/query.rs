@@ -116,12 +116,17 @@ pub(crate) fn fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
+/// The report id in column `index` of `row`; a malformed one is a row error.
+fn id_at(row: &Row<'_>, index: impl rusqlite::RowIndex) -> rusqlite::Result<ReportId> {
+    let id: String = row.get(index)?;
+    id.parse().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
 fn summary(row: &Row<'_>) -> rusqlite::Result<ReportSummary> {
-    let id: String = row.get("report_id")?;
     Ok(ReportSummary {
-        id: id.parse().map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-        })?,
+        id: id_at(row, "report_id")?,
         kind: row.get("kind")?,
         title: row.get("title")?,
         author: row.get("author")?,
@@ -149,38 +154,16 @@ fn summary(row: &Row<'_>) -> rusqlite::Result<ReportSummary> {
     })
 }
 
-/// A filter dimension that facets count values of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Dimension {
-    Kind,
-    Status,
-    Classification,
-    Language,
-    Sector,
-    Unit,
-}
-
-impl Dimension {
-    const ALL: [Dimension; 6] = [
-        Dimension::Kind,
-        Dimension::Status,
-        Dimension::Classification,
-        Dimension::Language,
-        Dimension::Sector,
-        Dimension::Unit,
-    ];
-
-    fn column(self) -> &'static str {
-        match self {
-            Dimension::Kind => "kind",
-            Dimension::Status => "status",
-            Dimension::Classification => "classification",
-            Dimension::Language => "language",
-            Dimension::Sector => "sector",
-            Dimension::Unit => "author_unit",
-        }
-    }
-}
+/// The columns facets count values of, in the order of [`Facets`]' fields:
+/// kind, status, classification, language, sector, unit.
+const FACET_COLUMNS: [&str; 6] = [
+    "kind",
+    "status",
+    "classification",
+    "language",
+    "sector",
+    "author_unit",
+];
 
 /// Where the full-text condition is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -305,15 +288,8 @@ pub(crate) fn points(conn: &Connection, filter: &ReportFilter) -> Result<Vec<Rep
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), |row| {
-        let id: String = row.get(0)?;
         Ok(ReportPoint {
-            id: id.parse().map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    0,
-                    rusqlite::types::Type::Text,
-                    Box::new(e),
-                )
-            })?,
+            id: id_at(row, 0)?,
             kind: row.get(1)?,
             title: row.get(2)?,
             status: row.get(3)?,
@@ -388,10 +364,9 @@ fn facets_with(conn: &Connection, filter: &ReportFilter, words: Words) -> Result
         filter.unit.clone(),
     ];
     let (clause, args) = where_clause_with(&outside, words);
-    let columns: Vec<&str> = Dimension::ALL.iter().map(|d| d.column()).collect();
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {} FROM reports {clause}",
-        columns.join(", ")
+        FACET_COLUMNS.join(", ")
     ))?;
     let mut tallies: [std::collections::HashMap<String, u64>; 6] = Default::default();
     let mut total = 0;
