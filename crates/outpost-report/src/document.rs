@@ -388,6 +388,27 @@ impl ReportDoc {
         }
     }
 
+    /// Marks the report changed at `now` and commits the change as `message`
+    /// (the history a reviewer reads).
+    fn record(&mut self, message: &str, now: Timestamp) -> Result<(), DocumentError> {
+        self.touch(now)?;
+        self.commit(message, now);
+        Ok(())
+    }
+
+    /// Writes `item` as entry `key` of map `obj` (photos, voice notes, stages).
+    fn put_entry<T: Serialize>(
+        &mut self,
+        obj: &ObjId,
+        key: &str,
+        item: &T,
+        missing: &'static str,
+    ) -> Result<(), DocumentError> {
+        let value =
+            serde_json::to_value(item).map_err(|_| DocumentError::NotAReport { missing })?;
+        Ok(put_json(&mut self.doc, obj, key, &value)?)
+    }
+
     fn commit(&mut self, message: &str, now: Timestamp) {
         self.doc.commit_with(
             CommitOptions::default()
@@ -490,8 +511,7 @@ impl ReportDoc {
             return Ok(false);
         }
         put_json(&mut self.doc, &answers, field, value)?;
-        self.touch(now)?;
-        self.commit(&format!("answer {field}"), now);
+        self.record(&format!("answer {field}"), now)?;
         Ok(true)
     }
 
@@ -510,8 +530,7 @@ impl ReportDoc {
                 put_json(&mut self.doc, &obj, field, value)?;
             }
         }
-        self.touch(now)?;
-        self.commit("answers", now);
+        self.record("answers", now)?;
         Ok(())
     }
 
@@ -522,8 +541,7 @@ impl ReportDoc {
             && matches!(&current[0].0, AmValue::Scalar(s) if s.as_str() == Some(value));
         if !same {
             self.doc.put(&meta, key, value)?;
-            self.touch(now)?;
-            self.commit(&format!("{key} {value}"), now);
+            self.record(&format!("{key} {value}"), now)?;
         }
         Ok(())
     }
@@ -558,8 +576,7 @@ impl ReportDoc {
         if comment.question {
             self.doc.put(&c, "question", true)?;
         }
-        self.touch(comment.at)?;
-        self.commit("comment", comment.at);
+        self.record("comment", comment.at)?;
         Ok(())
     }
 
@@ -598,8 +615,7 @@ impl ReportDoc {
         self.doc.put(&l, "relation", link.relation.as_str())?;
         self.doc
             .put(&l, "at", ScalarValue::Timestamp(now.as_millis()))?;
-        self.touch(now)?;
-        self.commit("link", now);
+        self.record("link", now)?;
         Ok(())
     }
 
@@ -618,8 +634,7 @@ impl ReportDoc {
         self.doc.put(&grant, "by", by)?;
         self.doc
             .put(&grant, "at", ScalarValue::Timestamp(now.as_millis()))?;
-        self.touch(now)?;
-        self.commit(&format!("share {grantee}"), now);
+        self.record(&format!("share {grantee}"), now)?;
         Ok(())
     }
 
@@ -650,14 +665,11 @@ impl ReportDoc {
     /// appended to that answer so the report reads naturally.
     pub fn add_photo(&mut self, photo: &PhotoRef) -> Result<(), DocumentError> {
         let photos = self.map("photos");
-        let value = serde_json::to_value(photo)
-            .map_err(|_| DocumentError::NotAReport { missing: "photo" })?;
-        put_json(&mut self.doc, &photos, &photo.id.to_string(), &value)?;
+        self.put_entry(&photos, &photo.id.to_string(), photo, "photo")?;
         if let Some(field) = &photo.field {
             self.append_id(field, photo.id.to_string())?;
         }
-        self.touch(photo.added_at)?;
-        self.commit("photo", photo.added_at);
+        self.record("photo", photo.added_at)?;
         Ok(())
     }
 
@@ -701,8 +713,7 @@ impl ReportDoc {
         } else {
             self.doc.put(&notes, step, text)?;
         }
-        self.touch(now)?;
-        self.commit(&format!("note {step}"), now);
+        self.record(&format!("note {step}"), now)?;
         Ok(true)
     }
 
@@ -724,15 +735,11 @@ impl ReportDoc {
     /// appended to that answer.
     pub fn add_voice_note(&mut self, note: &VoiceNoteRef) -> Result<(), DocumentError> {
         let notes = self.map_or_create("voice_notes")?;
-        let value = serde_json::to_value(note).map_err(|_| DocumentError::NotAReport {
-            missing: "voice note",
-        })?;
-        put_json(&mut self.doc, &notes, &note.id.to_string(), &value)?;
+        self.put_entry(&notes, &note.id.to_string(), note, "voice note")?;
         if let Some(field) = &note.field {
             self.append_id(field, note.id.to_string())?;
         }
-        self.touch(note.added_at)?;
-        self.commit("voice note", note.added_at);
+        self.record("voice note", note.added_at)?;
         Ok(())
     }
 
@@ -762,12 +769,8 @@ impl ReportDoc {
     pub fn enter_stage(&mut self, entry: &StageEntry) -> Result<(), DocumentError> {
         let pipeline = self.map_or_create("pipeline")?;
         let key = format!("{}@{}", entry.stage, entry.at.as_millis());
-        let value = serde_json::to_value(entry).map_err(|_| DocumentError::NotAReport {
-            missing: "pipeline stage",
-        })?;
-        put_json(&mut self.doc, &pipeline, &key, &value)?;
-        self.touch(entry.at)?;
-        self.commit(&format!("stage {}", entry.stage), entry.at);
+        self.put_entry(&pipeline, &key, entry, "pipeline stage")?;
+        self.record(&format!("stage {}", entry.stage), entry.at)?;
         Ok(())
     }
 
@@ -799,8 +802,7 @@ impl ReportDoc {
             .put(&obj, "at", ScalarValue::Timestamp(readback.at.as_millis()))?;
         self.doc.put(&obj, "lang", readback.lang.as_str())?;
         self.doc.put(&obj, "text", readback.text.as_str())?;
-        self.touch(readback.at)?;
-        self.commit("read-back confirmed", readback.at);
+        self.record("read-back confirmed", readback.at)?;
         Ok(())
     }
 
@@ -892,8 +894,7 @@ impl ReportDoc {
         let key = &path[section.len() + 1..];
         let obj = self.map(section);
         put_json(&mut self.doc, &obj, key, &value)?;
-        self.touch(now)?;
-        self.commit(&format!("resolve {path}"), now);
+        self.record(&format!("resolve {path}"), now)?;
         Ok(())
     }
 

@@ -310,30 +310,25 @@ impl Store {
     /// Whether `scope` may receive report `id` (and so its photos): the
     /// visibility rule in SQL, one query.
     pub fn scope_admits(&self, scope: &Scope, id: ReportId) -> Result<bool> {
-        let sql =
-            format!("SELECT EXISTS (SELECT 1 FROM reports r WHERE r.report_id = ?1 AND {VISIBLE})");
-        Ok(self.conn.prepare_cached(&sql)?.query_row(
-            params![
-                id.to_string(),
-                scope.clearance.rank(),
-                scope.all_units,
-                scope.unit,
-                scope.sector
-            ],
-            |r| r.get(0),
-        )?)
+        self.admits(scope, "r.report_id = ?1", &id.to_string())
     }
 
     /// Whether `scope` may receive file `sha256`: it belongs to a report
     /// (photo or voice note) the scope may receive. One query.
     pub fn scope_admits_blob(&self, scope: &Scope, sha256: &str) -> Result<bool> {
-        let sql = format!(
-            "SELECT EXISTS (SELECT 1 FROM reports r WHERE r.report_id IN ({REPORTS_OF_BLOB})
-             AND {VISIBLE})"
-        );
+        self.admits(
+            scope,
+            &format!("r.report_id IN ({REPORTS_OF_BLOB})"),
+            sha256,
+        )
+    }
+
+    /// Whether some report meeting `which` (about `?1` = `key`) is visible to `scope`.
+    fn admits(&self, scope: &Scope, which: &str, key: &str) -> Result<bool> {
+        let sql = format!("SELECT EXISTS (SELECT 1 FROM reports r WHERE {which} AND {VISIBLE})");
         Ok(self.conn.prepare_cached(&sql)?.query_row(
             params![
-                sha256,
+                key,
                 scope.clearance.rank(),
                 scope.all_units,
                 scope.unit,
