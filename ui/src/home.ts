@@ -28,6 +28,32 @@ export function label(lang: Lang, key: string, fallback: string): string {
   return key in catalogues.en ? t(lang, key as Key) : fallback;
 }
 
+/** A report's classification as a badge (filled above UNCLASSIFIED). */
+export function classificationBadge(lang: Lang, level: string): HTMLElement {
+  return el("span", `classification class-${level.replace(/ /g, "-").toLowerCase()}`, label(lang, `class.${level}`, level));
+}
+
+/** A report in a list: one big target, opened by tap, Enter or Space, its kind and classification on top. */
+export function reportItem(
+  lang: Lang,
+  r: { id: string; kind: string; status: string; classification: string },
+  cls: string,
+  open: (id: string) => void,
+): HTMLLIElement {
+  const item = el("li", `report status-${r.status}${cls ? ` ${cls}` : ""}`);
+  item.dataset.id = r.id;
+  item.tabIndex = 0;
+  item.setAttribute("role", "button");
+  item.addEventListener("click", () => open(r.id));
+  item.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" || e.key === " ") open(r.id);
+  });
+  const top = el("div", "report-top");
+  top.append(el("span", "kind", label(lang, `kind.${r.kind}`, r.kind)), classificationBadge(lang, r.classification));
+  item.append(top);
+  return item;
+}
+
 export interface HomeActions {
   open(id: string): void;
   start(): void;
@@ -76,23 +102,7 @@ export function renderHome(
   const list = el("ul", "reports");
   list.setAttribute("data-count", String(reports.length));
   for (const r of reports) {
-    const item = el("li", `report status-${r.status}${r.news ? " has-news" : ""}`);
-    item.dataset.id = r.id;
-    item.tabIndex = 0;
-    item.setAttribute("role", "button");
-    item.addEventListener("click", () => actions.open(r.id));
-    item.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" || e.key === " ") actions.open(r.id);
-    });
-    const top = el("div", "report-top");
-    top.append(
-      el("span", "kind", label(lang, `kind.${r.kind}`, r.kind)),
-      el(
-        "span",
-        `classification class-${r.classification.replace(/ /g, "-").toLowerCase()}`,
-        label(lang, `class.${r.classification}`, r.classification),
-      ),
-    );
+    const item = reportItem(lang, r, r.news ? "has-news" : "", actions.open);
     const title = el("h2", "report-title", r.title);
     const meta = el("div", "report-meta");
     meta.append(
@@ -103,7 +113,7 @@ export function renderHome(
     if (r.news) meta.append(el("span", "news-badge", t(lang, "report.news")));
     if (r.conflicts > 0) meta.append(el("span", "conflicts", t(lang, "report.conflicts", { n: r.conflicts })));
     if (r.comments > 0) meta.append(el("span", "comments", t(lang, "report.comments", { n: r.comments })));
-    item.append(top, title, meta);
+    item.append(title, meta);
     list.append(item);
   }
   root.append(list);

@@ -6,7 +6,7 @@
 import type { FacetName, Facets, ReviewLine, ReviewPage, ReviewQuery, StandingQuestion } from "./api";
 import { button, el } from "./dom";
 import type { Form } from "./forms";
-import { label } from "./home";
+import { label, reportItem } from "./home";
 import { type Key, type Lang, t } from "./i18n";
 
 const FACETS: FacetName[] = ["kind", "status", "classification", "language", "sector", "unit"];
@@ -123,19 +123,7 @@ export interface ListActions {
 }
 
 function lineItem(lang: Lang, r: ReviewLine, open: (id: string) => void): HTMLElement {
-  const item = el("li", `report status-${r.status}`);
-  item.dataset.id = r.id;
-  item.tabIndex = 0;
-  item.setAttribute("role", "button");
-  item.addEventListener("click", () => open(r.id));
-  item.addEventListener("keydown", (e) => {
-    if (e.key === "Enter" || e.key === " ") open(r.id);
-  });
-  const top = el("div", "report-top");
-  top.append(
-    el("span", "kind", label(lang, `kind.${r.kind}`, r.kind)),
-    el("span", `classification class-${r.classification.replace(/ /g, "-").toLowerCase()}`, label(lang, `class.${r.classification}`, r.classification)),
-  );
+  const item = reportItem(lang, r, "", open);
   const meta = el("div", "report-meta");
   meta.append(
     el("span", "status", label(lang, `status.${r.status}`, r.status)),
@@ -150,7 +138,7 @@ function lineItem(lang: Lang, r: ReviewLine, open: (id: string) => void): HTMLEl
   }
   if (r.conflicts > 0) meta.append(el("span", "conflicts", t(lang, "report.conflicts", { n: r.conflicts })));
   if (r.comments > 0) meta.append(el("span", "comments", t(lang, "report.comments", { n: r.comments })));
-  item.append(top, el("h2", "report-title", r.title), meta);
+  item.append(el("h2", "report-title", r.title), meta);
   return item;
 }
 

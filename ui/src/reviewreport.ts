@@ -7,7 +7,7 @@ import type { ReviewReport } from "./api";
 import { fileUrl } from "./debrief";
 import { button, el } from "./dom";
 import type { Form } from "./forms";
-import { label } from "./home";
+import { classificationBadge, label } from "./home";
 import { answeredSteps, commentItem } from "./report";
 import { type Key, type Lang, t } from "./i18n";
 import { describeChange, STAGES } from "./review";
@@ -70,7 +70,7 @@ export function renderReviewReport(
   const facts = el("div", "report-meta");
   facts.append(
     el("span", `status status-${r.meta.status}`, label(lang, `status.${r.meta.status}`, r.meta.status)),
-    el("span", `classification class-${r.meta.classification.replace(/ /g, "-").toLowerCase()}`, label(lang, `class.${r.meta.classification}`, r.meta.classification)),
+    classificationBadge(lang, r.meta.classification),
     el("span", "by", t(lang, "review.by", { author: r.meta.author, unit: r.meta.author_unit, sector: r.meta.sector })),
     el("span", "written-in", t(lang, "report.written_in", { lang: label(lang, `lang.${r.meta.language}`, r.meta.language) })),
   );
