@@ -253,15 +253,13 @@ fn media_type_of(store: &Store, sha: &str) -> String {
         .map_or_else(|| "image/jpeg".to_string(), |f| f.media_type)
 }
 
-/// Whether `peer` may touch blob `sha`: it belongs to a report the peer may see.
-fn may_touch(store: &Store, peer: &Peer, sha: &str) -> Result<bool, outpost_store::StoreError> {
-    store.scope_admits_blob(&peer.scope, sha)
-}
-
 /// Refuses a blob that belongs to no report `peer` may see, exactly as if it
 /// did not exist: its existence is not disclosed.
 fn require_visible(store: &Store, peer: &Peer, sha: &str, lang: Lang) -> Result<(), ApiError> {
-    if may_touch(store, peer, sha).map_err(|e| ApiError::store(e, lang))? {
+    if store
+        .scope_admits_blob(&peer.scope, sha)
+        .map_err(|e| ApiError::store(e, lang))?
+    {
         Ok(())
     } else {
         Err(ApiError::new(StatusCode::NOT_FOUND, "sync.unknown_blob", lang).with("hash", sha))
@@ -291,7 +289,10 @@ async fn blob_status(
         for sha in &query.sha256 {
             // A file of a report the peer may not see reads as missing,
             // held or not: its existence is not disclosed.
-            let state = if !may_touch(store, &peer, sha).map_err(|e| ApiError::store(e, lang))? {
+            let state = if !store
+                .scope_admits_blob(&peer.scope, sha)
+                .map_err(|e| ApiError::store(e, lang))?
+            {
                 BlobState::Missing
             } else if store.has_blob(sha).map_err(|e| ApiError::store(e, lang))? {
                 BlobState::Complete
