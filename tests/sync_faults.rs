@@ -9,10 +9,10 @@ use std::time::Duration;
 use outpost_report::time::{Clock, SystemClock};
 use outpost_report::{Classification, Lang, ReportDoc, ReportId, ReviewStatus};
 use outpost_store::{HubRecord, Store};
+use outpost_sync::Role;
 use outpost_sync::protocol::{self, DocPush, SyncRequest};
 use outpost_sync::serve::{Peer, handle_sync};
 use outpost_sync::session::Session;
-use outpost_sync::{Role, scope_of};
 use proptest::prelude::*;
 use rand::Rng;
 
@@ -556,8 +556,8 @@ proptest! {
         let role = [Role::Field, Role::Hq, Role::Hub][role];
         let clearance = Classification::ALL[clearance];
         let (unit, sector) = UNITS[unit];
-        let scope = scope_of(role, unit, sector, clearance);
-        let peer = Peer { device_id: "peer".into(), scope: scope.clone() };
+        let peer = Peer::new("peer", role, unit, sector, clearance);
+        let scope = peer.scope.clone();
         let device_dir = tempfile::tempdir().expect("dir");
         let mut device = Store::open(device_dir.path(), T0).expect("device store");
         sync_direct(&mut hub, &peer, &mut device);
@@ -578,9 +578,14 @@ fn a_report_hq_shares_reaches_the_other_unit_up_to_its_clearance() {
     let (_hub_dir, mut hub, ids) =
         hub_with(&[(Classification::Confidential, "BATGAO-1", "East", vec![])]);
     let id = ids[0];
-    let kidal = |clearance| Peer {
-        device_id: format!("kidal-{clearance:?}"),
-        scope: scope_of(Role::Field, "KIDAL-COY", "North", clearance),
+    let kidal = |clearance| {
+        Peer::new(
+            &format!("kidal-{clearance:?}"),
+            Role::Field,
+            "KIDAL-COY",
+            "North",
+            clearance,
+        )
     };
     let (cleared, uncleared) = (
         kidal(Classification::Confidential),
@@ -622,21 +627,26 @@ fn a_device_may_not_push_what_it_is_not_cleared_for() {
     let (_hub_dir, mut hub, _) = hub_with(&[]);
     let device_dir = tempfile::tempdir().expect("dir");
     let mut device = Store::open(device_dir.path(), T0).expect("device");
+    device
+        .set_profile(&outpost_store::Profile {
+            author: "Lt. A. Traoré".into(),
+            unit: "BATGAO-1".into(),
+            sector: "East".into(),
+        })
+        .expect("the unit the hub granted");
     let secret = file_report(
         &mut device,
         "incident",
         Classification::StrictlyConfidential,
     );
     let ok = file_report(&mut device, "incident", Classification::Unclassified);
-    let peer = Peer {
-        device_id: "peer".into(),
-        scope: scope_of(
-            Role::Field,
-            "BATGAO-1",
-            "East",
-            Classification::Confidential,
-        ),
-    };
+    let peer = Peer::new(
+        &device.device_id().to_string(),
+        Role::Field,
+        "BATGAO-1",
+        "East",
+        Classification::Confidential,
+    );
     sync_direct(&mut hub, &peer, &mut device);
     let held = hub.report_ids().expect("ids");
     assert_eq!(

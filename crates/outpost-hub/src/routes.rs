@@ -17,8 +17,9 @@ use outpost_sync::protocol::{
     self, BlobQuery, BlobReceipt, BlobState, BlobStates, BodyError, EnrolRequest, EnrolResponse,
     SyncRequest,
 };
-use outpost_sync::scope_of_grant;
-use outpost_sync::serve::{Peer, ServeError, handle_sync};
+use outpost_sync::serve::{
+    MAX_PUSH_DOCS, Peer, ServeError, conclude, prepare, uploadable_for, vet,
+};
 
 use crate::HubState;
 use crate::error::ApiError;
@@ -98,10 +99,7 @@ async fn authenticate(
         Refusal::Revoked => ApiError::new(StatusCode::FORBIDDEN, "auth.revoked", lang),
         _ => ApiError::new(StatusCode::UNAUTHORIZED, "auth.unknown", lang),
     })?;
-    let peer = Peer {
-        device_id: device.device_id.clone(),
-        scope: scope_of_grant(&device.grant),
-    };
+    let peer = Peer::enrolled(&device);
     Ok((device, peer))
 }
 
@@ -156,13 +154,13 @@ async fn enrol(
             .map_err(|e| ApiError::store(e, lang))
     })
     .await?
-    .map_err(|refusal| {
-        let code = match refusal {
-            Refusal::Expired => "enrol.expired",
-            Refusal::Used => "enrol.used",
-            _ => "enrol.unknown_code",
-        };
-        ApiError::new(StatusCode::FORBIDDEN, code, lang)
+    .map_err(|refusal| match refusal {
+        Refusal::Expired => ApiError::new(StatusCode::FORBIDDEN, "enrol.expired", lang),
+        Refusal::Used => ApiError::new(StatusCode::FORBIDDEN, "enrol.used", lang),
+        Refusal::DeviceExists => ApiError::new(StatusCode::CONFLICT, "enrol.device_exists", lang),
+        Refusal::Unknown | Refusal::Revoked => {
+            ApiError::new(StatusCode::FORBIDDEN, "enrol.unknown_code", lang)
+        }
     })?;
     let resp = EnrolResponse {
         hub_id,
@@ -203,12 +201,22 @@ async fn sync(
         }
     }
     let pushed = req.docs.len();
+    let req = Arc::new(req);
+    // Read what the hub holds under the lock, decode and vet what the peer
+    // sent without it (a hostile push costs its sender's time, not everyone's),
+    // then store and answer under the lock again.
+    let (p, r) = (peer.clone(), req.clone());
+    let prepared = blocking(&state, lang, move |store| {
+        prepare(store, &p, &r).map_err(|e| serve_error(e, lang))
+    })
+    .await?;
+    let p = peer.clone();
+    let vetted = tokio::task::spawn_blocking(move || vet(&p, prepared))
+        .await
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "sync.internal", lang))?;
     let resp = blocking(&state, lang, move |store| {
         let at = now();
-        let resp = handle_sync(store, &peer, &req, at).map_err(|e| match e {
-            ServeError::Version(v) => version_error(lang, v),
-            ServeError::Store(e) => ApiError::store(e, lang),
-        })?;
+        let resp = conclude(store, &peer, &req, vetted, at).map_err(|e| serve_error(e, lang))?;
         let summary = serde_json::json!({
             "at": at.to_rfc3339(),
             "pushed": pushed,
@@ -234,6 +242,19 @@ async fn sync(
     Ok(out)
 }
 
+fn serve_error(e: ServeError, lang: Lang) -> ApiError {
+    match e {
+        ServeError::Version(v) => version_error(lang, v),
+        ServeError::TooManyDocuments(_) => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "sync.too_many_documents",
+            lang,
+        )
+        .with("max", MAX_PUSH_DOCS),
+        ServeError::Store(e) => ApiError::store(e, lang),
+    }
+}
+
 fn valid_sha(sha: &str) -> bool {
     sha.len() == 64
         && sha
@@ -251,6 +272,22 @@ fn media_type_of(store: &Store, sha: &str) -> String {
         .and_then(|id| store.load(id).ok())
         .and_then(|doc| doc.files().into_iter().find(|f| f.sha256 == sha))
         .map_or_else(|| "image/jpeg".to_string(), |f| f.media_type)
+}
+
+/// Refuses an upload of a file that no report `peer` may change names, as if
+/// the hub knew nothing of it.
+fn require_uploadable(
+    store: &Store,
+    peer: &Peer,
+    sha: &str,
+    lang: Lang,
+) -> Result<Vec<outpost_report::ReportId>, ApiError> {
+    let reports = uploadable_for(store, peer, sha).map_err(|e| ApiError::store(e, lang))?;
+    if reports.is_empty() {
+        Err(ApiError::new(StatusCode::NOT_FOUND, "sync.unknown_blob", lang).with("hash", sha))
+    } else {
+        Ok(reports)
+    }
 }
 
 /// Refuses a blob that belongs to no report `peer` may see, exactly as if it
@@ -292,6 +329,9 @@ async fn blob_status(
             let state = if !store
                 .scope_admits_blob(&peer.scope, sha)
                 .map_err(|e| ApiError::store(e, lang))?
+                && uploadable_for(store, &peer, sha)
+                    .map_err(|e| ApiError::store(e, lang))?
+                    .is_empty()
             {
                 BlobState::Missing
             } else if store.has_blob(sha).map_err(|e| ApiError::store(e, lang))? {
@@ -346,7 +386,7 @@ async fn put_blob(
 ) -> Result<Response, ApiError> {
     let lang = lang(&headers);
     check_version(&headers, lang)?;
-    let (device, peer) = authenticate(&state, &headers, lang).await?;
+    let (_, peer) = authenticate(&state, &headers, lang).await?;
     if !valid_sha(&sha) {
         return Err(malformed(lang, "the path is not a SHA-256"));
     }
@@ -360,7 +400,7 @@ async fn put_blob(
     let guard = lock.clone().lock_owned().await;
     let (s, p) = (sha.clone(), peer.clone());
     let (held, received) = blocking(&state, lang, move |store| {
-        require_visible(store, &p, &s, lang)?;
+        require_uploadable(store, &p, &s, lang)?;
         let held = store.has_blob(&s).map_err(|e| ApiError::store(e, lang))?;
         let received = store
             .partial_received(&s)
@@ -390,7 +430,7 @@ async fn put_blob(
         sha,
         size,
         offset,
-        device.device_id.clone(),
+        peer,
         lang,
         guard,
     ));
@@ -405,7 +445,7 @@ async fn receive_blob(
     sha: String,
     size: u64,
     offset: u64,
-    device_id: String,
+    peer: Peer,
     lang: Lang,
     _guard: tokio::sync::OwnedMutexGuard<()>,
 ) -> Result<Response, ApiError> {
@@ -465,8 +505,12 @@ async fn receive_blob(
             }
             Err(e) => return Err(ApiError::store(e, lang)),
         }
+        // The bytes are proven: the file now comes from the reports this
+        // device may change that name it.
+        let origins = require_uploadable(store, &peer, &s, lang)?;
         store
-            .set_peer_blob(&device_id, &s)
+            .record_blob_origin(&s, &origins, &peer.device_id)
+            .and_then(|()| store.set_peer_blob(&peer.device_id, &s))
             .map_err(|e| ApiError::store(e, lang))
     })
     .await?;

@@ -165,3 +165,21 @@ stage-proposed = Proposed
 stage-approved = Approved
 stage-funded = Funded
 stage-delivered = Delivered
+
+## Trust: what a peer may bring (docs/policy.md)
+document-bad-shape = This document is not a report in the expected shape ({ $detail }); nothing of it was stored.
+document-too-deep = This document nests values too deeply ({ $detail }); nothing of it was stored.
+document-bad-file-ref = This document names a file that is not a SHA-256 reference ({ $detail }); nothing of it was stored.
+document-too-large = This document holds more operations than its size allows; nothing of it was stored.
+document-unknown-form = This report is of a form the hub does not know; nothing of it was stored.
+policy-not-cleared = The device is not cleared to see or change this report.
+policy-fixed-field = A report's id, form, author, unit, sector, device and creation time cannot change.
+policy-wrong-origin = The report says it comes from another unit, sector or device than the one the hub enrolled.
+policy-hq-only = Only headquarters may set a review status, share a report, move a QIP stage, ask the author a question or file this kind of report.
+policy-lowered = Only headquarters may lower a report's classification.
+policy-other-unit = Only the report's own unit may change what it says.
+policy-not-yourself = A comment may only be added in this device's own name.
+policy-comment-changed = A comment cannot be changed or removed once made.
+policy-forged-actor = The changes were not all made by the device that sent them.
+sync-too-many-documents = Too many reports in one message (at most { $max }); send them in smaller batches.
+enrol-device-exists = A device with this identity is already enrolled with this hub. A code enrols a new device; it cannot take over or revive another.

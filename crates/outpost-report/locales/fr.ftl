@@ -164,3 +164,21 @@ stage-proposed = Proposé
 stage-approved = Approuvé
 stage-funded = Financé
 stage-delivered = Livré
+
+## Confiance : ce qu'un pair peut apporter (docs/policy.md)
+document-bad-shape = Ce document n'a pas la forme d'un rapport ({ $detail }) ; rien n'en a été enregistré.
+document-too-deep = Ce document imbrique des valeurs trop profondément ({ $detail }) ; rien n'en a été enregistré.
+document-bad-file-ref = Ce document désigne un fichier par autre chose qu'une empreinte SHA-256 ({ $detail }) ; rien n'en a été enregistré.
+document-too-large = Ce document contient plus d'opérations que sa taille ne le permet ; rien n'en a été enregistré.
+document-unknown-form = Ce rapport est d'un formulaire que le hub ne connaît pas ; rien n'en a été enregistré.
+policy-not-cleared = L'appareil n'est pas habilité à voir ou modifier ce rapport.
+policy-fixed-field = L'identifiant, le formulaire, l'auteur, l'unité, le secteur, l'appareil et la date de création d'un rapport ne peuvent pas changer.
+policy-wrong-origin = Le rapport se dit d'une autre unité, d'un autre secteur ou d'un autre appareil que ceux enrôlés par le hub.
+policy-hq-only = Seul le quartier général peut fixer un statut de revue, partager un rapport, faire avancer un projet QIP, poser une question à l'auteur ou déposer ce type de rapport.
+policy-lowered = Seul le quartier général peut abaisser la classification d'un rapport.
+policy-other-unit = Seule l'unité du rapport peut modifier ce qu'il dit.
+policy-not-yourself = Un commentaire ne peut être ajouté qu'au nom de cet appareil.
+policy-comment-changed = Un commentaire ne peut être ni modifié ni supprimé une fois fait.
+policy-forged-actor = Les modifications n'ont pas toutes été faites par l'appareil qui les envoie.
+sync-too-many-documents = Trop de rapports dans un seul message (au plus { $max }) ; envoyez-les par lots plus petits.
+enrol-device-exists = Un appareil avec cette identité est déjà enrôlé auprès de ce hub. Un code enrôle un nouvel appareil ; il ne peut ni en reprendre ni en réactiver un autre.

@@ -306,6 +306,30 @@ impl ReportDoc {
         self.id
     }
 
+    /// The automerge document, for the bounded readers in [`crate::shape`].
+    pub(crate) fn automerge(&self) -> &AutoCommit {
+        &self.doc
+    }
+
+    /// How many operations the document holds.
+    pub fn op_count(&self) -> u64 {
+        self.doc.stats().num_ops
+    }
+
+    /// The actors of the changes this document holds beyond `heads`: who made
+    /// what a peer just brought.
+    pub fn actors_since(&mut self, heads: &[ChangeHash]) -> Vec<Vec<u8>> {
+        let mut actors: Vec<Vec<u8>> = self
+            .doc
+            .get_changes(heads)
+            .iter()
+            .map(|c| c.actor_id().to_bytes().to_vec())
+            .collect();
+        actors.sort();
+        actors.dedup();
+        actors
+    }
+
     /// Edits after this are made as `device` itself. Only one copy of a report
     /// may edit as the bare device at a time (automerge numbers each actor's
     /// changes); the store reserves this for its serialised write path.
@@ -1105,7 +1129,17 @@ fn scalar_i64(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<i64> {
     }
 }
 
+/// A value as JSON. Nesting past [`crate::shape::MAX_DEPTH`] reads as null:
+/// a document that arrived that deep was refused, and no document may make
+/// this recursion overflow the stack.
 fn to_json(doc: &AutoCommit, value: AmValue<'_>, id: &ObjId) -> Value {
+    to_json_within(doc, value, id, 0)
+}
+
+fn to_json_within(doc: &AutoCommit, value: AmValue<'_>, id: &ObjId, depth: usize) -> Value {
+    if depth > crate::shape::MAX_DEPTH {
+        return Value::Null;
+    }
     match value {
         AmValue::Scalar(s) => match s.as_ref() {
             ScalarValue::Str(s) => Value::String(s.to_string()),
@@ -1122,7 +1156,7 @@ fn to_json(doc: &AutoCommit, value: AmValue<'_>, id: &ObjId) -> Value {
             let mut out = Map::new();
             for k in doc.keys(id) {
                 if let Ok(Some((v, child))) = doc.get(id, k.as_str()) {
-                    out.insert(k, to_json(doc, v, &child));
+                    out.insert(k, to_json_within(doc, v, &child, depth + 1));
                 }
             }
             Value::Object(out)
@@ -1130,7 +1164,7 @@ fn to_json(doc: &AutoCommit, value: AmValue<'_>, id: &ObjId) -> Value {
         AmValue::Object(ObjType::List) => Value::Array(
             (0..doc.length(id))
                 .filter_map(|i| doc.get(id, i).ok().flatten())
-                .map(|(v, child)| to_json(doc, v, &child))
+                .map(|(v, child)| to_json_within(doc, v, &child, depth + 1))
                 .collect(),
         ),
         AmValue::Object(ObjType::Text) => Value::String(doc.text(id).unwrap_or_default()),

@@ -8,6 +8,9 @@
 //! - [`document`]: one automerge document per report. Answers and metadata live in
 //!   it; concurrent edits of the same field are kept side by side as a
 //!   [`document::Conflict`] for a person to resolve, never silently dropped.
+//! - [`policy`]: who may see a report and who may change what in it, decided
+//!   from what a hub recorded and the pusher's grant; [`shape`] checks that a
+//!   received document is a report at all and reads the facts the policy needs.
 //! - [`i18n`]: English and French messages for every code this workspace emits.
 //!
 //! Nothing here does IO: the clock, identifiers and bytes are passed in, so the
@@ -19,7 +22,9 @@ pub mod form;
 pub mod i18n;
 pub mod ids;
 pub mod pipeline;
+pub mod policy;
 pub mod readback;
+pub mod shape;
 pub mod time;
 pub mod validate;
 
@@ -31,5 +36,7 @@ pub use document::{
 pub use form::{Catalog, FieldKind, Form, FormError, STANDING_QUESTION};
 pub use i18n::Lang;
 pub use ids::{CommentId, DeviceId, PhotoId, ReportId, VoiceNoteId};
+pub use policy::{Authority, Grant, Role};
+pub use shape::{Facts, ShapeError};
 pub use time::Timestamp;
 pub use validate::{Problem, validate_answers};

@@ -23,6 +23,8 @@ impl BlobDir {
         Ok(BlobDir { root })
     }
 
+    /// Where file `sha256` lives. Callers that write check the name with
+    /// [`named`] first: a name from a peer never becomes another path.
     pub(crate) fn path(&self, sha256: &str) -> PathBuf {
         let prefix = sha256.get(..2).unwrap_or("xx");
         self.root.join(prefix).join(sha256)
@@ -53,6 +55,7 @@ impl BlobDir {
     }
 
     pub(crate) fn read(&self, sha256: &str) -> Result<Vec<u8>> {
+        named(sha256)?;
         let path = self.path(sha256);
         let bytes = match fs::read(&path) {
             Ok(b) => b,
@@ -83,6 +86,7 @@ impl BlobDir {
     /// that was never recorded) and syncs; returns the new length.
     pub(crate) fn append_partial(&self, sha256: &str, offset: u64, bytes: &[u8]) -> Result<u64> {
         use std::fs::OpenOptions;
+        named(sha256)?;
         let path = self.partial_path(sha256);
         let written = (|| {
             let mut f = OpenOptions::new()
@@ -103,6 +107,7 @@ impl BlobDir {
     /// Checks a complete partial file against its hash and moves it into
     /// place. Returns its length. A mismatch deletes the partial file.
     pub(crate) fn finish_partial(&self, sha256: &str) -> Result<u64> {
+        named(sha256)?;
         let path = self.partial_path(sha256);
         let bytes = fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
         if sha256_hex(&bytes) != sha256 {
@@ -145,4 +150,16 @@ fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| StoreError::io(dir, e))
+}
+
+/// Refuses a file name that is not a SHA-256 (64 lowercase hex characters)
+/// before it reaches the file system: `../../x` names no file of ours.
+fn named(sha256: &str) -> Result<()> {
+    if outpost_report::shape::is_file_ref(sha256) {
+        Ok(())
+    } else {
+        Err(StoreError::BlobMissing {
+            sha256: sha256.chars().take(80).collect(),
+        })
+    }
 }

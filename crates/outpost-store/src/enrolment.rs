@@ -39,6 +39,9 @@ pub enum Refusal {
     Expired,
     Used,
     Revoked,
+    /// A device with this id is already enrolled (or was, and is revoked):
+    /// a code enrols a new device, it never takes over or revives one.
+    DeviceExists,
 }
 
 impl Store {
@@ -101,16 +104,21 @@ impl Store {
             }
             Some((grant, _, None)) => grant,
         };
+        let exists: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM enrolled_devices WHERE device_id = ?1)",
+            [device_id],
+            |r| r.get(0),
+        )?;
+        if exists {
+            return Ok(Err(Refusal::DeviceExists));
+        }
         tx.execute(
             "UPDATE enrolment_codes SET used_by = ?2 WHERE code_sha256 = ?1",
             params![hash, device_id],
         )?;
         tx.execute(
             "INSERT INTO enrolled_devices (device_id, name, unit, sector, role, clearance, token_sha256, enrolled_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT (device_id) DO UPDATE SET name = excluded.name, unit = excluded.unit,
-                 sector = excluded.sector, role = excluded.role, clearance = excluded.clearance,
-                 token_sha256 = excluded.token_sha256, enrolled_at = excluded.enrolled_at, revoked_at = NULL",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 device_id,
                 name,

@@ -11,6 +11,7 @@
 //! blob files are synced and renamed into place before the transaction that
 //! references them commits.
 
+mod authority;
 mod blobs;
 mod debrief;
 mod doctor;
@@ -30,6 +31,7 @@ use outpost_report::{
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+pub use authority::Quarantined;
 pub use debrief::Debrief;
 pub use doctor::DoctorReport;
 pub use enrolment::{EnrolledDevice, Grant, Refusal};

@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0005_report_shares.sql"),
     include_str!("../../../migrations/0006_debriefs_and_voice_notes.sql"),
     include_str!("../../../migrations/0007_report_time.sql"),
+    include_str!("../../../migrations/0008_authority.sql"),
 ];
 
 /// What opening did to the schema.

@@ -77,12 +77,19 @@ const REPORTS_OF_BLOB: &str = "SELECT report_id FROM photos
      WHERE original_sha256 = ?1 OR preview_sha256 = ?1 OR thumbnail_sha256 = ?1
      UNION SELECT report_id FROM voice_notes WHERE sha256 = ?1";
 
-/// The SQL form of [`Scope::admits_shared`] over `reports r`, with the scope
-/// bound as ?2 clearance rank, ?3 all units, ?4 unit, ?5 sector.
-const VISIBLE: &str = "r.classification_rank <= ?2
-    AND (?3 OR r.author_unit = ?4 OR (?5 != '' AND r.sector = ?5)
+/// The SQL form of [`outpost_report::policy::may_see`] over `reports r` and
+/// the hub's record `report_authority a` (LEFT JOINed: a device's own store
+/// has no records and falls back to the projection), with the scope bound as
+/// ?2 clearance rank, ?3 all units, ?4 unit, ?5 sector. The record decides the
+/// unit, sector and level; the document's shares can only have been written
+/// by headquarters, the policy saw to that.
+const VISIBLE: &str = "max(coalesce(a.floor_rank, r.classification_rank), r.classification_rank) <= ?2
+    AND (?3 OR coalesce(a.unit, r.author_unit) = ?4 OR (?5 != '' AND coalesce(a.sector, r.sector) = ?5)
          OR EXISTS (SELECT 1 FROM report_shares s WHERE s.report_id = r.report_id
                     AND (s.grantee = ?4 OR (?5 != '' AND s.grantee = 'sector:' || ?5))))";
+
+/// The join [`VISIBLE`] reads the record through.
+const AUTHORITY: &str = "LEFT JOIN report_authority a ON a.report_id = r.report_id";
 
 /// A document that differs from what a peer holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -264,9 +271,10 @@ impl Store {
     ) -> Result<Vec<Outgoing>> {
         let sql = format!(
             "SELECT d.report_id, d.seq, d.heads, p.heads FROM documents d
-             JOIN reports r ON r.report_id = d.report_id
+             JOIN reports r ON r.report_id = d.report_id {AUTHORITY}
              LEFT JOIN peer_documents p ON p.peer = ?6 AND p.report_id = d.report_id
              WHERE d.seq > ?1 AND {VISIBLE}
+               AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.report_id = d.report_id)
              ORDER BY d.seq LIMIT ?7"
         );
         self.outgoing(
@@ -288,7 +296,7 @@ impl Store {
     pub fn count_missing_at(&self, scope: &Scope, peer: &str) -> Result<u64> {
         let sql = format!(
             "SELECT count(*) FROM documents d
-             JOIN reports r ON r.report_id = d.report_id
+             JOIN reports r ON r.report_id = d.report_id {AUTHORITY}
              LEFT JOIN peer_documents p ON p.peer = ?6 AND p.report_id = d.report_id
              WHERE d.seq > ?1 AND {VISIBLE} AND (p.heads IS NULL OR p.heads != d.heads)"
         );
@@ -313,19 +321,34 @@ impl Store {
         self.admits(scope, "r.report_id = ?1", &id.to_string())
     }
 
-    /// Whether `scope` may receive file `sha256`: it belongs to a report
-    /// (photo or voice note) the scope may receive. One query.
+    /// Whether `scope` may receive file `sha256`: it was uploaded for at
+    /// least one report, and the scope may receive every report it was
+    /// uploaded for (the most restrictive decides). A report that merely
+    /// names the file grants nothing. One query.
     pub fn scope_admits_blob(&self, scope: &Scope, sha256: &str) -> Result<bool> {
-        self.admits(
-            scope,
-            &format!("r.report_id IN ({REPORTS_OF_BLOB})"),
-            sha256,
-        )
+        let sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM blob_origins WHERE sha256 = ?1)
+                AND NOT EXISTS (SELECT 1 FROM blob_origins o
+                    LEFT JOIN reports r ON r.report_id = o.report_id {AUTHORITY}
+                    WHERE o.sha256 = ?1 AND (r.report_id IS NULL OR NOT ({VISIBLE})))"
+        );
+        Ok(self.conn.prepare_cached(&sql)?.query_row(
+            params![
+                sha256,
+                scope.clearance.rank(),
+                scope.all_units,
+                scope.unit,
+                scope.sector
+            ],
+            |r| r.get(0),
+        )?)
     }
 
     /// Whether some report meeting `which` (about `?1` = `key`) is visible to `scope`.
     fn admits(&self, scope: &Scope, which: &str, key: &str) -> Result<bool> {
-        let sql = format!("SELECT EXISTS (SELECT 1 FROM reports r WHERE {which} AND {VISIBLE})");
+        let sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM reports r {AUTHORITY} WHERE {which} AND {VISIBLE})"
+        );
         Ok(self.conn.prepare_cached(&sql)?.query_row(
             params![
                 key,

@@ -490,13 +490,11 @@ pub async fn enrol(
         ca_pem,
     };
     store.add_hub(&hub)?;
+    // The hub's grant decides the unit and sector new reports are filed
+    // for: a report claiming another would be refused at sync.
     let mut profile = store.profile()?;
-    if profile.unit.is_empty() {
-        profile.unit = resp.unit;
-    }
-    if profile.sector.is_empty() {
-        profile.sector = resp.sector;
-    }
+    profile.unit = hub.unit.clone();
+    profile.sector = hub.sector.clone();
     store.set_profile(&profile)?;
     Ok(hub)
 }

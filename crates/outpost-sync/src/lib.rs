@@ -24,39 +24,7 @@ use outpost_report::{ChangeHash, Classification, ReportId};
 use outpost_store::{Grant, Scope};
 use serde::{Deserialize, Serialize};
 
-/// What an enrolled device is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// A tablet or laptop in the field: its unit's and sector's reports.
-    Field,
-    /// Headquarters: every unit, up to its clearance.
-    Hq,
-    /// A hub syncing upstream: every unit, up to its clearance.
-    Hub,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Field => "field",
-            Role::Hq => "hq",
-            Role::Hub => "hub",
-        }
-    }
-}
-
-impl std::str::FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "field" => Ok(Role::Field),
-            "hq" => Ok(Role::Hq),
-            "hub" => Ok(Role::Hub),
-            other => Err(format!("unknown role {other:?}; expected field, hq or hub")),
-        }
-    }
-}
+pub use outpost_report::policy::Role;
 
 /// The reports a peer with this grant may receive.
 pub fn scope_of(role: Role, unit: &str, sector: &str, clearance: Classification) -> Scope {

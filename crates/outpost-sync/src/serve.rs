@@ -3,10 +3,13 @@
 
 use std::collections::BTreeSet;
 
-use outpost_report::{ReportDoc, ReportId, Timestamp};
+use outpost_report::policy::{self, Role};
+use outpost_report::{
+    Authority, Catalog, Classification, DeviceId, Grant, ReportDoc, ReportId, Timestamp,
+};
 use outpost_store::{Scope, Store, StoreError};
 
-use crate::protocol::{DocPush, Rejected, SyncRequest, SyncResponse, VERSION};
+use crate::protocol::{DocPush, RawId, Rejected, SyncRequest, SyncResponse, VERSION};
 use crate::push::{Unusable, apply_push, local_copy, push_of};
 use crate::{heads_to_json, report_id};
 
@@ -15,11 +18,60 @@ use crate::{heads_to_json, report_id};
 pub const BATCH_DOCS: usize = 500;
 pub const BATCH_BYTES: usize = 2 * 1024 * 1024;
 
+/// Documents one request may push; more is refused whole (a device pushes
+/// at most [`crate::session::PUSH_DOCS`]).
+pub const MAX_PUSH_DOCS: usize = 200;
+/// Operations one push may add per byte of its payload (plus a floor): a
+/// run-length encoded bomb expands far beyond this; real edits stay under 1.
+pub const OPS_PER_BYTE: u64 = 8;
+pub const OPS_FLOOR: u64 = 2_000;
+
 /// The peer on the other end of an exchange, as its credential says.
 #[derive(Debug, Clone)]
 pub struct Peer {
     pub device_id: String,
     pub scope: Scope,
+    /// What the hub granted it: what the policy decides on.
+    pub grant: Grant,
+}
+
+impl Peer {
+    /// A peer with this grant. A device id that is not one (never the case
+    /// for an enrolled device) can author nothing.
+    pub fn new(
+        device_id: &str,
+        role: Role,
+        unit: &str,
+        sector: &str,
+        clearance: Classification,
+    ) -> Peer {
+        Peer {
+            device_id: device_id.to_string(),
+            scope: crate::scope_of(role, unit, sector, clearance),
+            grant: Grant {
+                device: device_id
+                    .parse()
+                    .unwrap_or_else(|_| DeviceId::from_uuid(uuid::Uuid::nil())),
+                role,
+                unit: unit.to_string(),
+                sector: sector.to_string(),
+                clearance,
+            },
+        }
+    }
+
+    /// The peer an enrolled device is, from the grant its hub holds. A role
+    /// or clearance this build cannot read gives the narrowest grant.
+    pub fn enrolled(device: &outpost_store::EnrolledDevice) -> Peer {
+        let g = &device.grant;
+        Peer::new(
+            &device.device_id,
+            g.role.parse().unwrap_or(Role::Field),
+            &g.unit,
+            &g.sector,
+            g.clearance.parse().unwrap_or(Classification::Unclassified),
+        )
+    }
 }
 
 /// Why an exchange failed as a whole (a pushed document that fails is
@@ -28,72 +80,225 @@ pub struct Peer {
 pub enum ServeError {
     #[error("protocol version {0} is not supported")]
     Version(u16),
+    #[error("{0} documents in one request; at most {MAX_PUSH_DOCS}")]
+    TooManyDocuments(usize),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// One report received from a peer, ready to store.
-struct Received {
-    doc: ReportDoc,
-    peer_heads: String,
+/// A pushed document with what the hub held of it before: read under the
+/// store's lock, vetted without it.
+pub struct Intake {
+    push: DocPush,
+    local: Option<ReportDoc>,
+    authority: Option<Authority>,
 }
 
-fn receive(store: &Store, peer: &Peer, push: &DocPush) -> Result<Received, &'static str> {
-    let local = local_copy(store, report_id(&push.id)).map_err(|e| e.code())?;
-    let doc = apply_push(local, push).map_err(|why| match why {
+/// What a request brought, read from the store: step one of an exchange.
+pub struct Prepared {
+    intakes: Vec<Intake>,
+    /// Devices enrolled at this hub directly (a relay may not speak for them).
+    enrolled_here: BTreeSet<[u8; 16]>,
+    catalog: Catalog,
+}
+
+/// One report received from a peer, checked and ready to store.
+struct Received {
+    id: RawId,
+    doc: ReportDoc,
+    peer_heads: String,
+    record: Authority,
+}
+
+/// What vetting decided: step two of an exchange.
+pub struct Vetted {
+    received: Vec<Received>,
+    need_full: Vec<RawId>,
+    rejected: Vec<Rejected>,
+}
+
+/// Step one, under the store's lock: the stored copy and record of every
+/// pushed document. Decoding what the peer sent happens in [`vet`].
+pub fn prepare(store: &Store, peer: &Peer, req: &SyncRequest) -> Result<Prepared, ServeError> {
+    if req.version != VERSION {
+        return Err(ServeError::Version(req.version));
+    }
+    if req.docs.len() > MAX_PUSH_DOCS {
+        return Err(ServeError::TooManyDocuments(req.docs.len()));
+    }
+    let mut seen = BTreeSet::new();
+    let mut intakes = Vec::new();
+    for push in &req.docs {
+        if !seen.insert(push.id) {
+            continue; // the same document twice in one body: once is enough
+        }
+        let id = report_id(&push.id);
+        intakes.push(Intake {
+            push: push.clone(),
+            local: local_copy(store, id).unwrap_or(None),
+            authority: store.authority(id)?,
+        });
+    }
+    let enrolled_here = if peer.grant.role == Role::Hub {
+        store
+            .enrolled_devices()?
+            .iter()
+            .filter_map(|d| d.device_id.parse::<DeviceId>().ok())
+            .map(|d| *d.as_uuid().as_bytes())
+            .collect()
+    } else {
+        BTreeSet::new()
+    };
+    Ok(Prepared {
+        intakes,
+        enrolled_here,
+        catalog: store.catalog().clone(),
+    })
+}
+
+/// Step two, with no lock held: applies each push to its stored copy and
+/// checks the result's shape and every change against the policy. A
+/// hostile push costs only its own sender's time.
+pub fn vet(peer: &Peer, prepared: Prepared) -> Vetted {
+    let mut vetted = Vetted {
+        received: Vec::new(),
+        need_full: Vec::new(),
+        rejected: Vec::new(),
+    };
+    for intake in prepared.intakes {
+        let id = intake.push.id;
+        match vet_one(peer, &prepared.enrolled_here, &prepared.catalog, intake) {
+            Ok(r) => vetted.received.push(r),
+            Err("document.missing_changes") => vetted.need_full.push(id),
+            Err(code) => vetted.rejected.push(Rejected {
+                id,
+                code: code.to_string(),
+            }),
+        }
+    }
+    vetted
+}
+
+fn vet_one(
+    peer: &Peer,
+    enrolled_here: &BTreeSet<[u8; 16]>,
+    catalog: &Catalog,
+    intake: Intake,
+) -> Result<Received, &'static str> {
+    let Intake {
+        push,
+        local,
+        authority,
+    } = intake;
+    let (before, before_heads, before_ops) = match &local {
+        Some(doc) => {
+            let mut doc = doc.clone();
+            (
+                Some((doc.facts().map_err(|e| e.code())?, policy::shares_of(&doc))),
+                doc.head_hashes(),
+                doc.op_count(),
+            )
+        }
+        None => (None, Vec::new(), 0),
+    };
+    let mut doc = apply_push(local, &push).map_err(|why| match why {
         Unusable::MissingBase => "document.missing_changes",
         Unusable::WrongDocument => "sync.wrong_document",
         Unusable::HeadsMismatch => "sync.heads_mismatch",
         Unusable::Corrupt(code) => code,
     })?;
-    // A device may not bring in what it could not receive: it is not cleared for it.
-    if doc.meta().classification > peer.scope.clearance {
-        return Err("sync.forbidden");
+    let added = doc.op_count().saturating_sub(before_ops);
+    if added > OPS_FLOOR + OPS_PER_BYTE * push.payload.len() as u64 {
+        return Err("document.too_large");
     }
+    let after = doc.facts().map_err(|e| e.code())?;
+    let refused = |r: policy::Refusal| r.code();
+    policy::check_actors(
+        &peer.grant,
+        doc.actors_since(&before_heads).iter().map(Vec::as_slice),
+        |device| <[u8; 16]>::try_from(device).is_ok_and(|d| enrolled_here.contains(&d)),
+    )
+    .map_err(refused)?;
+    let record = match (before, authority) {
+        (Some((before, shares)), Some(record)) => {
+            policy::check_change(&peer.grant, &record, &before, &shares, &after)
+                .map_err(refused)?;
+            let mut record = record;
+            // Lowering was checked above: the record follows what was accepted.
+            record.floor = after.classification();
+            record
+        }
+        // Held without a record (stored before records existed, or made
+        // here): the document as stored stands in for the record.
+        (Some((before, shares)), None) => {
+            let record = policy::record_of_document(&before);
+            policy::check_change(&peer.grant, &record, &before, &shares, &after)
+                .map_err(refused)?;
+            Authority {
+                floor: after.classification(),
+                ..record
+            }
+        }
+        (None, _) => {
+            let form = catalog.get(after.fixed_value("form"));
+            let Some(form) = form else {
+                return Err("document.unknown_form");
+            };
+            policy::check_create(&peer.grant, &after, form.headquarters_only).map_err(refused)?;
+            policy::record_for(&peer.grant, &after)
+        }
+    };
     Ok(Received {
+        id: push.id,
         doc,
         peer_heads: heads_to_json(&push.heads),
+        record,
     })
 }
 
 /// Handles one exchange: stores what the peer pushed (durably, before
-/// answering), then answers with what the peer may see and lacks.
+/// answering), then answers with what the peer may see and lacks. The three
+/// steps in one call, for callers that hold the store alone.
 pub fn handle_sync(
     store: &mut Store,
     peer: &Peer,
     req: &SyncRequest,
     now: Timestamp,
 ) -> Result<SyncResponse, ServeError> {
-    if req.version != VERSION {
-        return Err(ServeError::Version(req.version));
-    }
-    store.acknowledge_pending(&peer.device_id, req.since as i64)?;
+    let prepared = prepare(store, peer, req)?;
+    let vetted = vet(peer, prepared);
+    conclude(store, peer, req, vetted, now)
+}
 
+/// Step three, under the store's lock: stores what was accepted with its
+/// record, then answers with what the peer may see and lacks.
+pub fn conclude(
+    store: &mut Store,
+    peer: &Peer,
+    req: &SyncRequest,
+    vetted: Vetted,
+    now: Timestamp,
+) -> Result<SyncResponse, ServeError> {
+    store.acknowledge_pending(&peer.device_id, req.since as i64)?;
+    let Vetted {
+        received,
+        need_full,
+        rejected,
+    } = vetted;
     let mut accepted = Vec::new();
-    let mut need_full = Vec::new();
-    let mut rejected = Vec::new();
-    let mut received = Vec::new();
-    let mut seen = BTreeSet::new();
-    for push in &req.docs {
-        if !seen.insert(push.id) {
-            continue; // the same document twice in one body: once is enough
-        }
-        match receive(store, peer, push) {
-            Ok(r) => received.push((push.id, r)),
-            Err("document.missing_changes") => need_full.push(push.id),
-            Err(code) => rejected.push(Rejected {
-                id: push.id,
-                code: code.to_string(),
-            }),
-        }
-    }
     if !received.is_empty() {
-        accepted.extend(received.iter().map(|(id, _)| *id));
-        let (held, mut docs): (Vec<(ReportId, String)>, Vec<ReportDoc>) = received
-            .into_iter()
-            .map(|(id, r)| ((report_id(&id), r.peer_heads), r.doc))
-            .unzip();
+        accepted.extend(received.iter().map(|r| r.id));
+        let mut held = Vec::new();
+        let mut records = Vec::new();
+        let mut docs = Vec::new();
+        for r in received {
+            let id = report_id(&r.id);
+            held.push((id, r.peer_heads));
+            records.push((id, r.record));
+            docs.push(r.doc);
+        }
         store.save_all(&mut docs, now)?;
+        store.record_authority(&records, now)?;
         store.set_peer_heads(&peer.device_id, &held)?;
     }
 
@@ -126,11 +331,15 @@ pub fn handle_sync(
         if peer_heads == Some(out.heads.as_str()) && !wanted_whole.contains(&out.id) {
             continue;
         }
-        let push = push_for(
+        let Some(push) = push_for(
             store,
             out.id,
             peer_heads.filter(|_| !wanted_whole.contains(&out.id)),
-        )?;
+            now,
+        )?
+        else {
+            continue;
+        };
         bytes += push.payload.len();
         sent.push((out.id, heads_to_json(&push.heads)));
         docs.push(push);
@@ -144,7 +353,9 @@ pub fn handle_sync(
         if docs.iter().any(|d| report_id(&d.id) == *id) || !store.scope_admits(&peer.scope, *id)? {
             continue;
         }
-        let push = push_for(store, *id, None)?;
+        let Some(push) = push_for(store, *id, None, now)? else {
+            continue;
+        };
         sent.push((*id, heads_to_json(&push.heads)));
         docs.push(push);
     }
@@ -160,7 +371,48 @@ pub fn handle_sync(
     })
 }
 
-/// The changes `peer_heads` lacks, or the whole document.
-fn push_for(store: &Store, id: ReportId, peer_heads: Option<&str>) -> Result<DocPush, StoreError> {
-    Ok(push_of(&mut store.load(id)?, peer_heads))
+/// The changes `peer_heads` lacks, or the whole document. A stored document
+/// that no longer loads is set aside, never sent, and never fails the
+/// exchange of the peer that would have received it.
+fn push_for(
+    store: &mut Store,
+    id: ReportId,
+    peer_heads: Option<&str>,
+    now: Timestamp,
+) -> Result<Option<DocPush>, StoreError> {
+    match store.load(id) {
+        Ok(mut doc) => Ok(Some(push_of(&mut doc, peer_heads))),
+        Err(StoreError::Document(e)) => {
+            store.quarantine(id, e.code(), now)?;
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The reports file `sha256` may be uploaded for by `peer`: those that name
+/// it and whose content the peer may change. The hub records them as the
+/// file's origin once its bytes are in and verified.
+pub fn uploadable_for(
+    store: &Store,
+    peer: &Peer,
+    sha256: &str,
+) -> Result<Vec<ReportId>, StoreError> {
+    let mut out = Vec::new();
+    for id in store.reports_of_blob(sha256)? {
+        let doc = match store.load(id) {
+            Ok(doc) => doc,
+            Err(StoreError::Document(_)) => continue,
+            Err(e) => return Err(e),
+        };
+        let Ok(facts) = doc.facts() else { continue };
+        let record = match store.authority(id)? {
+            Some(record) => record,
+            None => policy::record_of_document(&facts),
+        };
+        if policy::may_write(&peer.grant, &record, &policy::shares_of(&doc)) {
+            out.push(id);
+        }
+    }
+    Ok(out)
 }

@@ -4,7 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use outpost_report::{ReportDoc, ReportId, Timestamp};
+use outpost_report::policy;
+use outpost_report::{Authority, ReportDoc, ReportId, Timestamp};
 use outpost_store::{HubRecord, Store, StoreError};
 use serde::Serialize;
 
@@ -133,28 +134,43 @@ impl Session {
         }
 
         let mut incoming = Vec::new();
+        let mut records = Vec::new();
         let mut hub_heads = Vec::new();
         for push in &resp.docs {
             let id = report_id(&push.id);
             match receive(store, push) {
-                Ok(doc) => {
+                Ok((doc, record)) => {
                     self.ask_whole.remove(&id);
                     hub_heads.push((id, heads_to_json(&push.heads)));
+                    // On a camp hub, what the hub above sent is served to the
+                    // camp's tablets by its record, vouched for by that hub.
+                    records.push((
+                        id,
+                        Authority {
+                            vouched_by: Some(self.peer.clone()),
+                            ..record
+                        },
+                    ));
                     incoming.push(doc);
                 }
                 Err(Incoming::AskWhole) if !self.ask_whole.contains(&id) => {
                     self.ask_whole.insert(id);
                 }
-                Err(Incoming::AskWhole) | Err(Incoming::Refuse) => {
+                Err(Incoming::AskWhole) => {
                     self.ask_whole.remove(&id);
                     self.tally
                         .rejected
-                        .insert(id.to_string(), "document.corrupt".into());
+                        .insert(id.to_string(), "document.missing_changes".into());
+                }
+                Err(Incoming::Refuse(code)) => {
+                    self.ask_whole.remove(&id);
+                    self.tally.rejected.insert(id.to_string(), code.into());
                 }
             }
         }
         self.tally.docs_down += incoming.len() as u64;
         store.save_all(&mut incoming, now)?;
+        store.record_authority(&records, now)?;
         store.set_peer_heads(&self.peer, &hub_heads)?;
         self.cursor = resp.cursor;
         self.more = resp.more;
@@ -165,13 +181,20 @@ impl Session {
 
 enum Incoming {
     AskWhole,
-    Refuse,
+    Refuse(&'static str),
 }
 
-fn receive(store: &Store, push: &DocPush) -> Result<ReportDoc, Incoming> {
-    let local = local_copy(store, report_id(&push.id)).map_err(|_| Incoming::Refuse)?;
-    apply_push(local, push).map_err(|why| match why {
+/// Applies what the hub sent to the local copy, and checks that the result
+/// is still a report in shape before anything is stored: a hostile hub's
+/// document is refused here as it would be at a hub.
+fn receive(store: &Store, push: &DocPush) -> Result<(ReportDoc, Authority), Incoming> {
+    let local =
+        local_copy(store, report_id(&push.id)).map_err(|_| Incoming::Refuse("document.corrupt"))?;
+    let doc = apply_push(local, push).map_err(|why| match why {
         Unusable::MissingBase | Unusable::HeadsMismatch => Incoming::AskWhole,
-        Unusable::WrongDocument | Unusable::Corrupt(_) => Incoming::Refuse,
-    })
+        Unusable::WrongDocument => Incoming::Refuse("sync.wrong_document"),
+        Unusable::Corrupt(code) => Incoming::Refuse(code),
+    })?;
+    let facts = doc.facts().map_err(|e| Incoming::Refuse(e.code()))?;
+    Ok((doc, policy::record_of_document(&facts)))
 }

@@ -66,7 +66,19 @@ impl BlobPass<'_> {
         blob: &PendingBlob,
         mut offset: u64,
     ) -> Result<(), SyncError> {
-        let bytes = store.read_blob(&blob.sha256)?;
+        let bytes = match store.read_blob(&blob.sha256) {
+            Ok(bytes) => bytes,
+            // A damaged or missing local copy is reported and skipped; the
+            // rest of the sync goes on.
+            Err(e @ (StoreError::BlobCorrupt { .. } | StoreError::BlobMissing { .. })) => {
+                self.report
+                    .documents
+                    .rejected
+                    .insert(blob.sha256.clone(), e.code().to_string());
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        };
         let mut attempts = 0;
         loop {
             let result = self.client.upload_blob(&blob.sha256, &bytes, offset).await;
@@ -143,6 +155,14 @@ impl BlobPass<'_> {
         // not once per file.
         let mut variants_of: BTreeMap<ReportId, Vec<VariantRef>> = BTreeMap::new();
         for blob in wanted {
+            // A name that is not a SHA-256 never becomes a path on this disk.
+            if !outpost_report::shape::is_file_ref(&blob.sha256) {
+                self.report
+                    .documents
+                    .rejected
+                    .insert(blob.sha256.clone(), "document.bad_file_ref".into());
+                continue;
+            }
             let variants = match variants_of.entry(blob.report) {
                 Entry::Occupied(e) => e.into_mut(),
                 Entry::Vacant(e) => e.insert(store.load(blob.report)?.files()),
@@ -153,6 +173,7 @@ impl BlobPass<'_> {
             if self.affordable(variant.bytes.saturating_sub(offset)) {
                 self.download_one(
                     store,
+                    blob.report,
                     &blob.sha256,
                     variant.bytes,
                     &variant.media_type,
@@ -168,6 +189,7 @@ impl BlobPass<'_> {
     async fn download_one(
         &mut self,
         store: &mut Store,
+        report: ReportId,
         sha256: &str,
         size: u64,
         media_type: &str,
@@ -204,6 +226,9 @@ impl BlobPass<'_> {
                 Ok(_) if written >= size => {
                     match store.finish_partial(sha256, media_type, now()) {
                         Ok(()) => {
+                            // Served to this store's own peers (a camp hub's
+                            // tablets) on the word of the hub above.
+                            store.record_blob_origin(sha256, &[report], &self.hub.hub_id)?;
                             store.set_peer_blob(&self.hub.hub_id, sha256)?;
                             self.report.blobs_down += 1;
                         }

@@ -1,0 +1,46 @@
+-- Outpost store, schema 8: authority a hub records, never reads from content.
+--
+-- When a hub first accepts a report it records who brought it and for which
+-- unit and sector (from the creator's grant), and the level it counts at.
+-- Who may receive or change a report is decided from this row; a document
+-- whose own metadata disagrees is refused.
+CREATE TABLE report_authority (
+    report_id   TEXT    PRIMARY KEY,
+    creator     TEXT    NOT NULL,   -- the device whose push created it here
+    unit        TEXT    NOT NULL,
+    sector      TEXT    NOT NULL,
+    floor_rank  INTEGER NOT NULL,   -- classification rank it counts at
+    form        TEXT    NOT NULL,
+    vouched_by  TEXT,               -- the relay hub that brought it, if any
+    recorded_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+-- Which report each file was uploaded for, and by which device: a file is
+-- served only to a peer that may see every report it was uploaded for, so
+-- naming another unit's photo in one's own report does not reach it.
+CREATE TABLE blob_origins (
+    sha256     TEXT NOT NULL,
+    report_id  TEXT NOT NULL,
+    device     TEXT NOT NULL,
+    PRIMARY KEY (sha256, report_id)
+) STRICT, WITHOUT ROWID;
+
+-- Stored documents that no longer load: set aside, never sent, reported by
+-- the hub's status and the doctor.
+CREATE TABLE quarantine (
+    report_id TEXT    PRIMARY KEY,
+    code      TEXT    NOT NULL,
+    at        INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+-- What was stored before records existed is taken as it stands.
+INSERT INTO report_authority (report_id, creator, unit, sector, floor_rank, form, vouched_by, recorded_at)
+    SELECT report_id, device, author_unit, sector, classification_rank, kind, NULL, created_at FROM reports;
+INSERT OR IGNORE INTO blob_origins (sha256, report_id, device)
+    SELECT v.sha256, v.report_id, r.device FROM (
+        SELECT original_sha256 AS sha256, report_id FROM photos
+        UNION SELECT preview_sha256, report_id FROM photos
+        UNION SELECT thumbnail_sha256, report_id FROM photos
+        UNION SELECT sha256, report_id FROM voice_notes) v
+    JOIN reports r ON r.report_id = v.report_id
+    WHERE EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = v.sha256);
