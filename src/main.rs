@@ -9,15 +9,20 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    // `outpost report list | head` should stop quietly when head is done, as
-    // Unix tools do, rather than panic on the closed pipe.
-    #[cfg(unix)]
-    // SAFETY: called once at start, before any thread exists; restores the
-    // default disposition of one signal.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     let args = cli::Args::parse();
+    // `outpost report list | head` should stop quietly when head is done, as
+    // Unix tools do, rather than panic on the closed pipe. Not for commands
+    // that talk to a hub: there a hub that goes away mid-transfer would kill
+    // the process silently; its sockets report the broken pipe as an error
+    // the sync handles (retry, then a message and a failing exit code).
+    #[cfg(unix)]
+    if !args.talks_to_hub() {
+        // SAFETY: called once at start, before any thread exists; restores
+        // the default disposition of one signal.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     let lang = args.ui_lang();
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod attacks;
 mod cli;
 mod crash;
 mod debrief;

@@ -33,6 +33,8 @@ pub enum CliError {
     UnknownStatus { given: String },
     #[error("unknown QIP stage {given:?}")]
     UnknownStage { given: String },
+    #[error("{count} item(s) were refused or could not be sent")]
+    SyncRefused { count: usize },
 }
 
 impl CliError {
@@ -49,6 +51,7 @@ impl CliError {
             CliError::BadDate { .. } => "export.bad_date",
             CliError::UnknownStatus { .. } => "report.unknown_status",
             CliError::UnknownStage { .. } => "report.unknown_stage",
+            CliError::SyncRefused { .. } => "sync.refused",
         }
     }
 
@@ -70,6 +73,7 @@ impl CliError {
             | CliError::UnknownStage { given } => {
                 vec![("given", given.clone())]
             }
+            CliError::SyncRefused { count } => vec![("count", count.to_string())],
         }
     }
 }
@@ -129,6 +133,7 @@ pub fn render(err: &anyhow::Error, lang: Lang) -> String {
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     match err.chain().find_map(|c| c.downcast_ref::<CliError>()) {
         Some(CliError::InvalidAnswers(_)) => 3,
+        Some(CliError::SyncRefused { .. }) => 4,
         Some(_) => 2,
         None => 1,
     }

@@ -33,6 +33,11 @@ pub struct Args {
 }
 
 impl Args {
+    /// Whether the command opens connections to a hub.
+    pub fn talks_to_hub(&self) -> bool {
+        matches!(self.command, Command::Enrol { .. } | Command::Sync { .. })
+    }
+
     pub fn ui_lang(&self) -> Lang {
         match &self.ui_lang {
             Some(l) => l.parse().unwrap_or_else(|_| Lang::from_locale(l)),

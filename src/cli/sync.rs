@@ -88,10 +88,15 @@ pub fn sync(
         }
         for (id, code) in &report.documents.rejected {
             println!(
-                "  refused by the hub: {id}: {}",
-                outpost_report::i18n::message(lang, code, &[])
+                "  refused: {id}: {}",
+                outpost_report::i18n::message(lang, code, &[("detail", String::new())])
             );
         }
+    }
+    // Something that should have moved did not: say so in the exit code too.
+    let refused = report.documents.rejected.len();
+    if refused > 0 {
+        return Err(crate::cli::failure::CliError::SyncRefused { count: refused }.into());
     }
     Ok(())
 }

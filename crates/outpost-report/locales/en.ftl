@@ -183,3 +183,4 @@ policy-comment-changed = A comment cannot be changed or removed once made.
 policy-forged-actor = The changes were not all made by the device that sent them.
 sync-too-many-documents = Too many reports in one message (at most { $max }); send them in smaller batches.
 enrol-device-exists = A device with this identity is already enrolled with this hub. A code enrols a new device; it cannot take over or revive another.
+sync-refused = { $count } item(s) were refused or could not be sent; each is listed above. Nothing else was affected.

@@ -182,3 +182,4 @@ policy-comment-changed = Un commentaire ne peut être ni modifié ni supprimé u
 policy-forged-actor = Les modifications n'ont pas toutes été faites par l'appareil qui les envoie.
 sync-too-many-documents = Trop de rapports dans un seul message (au plus { $max }) ; envoyez-les par lots plus petits.
 enrol-device-exists = Un appareil avec cette identité est déjà enrôlé auprès de ce hub. Un code enrôle un nouvel appareil ; il ne peut ni en reprendre ni en réactiver un autre.
+sync-refused = { $count } élément(s) ont été refusés ou n'ont pas pu être envoyés ; chacun est listé ci-dessus. Rien d'autre n'a été touché.

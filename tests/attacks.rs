@@ -1,0 +1,748 @@
+//! An enrolled device, a relay hub or a hub's answer playing the attacker:
+//! each test is named after the attack it stops, drives the protocol
+//! directly where the command line cannot express the attack, and checks
+//! that the refusal carries its specific code and that nothing changed on
+//! the hub or any other device.
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ObjType, ROOT, ReadDoc};
+use outpost_report::document::Comment;
+use outpost_report::time::{Clock, SystemClock};
+use outpost_report::{Classification, CommentId, Lang, PhotoId, ReportDoc, ReportId, ReviewStatus};
+use outpost_sync::Role;
+use outpost_sync::http::{HubClient, SyncError};
+use outpost_sync::protocol::{DocPush, EnrolRequest, SyncRequest, SyncResponse, VERSION};
+
+use crate::sync::{attach, file_report, raw_photo};
+use crate::util::hub::{Device, TestHub};
+use crate::util::{self, T0};
+
+/// The device's own client, for requests the ordinary sync never makes.
+fn client_of(device: &Device) -> HubClient {
+    HubClient::new(
+        &device.hub.url,
+        Some(device.hub.token.clone()),
+        Lang::En,
+        None,
+    )
+    .expect("client")
+}
+
+/// Pushes `docs` as `device`, in one request of the protocol.
+async fn push(device: &Device, docs: Vec<DocPush>) -> SyncResponse {
+    let req = SyncRequest {
+        version: VERSION,
+        request_id: rand::random(),
+        since: 0,
+        docs,
+        need_full: Vec::new(),
+    };
+    client_of(device)
+        .exchange(&req)
+        .await
+        .expect("the hub answers")
+        .0
+}
+
+fn raw(id: ReportId) -> [u8; 16] {
+    *id.as_uuid().as_bytes()
+}
+
+/// The whole of `doc` as a push.
+fn whole(doc: &mut AutoCommit, id: ReportId) -> DocPush {
+    DocPush {
+        id: raw(id),
+        base: Vec::new(),
+        heads: doc.get_heads().iter().map(|h| h.0).collect(),
+        payload: doc.save(),
+    }
+}
+
+/// The changes of `doc` after `base` as a push.
+fn after(doc: &mut AutoCommit, id: ReportId, base: &[automerge::ChangeHash]) -> DocPush {
+    DocPush {
+        id: raw(id),
+        base: base.iter().map(|h| h.0).collect(),
+        heads: doc.get_heads().iter().map(|h| h.0).collect(),
+        payload: doc.save_after(base),
+    }
+}
+
+/// `device`'s copy of report `id` as raw automerge, editing as the device
+/// itself (its actor), with the heads the hub holds.
+fn raw_copy(device: &Device, id: ReportId) -> (AutoCommit, Vec<automerge::ChangeHash>) {
+    let mut doc = device.store.load(id).expect("the device holds it");
+    let bytes = doc.save();
+    let mut am = AutoCommit::load(&bytes).expect("loads");
+    am.set_actor(automerge::ActorId::from(
+        device.store.device_id().as_uuid().as_bytes().as_slice(),
+    ));
+    let heads = am.get_heads();
+    (am, heads)
+}
+
+/// The code the hub refused the only pushed document with.
+fn refusal(resp: &SyncResponse) -> &str {
+    assert!(
+        resp.accepted.is_empty(),
+        "nothing may be accepted: {resp:?}"
+    );
+    assert_eq!(resp.rejected.len(), 1, "one refusal expected: {resp:?}");
+    &resp.rejected[0].code
+}
+
+fn hub_heads(hub: &TestHub, id: ReportId) -> Vec<String> {
+    hub.store().load(id).expect("the hub holds it").heads()
+}
+
+async fn alpha(hub: &TestHub, clearance: Classification) -> Device {
+    Device::join(hub, "ALPHA", "East", Role::Field, clearance).await
+}
+
+async fn bravo(hub: &TestHub) -> Device {
+    Device::join(
+        hub,
+        "BRAVO",
+        "North",
+        Role::Field,
+        Classification::StrictlyConfidential,
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_document_under_another_units_report_id_is_refused() {
+    let hub = TestHub::start().await;
+    let mut bravo = bravo(&hub).await;
+    let victim = file_report(
+        &mut bravo.store,
+        "incident",
+        Classification::StrictlyConfidential,
+    );
+    bravo.sync().await;
+    let mut attacker = alpha(&hub, Classification::Unclassified).await;
+    let before = hub_heads(&hub, victim);
+
+    // A report of ALPHA's, UNCLASSIFIED, under the victim's id.
+    let form = util::form("incident");
+    let mut new = util::new_report(
+        victim,
+        attacker.store.device_id(),
+        Classification::Unclassified,
+    );
+    new.author_unit = "ALPHA".into();
+    new.sector = "East".into();
+    let mut forged = ReportDoc::create(&form, &new, T0).expect("create");
+    let mut am = AutoCommit::load(&forged.save()).expect("loads");
+    let resp = push(&attacker, vec![whole(&mut am, victim)]).await;
+
+    assert_eq!(
+        refusal(&resp),
+        "document.bad_shape",
+        "a second id, schema and meta map make no report"
+    );
+    assert!(
+        resp.docs.iter().all(|d| d.id != raw(victim)),
+        "and the victim is not sent back"
+    );
+    assert_eq!(
+        hub_heads(&hub, victim),
+        before,
+        "the hub's copy is untouched"
+    );
+    let held = hub.store().load(victim).expect("held").meta();
+    assert_eq!(
+        (held.author_unit.as_str(), held.classification),
+        ("BRAVO", Classification::StrictlyConfidential),
+        "still BRAVO's, still strictly confidential"
+    );
+    let record = hub
+        .store()
+        .authority(victim)
+        .expect("read")
+        .expect("recorded");
+    assert_eq!(
+        record.unit, "BRAVO",
+        "the record names the creator's unit from its grant"
+    );
+    attacker.sync().await;
+    assert!(
+        attacker.store.load(victim).is_err(),
+        "ALPHA never receives the victim"
+    );
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_field_device_cannot_make_headquarters_changes() {
+    let hub = TestHub::start().await;
+    let mut tablet = alpha(&hub, Classification::Confidential).await;
+    let analyst = Device::join(
+        &hub,
+        "JMAC",
+        "",
+        Role::Hq,
+        Classification::StrictlyConfidential,
+    )
+    .await;
+    let id = file_report(&mut tablet.store, "incident", Classification::Confidential);
+    tablet.sync().await;
+    let hq_device = analyst.store.device_id();
+
+    type Edit = Box<dyn Fn(&mut ReportDoc)>;
+    let question = |device: String, question: bool| -> Edit {
+        Box::new(move |d: &mut ReportDoc| {
+            d.add_comment(&Comment {
+                id: CommentId::from_uuid(uuid::Uuid::new_v4()),
+                author: "JMAC analyst".into(),
+                device: device.clone(),
+                at: T0,
+                lang: Lang::En,
+                text: "Who told you?".into(),
+                question,
+            })
+            .expect("comment");
+        })
+    };
+    let attacks: Vec<(&str, Edit, &str)> = vec![
+        (
+            "lower the classification",
+            Box::new(|d| {
+                d.set_classification(Classification::Unclassified, T0)
+                    .expect("set")
+            }),
+            "policy.lowered",
+        ),
+        (
+            "share with another unit",
+            Box::new(|d| d.share_with("BRAVO", "Lt. A. Traoré", T0).expect("share")),
+            "policy.hq_only",
+        ),
+        (
+            "set the report verified",
+            Box::new(|d| d.set_status(ReviewStatus::Verified, T0).expect("status")),
+            "policy.hq_only",
+        ),
+        (
+            "post a comment signed as HQ",
+            question(hq_device.to_string(), true),
+            "policy.not_yourself",
+        ),
+        (
+            "ask a question as a field device",
+            question(tablet.store.device_id().to_string(), true),
+            "policy.hq_only",
+        ),
+        (
+            "make changes as HQ's actor",
+            Box::new(move |d| {
+                d.set_device(hq_device);
+                d.set_answer("un_wounded", &serde_json::json!(9), T0)
+                    .expect("answer");
+            }),
+            "policy.forged_actor",
+        ),
+        (
+            "raise above its own clearance",
+            Box::new(|d| {
+                d.set_classification(Classification::StrictlyConfidential, T0)
+                    .expect("set")
+            }),
+            "policy.not_cleared",
+        ),
+    ];
+    for (what, edit, code) in attacks {
+        let before = hub_heads(&hub, id);
+        let mut doc = tablet.store.load(id).expect("held");
+        let base = doc.head_hashes();
+        edit(&mut doc);
+        let push_of = DocPush {
+            id: raw(id),
+            base: base.iter().map(|h| h.0).collect(),
+            heads: doc.head_hashes().iter().map(|h| h.0).collect(),
+            payload: doc.changes_since(&base),
+        };
+        let resp = push(&tablet, vec![push_of]).await;
+        assert_eq!(refusal(&resp), code, "a field device may not {what}");
+        assert_eq!(
+            hub_heads(&hub, id),
+            before,
+            "{what}: the hub's copy is untouched"
+        );
+    }
+
+    // The same path accepts what the field may do: an answer of its own unit's report.
+    let mut doc = tablet.store.load(id).expect("held");
+    let base = doc.head_hashes();
+    doc.set_answer("un_wounded", &serde_json::json!(2), T0)
+        .expect("answer");
+    let resp = push(
+        &tablet,
+        vec![DocPush {
+            id: raw(id),
+            base: base.iter().map(|h| h.0).collect(),
+            heads: doc.head_hashes().iter().map(|h| h.0).collect(),
+            payload: doc.changes_since(&base),
+        }],
+    )
+    .await;
+    assert_eq!(
+        resp.accepted,
+        vec![raw(id)],
+        "its own answer goes through: {resp:?}"
+    );
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incremental_push_cannot_change_a_reports_id_or_turn_meta_into_a_string() {
+    let hub = TestHub::start().await;
+    let mut tablet = alpha(&hub, Classification::Confidential).await;
+    let id = file_report(&mut tablet.store, "patrol", Classification::Confidential);
+    let other = file_report(&mut tablet.store, "patrol", Classification::Confidential);
+    tablet.sync().await;
+
+    let (mut am, base) = raw_copy(&tablet, id);
+    am.put(ROOT, "id", other.to_string()).expect("put");
+    let resp = push(&tablet, vec![after(&mut am, id, &base)]).await;
+    assert_eq!(
+        refusal(&resp),
+        "document.bad_shape",
+        "a report's id never changes"
+    );
+
+    let (mut am, base) = raw_copy(&tablet, id);
+    am.put(ROOT, "meta", "nothing to see").expect("put");
+    let resp = push(&tablet, vec![after(&mut am, id, &base)]).await;
+    assert_eq!(refusal(&resp), "document.bad_shape", "meta stays a map");
+
+    let hq = Device::join(
+        &hub,
+        "JMAC",
+        "",
+        Role::Hq,
+        Classification::StrictlyConfidential,
+    )
+    .await;
+    let mut hq = hq;
+    let got = hq.sync().await;
+    assert_eq!(
+        got.documents.docs_down, 2,
+        "both reports still reach HQ, each as itself"
+    );
+    assert_eq!(hq.store.load(id).expect("held").id(), id);
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn naming_another_units_photo_does_not_download_it() {
+    let hub = TestHub::start().await;
+    let mut bravo = bravo(&hub).await;
+    let secret = file_report(
+        &mut bravo.store,
+        "incident",
+        Classification::StrictlyConfidential,
+    );
+    attach(&mut bravo.store, secret, &raw_photo(20_000, 3));
+    bravo.sync().await;
+    let photo = bravo.store.load(secret).expect("held").photos()[0].clone();
+
+    let mut attacker = alpha(&hub, Classification::Unclassified).await;
+    let own = file_report(
+        &mut attacker.store,
+        "incident",
+        Classification::Unclassified,
+    );
+    let mut stolen = photo.clone();
+    stolen.id = PhotoId::from_uuid(uuid::Uuid::new_v4());
+    attacker
+        .store
+        .update(own, T0, |d| Ok(d.add_photo(&stolen)?))
+        .expect("names the photo");
+    let report = attacker.sync().await;
+    assert!(
+        report.documents.rejected.is_empty(),
+        "naming a hash is a valid report"
+    );
+    for variant in [&photo.original, &photo.preview, &photo.thumbnail] {
+        assert!(
+            !attacker.store.has_blob(&variant.sha256).expect("read"),
+            "not downloaded"
+        );
+        let err = client_of(&attacker)
+            .download_blob(&variant.sha256, 0, |_| Ok(()))
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(&err, SyncError::Hub { status: 404, code, .. } if code == "sync.unknown_blob"),
+            "as if it did not exist: {err:?}"
+        );
+    }
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deeply_nested_document_is_refused() {
+    let hub = TestHub::start().await;
+    let tablet = alpha(&hub, Classification::Confidential).await;
+    let form = util::form("patrol");
+    let id = ReportId::from_uuid(uuid::Uuid::new_v4());
+    let mut new = util::new_report(id, tablet.store.device_id(), Classification::Confidential);
+    new.author_unit = "ALPHA".into();
+    new.sector = "East".into();
+    let mut doc = ReportDoc::create(&form, &new, T0).expect("create");
+    let mut am = AutoCommit::load(&doc.save()).expect("loads");
+    let (_, answers) = am.get(ROOT, "answers").expect("get").expect("answers");
+    let mut at = answers;
+    for _ in 0..500 {
+        at = am.put_object(&at, "x", ObjType::Map).expect("nest");
+    }
+    let pushed = whole(&mut am, id);
+    assert!(
+        pushed.payload.len() < 8 * 1024,
+        "a small document: {} B",
+        pushed.payload.len()
+    );
+    let resp = push(&tablet, vec![pushed]).await;
+    assert_eq!(refusal(&resp), "document.too_deep");
+    assert!(hub.store().load(id).is_err(), "nothing stored");
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expansion_bomb_is_refused_while_another_device_is_served() {
+    let hub = TestHub::start().await;
+    let attacker = alpha(&hub, Classification::Confidential).await;
+    let mut other = Device::join(
+        &hub,
+        "BRAVO",
+        "North",
+        Role::Field,
+        Classification::Confidential,
+    )
+    .await;
+    file_report(&mut other.store, "incident", Classification::Confidential);
+
+    let form = util::form("patrol");
+    let id = ReportId::from_uuid(uuid::Uuid::new_v4());
+    let mut new = util::new_report(id, attacker.store.device_id(), Classification::Confidential);
+    new.author_unit = "ALPHA".into();
+    new.sector = "East".into();
+    let mut doc = ReportDoc::create(&form, &new, T0).expect("create");
+    let mut am = AutoCommit::load(&doc.save()).expect("loads");
+    let (_, answers) = am.get(ROOT, "answers").expect("get").expect("answers");
+    let list = am
+        .put_object(&answers, "route", ObjType::List)
+        .expect("list");
+    am.splice(
+        &list,
+        0,
+        0,
+        std::iter::repeat_n(automerge::ScalarValue::Null, 600_000),
+    )
+    .expect("splice");
+    let pushed = whole(&mut am, id);
+    assert!(
+        pushed.payload.len() < 64 * 1024,
+        "run-length encoding packs 600,000 operations into {} B",
+        pushed.payload.len()
+    );
+    let (bomb, served) = tokio::join!(push(&attacker, vec![pushed]), other.sync());
+    assert_eq!(refusal(&bomb), "document.too_large");
+    assert_eq!(
+        served.documents.docs_up, 1,
+        "the other device's sync went through meanwhile"
+    );
+    assert!(
+        hub.store().load(id).is_err(),
+        "nothing of the bomb is stored"
+    );
+    hub.stop().await;
+}
+
+/// A patrol report of `device`'s whose photo names `sha` as its file.
+fn report_naming_file(device: &Device, sha: &str) -> (ReportId, AutoCommit) {
+    let form = util::form("patrol");
+    let id = ReportId::from_uuid(uuid::Uuid::new_v4());
+    let mut new = util::new_report(id, device.store.device_id(), Classification::Confidential);
+    new.author_unit = device.hub.unit.clone();
+    new.sector = device.hub.sector.clone();
+    let mut doc = ReportDoc::create(&form, &new, T0).expect("create");
+    let mut photo = raw_photo(1_000, 9);
+    photo.original.sha256 = sha.to_string();
+    let photo_ref = outpost_report::PhotoRef {
+        id: PhotoId::from_uuid(uuid::Uuid::new_v4()),
+        field: Some("photos".into()),
+        added_at: T0,
+        original: variant(&photo.original),
+        preview: variant(&photo.preview),
+        thumbnail: variant(&photo.thumbnail),
+        captured_at: None,
+        location: None,
+    };
+    doc.add_photo(&photo_ref).expect("photo");
+    (id, AutoCommit::load(&doc.save()).expect("loads"))
+}
+
+fn variant(v: &outpost_media::Variant) -> outpost_report::VariantRef {
+    outpost_report::VariantRef {
+        sha256: v.sha256.clone(),
+        width: 1,
+        height: 1,
+        bytes: v.bytes.len() as u64,
+        media_type: "image/jpeg".into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_reference_that_is_not_a_hash_is_refused_by_hub_and_device() {
+    let hub = TestHub::start().await;
+    let mut tablet = alpha(&hub, Classification::Confidential).await;
+    for bad in ["not-a-hash", "../../x"] {
+        let (id, mut am) = report_naming_file(&tablet, bad);
+        let resp = push(&tablet, vec![whole(&mut am, id)]).await;
+        assert_eq!(
+            refusal(&resp),
+            "document.bad_file_ref",
+            "{bad:?} is no file name"
+        );
+    }
+
+    // A hostile hub's answer carrying such a document: the device refuses it
+    // and writes no file anywhere.
+    let (id, mut am) = report_naming_file(&tablet, "../../x");
+    let mut session = outpost_sync::session::Session::new(&tablet.hub);
+    let req = session
+        .next_request(&tablet.store)
+        .expect("plan")
+        .expect("a request");
+    let resp = SyncResponse {
+        version: VERSION,
+        cursor: 1,
+        more: false,
+        accepted: Vec::new(),
+        need_full: Vec::new(),
+        rejected: Vec::new(),
+        docs: vec![whole(&mut am, id)],
+    };
+    session
+        .apply(&mut tablet.store, &req, resp, SystemClock.now())
+        .expect("the rest of the answer applies");
+    assert_eq!(
+        session
+            .tally
+            .rejected
+            .get(&id.to_string())
+            .map(String::as_str),
+        Some("document.bad_file_ref")
+    );
+    assert!(tablet.store.load(id).is_err(), "not stored");
+    for escaped in [
+        tablet.dir.path().join("x.partial"),
+        tablet.dir.path().join("blobs").join("x.partial"),
+    ] {
+        assert!(
+            !escaped.exists(),
+            "no file outside the blob store: {escaped:?}"
+        );
+    }
+    tablet.sync().await;
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn re_enrolment_under_an_existing_id_is_refused_and_does_not_lift_a_revocation() {
+    let hub = TestHub::start().await;
+    let victim = alpha(&hub, Classification::Confidential).await;
+    let device_id = victim.store.device_id().to_string();
+    let take_over = |code: String| {
+        let device_id = device_id.clone();
+        let url = hub.url.clone();
+        async move {
+            HubClient::new(&url, None, Lang::Fr, None)
+                .expect("client")
+                .enrol(&EnrolRequest {
+                    code,
+                    device_id,
+                    name: "attacker".into(),
+                })
+                .await
+        }
+    };
+    let err = take_over(hub.code(
+        "BRAVO",
+        "North",
+        Role::Hq,
+        Classification::StrictlyConfidential,
+    ))
+    .await
+    .expect_err("refused");
+    assert!(
+        matches!(&err, SyncError::Hub { status: 409, code, message } if code == "enrol.device_exists" && message.contains("déjà")),
+        "a specific refusal, in the caller's language: {err:?}"
+    );
+    let record = hub
+        .store()
+        .enrolled_device(&device_id)
+        .expect("read")
+        .expect("there");
+    assert_eq!(
+        (record.grant.unit.as_str(), record.grant.role.as_str()),
+        ("ALPHA", "field"),
+        "the victim's grant is unchanged"
+    );
+
+    hub.store()
+        .revoke_device(&device_id, SystemClock.now())
+        .expect("revoke");
+    let err = take_over(hub.code("ALPHA", "East", Role::Field, Classification::Confidential))
+        .await
+        .expect_err("refused");
+    assert!(matches!(&err, SyncError::Hub { code, .. } if code == "enrol.device_exists"));
+    assert!(
+        hub.store()
+            .enrolled_device(&device_id)
+            .expect("read")
+            .expect("there")
+            .revoked_at
+            .is_some(),
+        "still revoked"
+    );
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_report_claiming_another_unit_is_refused_and_the_cli_says_so() {
+    let hub = TestHub::start().await;
+    let mut tablet = alpha(&hub, Classification::Confidential).await;
+    let form = util::form("incident");
+    let id = ReportId::from_uuid(uuid::Uuid::new_v4());
+    let mut new = util::new_report(id, tablet.store.device_id(), Classification::Confidential);
+    new.author_unit = "BRAVO".into();
+    new.sector = "North".into();
+    let mut doc = ReportDoc::create(&form, &new, T0).expect("create");
+    doc.set_answers(&form.template(), T0).expect("answers");
+    tablet
+        .store
+        .save(&mut doc, T0)
+        .expect("saved on the tablet");
+    let mut question = outpost_report::NewReport {
+        id: ReportId::from_uuid(uuid::Uuid::new_v4()),
+        ..new.clone()
+    };
+    question.author_unit = "ALPHA".into();
+    question.sector = "East".into();
+    let standing = util::form(outpost_report::STANDING_QUESTION);
+    let mut asked = ReportDoc::create(&standing, &question, T0).expect("create");
+    tablet.store.save(&mut asked, T0).expect("saved");
+
+    let report = tablet
+        .try_sync(&outpost_sync::LinkBudget::wifi())
+        .await
+        .expect("sync runs");
+    assert_eq!(
+        report
+            .documents
+            .rejected
+            .get(&id.to_string())
+            .map(String::as_str),
+        Some("policy.wrong_origin")
+    );
+    assert_eq!(
+        report
+            .documents
+            .rejected
+            .get(&question.id.to_string())
+            .map(String::as_str),
+        Some("policy.hq_only"),
+        "a standing question is headquarters' to file"
+    );
+    assert!(hub.store().load(id).is_err() && hub.store().load(question.id).is_err());
+
+    let out = util::outpost(tablet.dir.path())
+        .args(["--ui-lang", "fr", "sync"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "a refusal is a failure: {}",
+        util::stderr(&out)
+    );
+    assert!(
+        util::stderr(&out).contains("refusés"),
+        "and says so in French: {}",
+        util::stderr(&out)
+    );
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_hub_cannot_forge_a_change_by_a_device_enrolled_at_hq() {
+    let hq_hub = TestHub::start().await;
+    let camp = TestHub::start().await;
+    let mut camp_store = camp.store();
+    let code = hq_hub.code(
+        "SECTOR-EAST",
+        "East",
+        Role::Hub,
+        Classification::StrictlyConfidential,
+    );
+    let camp_record =
+        outpost_sync::http::enrol(&mut camp_store, &hq_hub.url, &code, "camp", Lang::En, None)
+            .await
+            .expect("camp enrols");
+    let mut camp_settings = outpost_hub::HubSettings::new(camp.dir.path().to_path_buf());
+    camp_settings.upstream = Some(hq_hub.url.clone());
+    let analyst = Device::join(
+        &hq_hub,
+        "JMAC",
+        "",
+        Role::Hq,
+        Classification::StrictlyConfidential,
+    )
+    .await;
+    let mut tablet = Device::join(
+        &camp,
+        "ALPHA",
+        "East",
+        Role::Field,
+        Classification::Confidential,
+    )
+    .await;
+    let id = file_report(&mut tablet.store, "incident", Classification::Confidential);
+    tablet.sync().await;
+    outpost_hub::upstream::sync_once(&camp_settings, &hq_hub.url)
+        .await
+        .expect("the camp relays the report");
+    let before = hub_heads(&hq_hub, id);
+
+    // The camp hub, compromised, writes a verdict in the analyst's name.
+    let mut doc = camp.store().load(id).expect("the camp holds it");
+    let base = doc.head_hashes();
+    doc.set_device(analyst.store.device_id());
+    doc.set_status(ReviewStatus::Verified, T0).expect("status");
+    let forged = DocPush {
+        id: raw(id),
+        base: base.iter().map(|h| h.0).collect(),
+        heads: doc.head_hashes().iter().map(|h| h.0).collect(),
+        payload: doc.changes_since(&base),
+    };
+    let relay = HubClient::new(&hq_hub.url, Some(camp_record.token.clone()), Lang::En, None)
+        .expect("client");
+    let (resp, _) = relay
+        .exchange(&SyncRequest {
+            version: VERSION,
+            request_id: rand::random(),
+            since: 0,
+            docs: vec![forged],
+            need_full: Vec::new(),
+        })
+        .await
+        .expect("answered");
+    assert_eq!(refusal(&resp), "policy.forged_actor");
+    assert_eq!(hub_heads(&hq_hub, id), before, "HQ's copy is untouched");
+    drop(camp_store);
+    hq_hub.stop().await;
+    camp.stop().await;
+}
