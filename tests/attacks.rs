@@ -746,3 +746,56 @@ async fn a_relay_hub_cannot_forge_a_change_by_a_device_enrolled_at_hq() {
     hq_hub.stop().await;
     camp.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_report_that_no_longer_loads_is_quarantined_and_syncs_go_on() {
+    let hub = TestHub::start().await;
+    let mut tablet = alpha(&hub, Classification::Confidential).await;
+    let broken = file_report(&mut tablet.store, "incident", Classification::Confidential);
+    let fine = file_report(&mut tablet.store, "patrol", Classification::Confidential);
+    tablet.sync().await;
+    {
+        let db = rusqlite::Connection::open(hub.dir.path().join("outpost.db")).expect("open");
+        let n = db
+            .execute(
+                "UPDATE documents SET bytes = x'00ff00ff' WHERE report_id = ?1",
+                [broken.to_string()],
+            )
+            .expect("damage");
+        assert_eq!(n, 1, "the stored document was damaged");
+    }
+
+    let mut hq = Device::join(
+        &hub,
+        "JMAC",
+        "",
+        Role::Hq,
+        Classification::StrictlyConfidential,
+    )
+    .await;
+    let got = hq
+        .try_sync(&outpost_sync::LinkBudget::wifi())
+        .await
+        .expect("HQ's sync succeeds");
+    assert_eq!(got.documents.docs_down, 1, "the readable report arrives");
+    assert!(hq.store.load(fine).is_ok() && hq.store.load(broken).is_err());
+
+    let quarantined = hub.store().quarantined().expect("read");
+    assert_eq!(quarantined.len(), 1);
+    assert_eq!(quarantined[0].report, broken.to_string());
+    let status = outpost_hub::upstream::status_json(&hub.store(), "hub").expect("status");
+    assert_eq!(
+        status["quarantined"][0]["report"],
+        broken.to_string(),
+        "the operator sees it"
+    );
+    assert!(
+        !hub.store().doctor().expect("doctor").is_healthy(),
+        "and the doctor flags it"
+    );
+    // A second device's sync also goes through: it is never sent again.
+    let mut other = alpha(&hub, Classification::Confidential).await;
+    other.sync().await;
+    assert!(other.store.load(fine).is_ok());
+    hub.stop().await;
+}

@@ -11,6 +11,7 @@ mod document;
 mod export;
 mod forms;
 mod migration;
+mod policy;
 mod projection;
 mod review;
 mod review_flow;

@@ -68,6 +68,14 @@ pub fn doctor(dir: &Path, json: bool, rebuild: bool, lang: Lang) -> Result<()> {
         for (id, why) in &report.unreadable_documents {
             println!("  unreadable report {id}: {why}");
         }
+        for q in &report.quarantined {
+            println!(
+                "  quarantined report {} ({}, since {}): never sent until repaired",
+                q.report,
+                q.code,
+                q.at.to_rfc3339()
+            );
+        }
         for sha in report.missing_blobs.iter().chain(&report.corrupt_blobs) {
             println!("  blob {sha}");
         }

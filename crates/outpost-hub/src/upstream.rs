@@ -94,5 +94,7 @@ pub fn status_json(store: &Store, hub_id: &str) -> Result<serde_json::Value, Sto
         "documents": store.report_ids()?.len(),
         "devices": devices,
         "upstream": upstream,
+        // Stored documents that no longer load: never sent; repair or remove them.
+        "quarantined": store.quarantined()?,
     }))
 }

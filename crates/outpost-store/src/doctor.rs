@@ -29,6 +29,8 @@ pub struct DoctorReport {
     /// Files in the blob store that nothing indexes (left by an interrupted
     /// save; harmless, reclaimable).
     pub orphan_blob_files: usize,
+    /// Documents a hub set aside because they stopped loading: never sent.
+    pub quarantined: Vec<crate::Quarantined>,
 }
 
 impl DoctorReport {
@@ -39,6 +41,7 @@ impl DoctorReport {
             && self.corrupt_blobs.is_empty()
             && self.unindexed_photo_variants.is_empty()
             && self.projection_mismatches.is_empty()
+            && self.quarantined.is_empty()
     }
 }
 

@@ -528,7 +528,9 @@ impl Store {
 
     /// Checks the database and every blob; see [`DoctorReport`].
     pub fn doctor(&self) -> Result<DoctorReport> {
-        doctor::examine(&self.conn, &self.blobs)
+        let mut report = doctor::examine(&self.conn, &self.blobs)?;
+        report.quarantined = self.quarantined()?;
+        Ok(report)
     }
 }
 
