@@ -44,3 +44,27 @@ INSERT OR IGNORE INTO blob_origins (sha256, report_id, device)
         UNION SELECT sha256, report_id FROM voice_notes) v
     JOIN reports r ON r.report_id = v.report_id
     WHERE EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = v.sha256);
+
+-- Signatures (see docs/protocol.md, "What is signed").
+-- This device's ed25519 signing key, made when the store is first opened.
+CREATE TABLE device_key (
+    singleton  INTEGER PRIMARY KEY CHECK (singleton = 1),
+    secret     BLOB    NOT NULL,
+    created_at INTEGER NOT NULL
+) STRICT;
+-- The public key each device enrolled here gave at enrolment.
+ALTER TABLE enrolled_devices ADD COLUMN public_key BLOB;
+-- Public keys learned otherwise: the hubs this device is enrolled with (at
+-- enrolment), and devices a hub vouched for when it relayed their changes.
+CREATE TABLE device_keys (
+    device     TEXT PRIMARY KEY,
+    key        BLOB NOT NULL,
+    vouched_by TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+-- The signature of every change whose signature was made here or verified
+-- here, kept to forward with the change and to show it as verified.
+CREATE TABLE change_signatures (
+    hash      BLOB PRIMARY KEY,
+    device    TEXT NOT NULL,
+    signature BLOB NOT NULL
+) STRICT, WITHOUT ROWID;

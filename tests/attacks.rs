@@ -36,6 +36,7 @@ async fn push(device: &Device, docs: Vec<DocPush>) -> SyncResponse {
         since: 0,
         docs,
         need_full: Vec::new(),
+        vouchers: Vec::new(),
     };
     client_of(device)
         .exchange(&req)
@@ -55,6 +56,7 @@ fn whole(doc: &mut AutoCommit, id: ReportId) -> DocPush {
         base: Vec::new(),
         heads: doc.get_heads().iter().map(|h| h.0).collect(),
         payload: doc.save(),
+        sigs: Vec::new(),
     }
 }
 
@@ -65,6 +67,7 @@ fn after(doc: &mut AutoCommit, id: ReportId, base: &[automerge::ChangeHash]) -> 
         base: base.iter().map(|h| h.0).collect(),
         heads: doc.get_heads().iter().map(|h| h.0).collect(),
         payload: doc.save_after(base),
+        sigs: Vec::new(),
     }
 }
 
@@ -79,6 +82,27 @@ fn raw_copy(device: &Device, id: ReportId) -> (AutoCommit, Vec<automerge::Change
     ));
     let heads = am.get_heads();
     (am, heads)
+}
+
+/// The changes of `doc` after `base` as `device` would push them: signed
+/// with its key where it made them.
+fn signed_push(device: &Device, doc: &mut ReportDoc, base: &[automerge::ChangeHash]) -> DocPush {
+    let sigs = device
+        .store
+        .sign_changes(doc, base)
+        .into_iter()
+        .map(|s| outpost_sync::protocol::ChangeSig {
+            hash: s.hash,
+            sig: s.signature,
+        })
+        .collect();
+    DocPush {
+        id: raw(doc.id()),
+        base: base.iter().map(|h| h.0).collect(),
+        heads: doc.head_hashes().iter().map(|h| h.0).collect(),
+        payload: doc.changes_since(base),
+        sigs,
+    }
 }
 
 /// The code the hub refused the only pushed document with.
@@ -256,13 +280,7 @@ async fn a_field_device_cannot_make_headquarters_changes() {
         let mut doc = tablet.store.load(id).expect("held");
         let base = doc.head_hashes();
         edit(&mut doc);
-        let push_of = DocPush {
-            id: raw(id),
-            base: base.iter().map(|h| h.0).collect(),
-            heads: doc.head_hashes().iter().map(|h| h.0).collect(),
-            payload: doc.changes_since(&base),
-        };
-        let resp = push(&tablet, vec![push_of]).await;
+        let resp = push(&tablet, vec![signed_push(&tablet, &mut doc, &base)]).await;
         assert_eq!(refusal(&resp), code, "a field device may not {what}");
         assert_eq!(
             hub_heads(&hub, id),
@@ -276,16 +294,7 @@ async fn a_field_device_cannot_make_headquarters_changes() {
     let base = doc.head_hashes();
     doc.set_answer("un_wounded", &serde_json::json!(2), T0)
         .expect("answer");
-    let resp = push(
-        &tablet,
-        vec![DocPush {
-            id: raw(id),
-            base: base.iter().map(|h| h.0).collect(),
-            heads: doc.head_hashes().iter().map(|h| h.0).collect(),
-            payload: doc.changes_since(&base),
-        }],
-    )
-    .await;
+    let resp = push(&tablet, vec![signed_push(&tablet, &mut doc, &base)]).await;
     assert_eq!(
         resp.accepted,
         vec![raw(id)],
@@ -524,6 +533,7 @@ async fn a_file_reference_that_is_not_a_hash_is_refused_by_hub_and_device() {
         need_full: Vec::new(),
         rejected: Vec::new(),
         docs: vec![whole(&mut am, id)],
+        vouchers: Vec::new(),
     };
     session
         .apply(&mut tablet.store, &req, resp, SystemClock.now())
@@ -565,6 +575,9 @@ async fn re_enrolment_under_an_existing_id_is_refused_and_does_not_lift_a_revoca
                     code,
                     device_id,
                     name: "attacker".into(),
+                    public_key: outpost_report::signature::DeviceKey::from_secret([5; 32])
+                        .public()
+                        .to_hex(),
                 })
                 .await
         }
@@ -727,6 +740,7 @@ async fn a_relay_hub_cannot_forge_a_change_by_a_device_enrolled_at_hq() {
         base: base.iter().map(|h| h.0).collect(),
         heads: doc.head_hashes().iter().map(|h| h.0).collect(),
         payload: doc.changes_since(&base),
+        sigs: Vec::new(),
     };
     let relay = HubClient::new(&hq_hub.url, Some(camp_record.token.clone()), Lang::En, None)
         .expect("client");
@@ -737,6 +751,7 @@ async fn a_relay_hub_cannot_forge_a_change_by_a_device_enrolled_at_hq() {
             since: 0,
             docs: vec![forged],
             need_full: Vec::new(),
+            vouchers: Vec::new(),
         })
         .await
         .expect("answered");
@@ -797,5 +812,275 @@ async fn a_stored_report_that_no_longer_loads_is_quarantined_and_syncs_go_on() {
     let mut other = alpha(&hub, Classification::Confidential).await;
     other.sync().await;
     assert!(other.store.load(fine).is_ok());
+    hub.stop().await;
+}
+
+/// Every change of report `id` on `device` carries a signature verified there.
+fn all_verified(device: &Device, id: ReportId) -> bool {
+    let mut doc = device.store.load(id).expect("held");
+    let hashes: Vec<[u8; 32]> = doc.history().iter().map(|h| h.hash).collect();
+    let signed = device.store.signed(&hashes).expect("read");
+    !hashes.is_empty() && hashes.iter().all(|h| signed.contains(h))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_whose_signature_does_not_verify_is_refused() {
+    let hub = TestHub::start().await;
+    let mut tablet = alpha(&hub, Classification::Confidential).await;
+    let id = file_report(&mut tablet.store, "incident", Classification::Confidential);
+    tablet.sync().await;
+    let before = hub_heads(&hub, id);
+
+    let edited = |tablet: &Device| {
+        let mut doc = tablet.store.load(id).expect("held");
+        let base = doc.head_hashes();
+        doc.set_answer("un_wounded", &serde_json::json!(4), T0)
+            .expect("answer");
+        (doc, base)
+    };
+    let (mut doc, base) = edited(&tablet);
+    let mut unsigned = signed_push(&tablet, &mut doc, &base);
+    unsigned.sigs.clear();
+    assert_eq!(
+        refusal(&push(&tablet, vec![unsigned]).await),
+        "policy.unsigned"
+    );
+
+    let (mut doc, base) = edited(&tablet);
+    let mut bent = signed_push(&tablet, &mut doc, &base);
+    bent.sigs[0].sig[3] ^= 0x40;
+    assert_eq!(
+        refusal(&push(&tablet, vec![bent]).await),
+        "policy.bad_signature"
+    );
+
+    let (mut doc, base) = edited(&tablet);
+    let mut other_key = signed_push(&tablet, &mut doc, &base);
+    let stranger = outpost_report::signature::DeviceKey::from_secret([3; 32]);
+    other_key.sigs[0].sig = stranger.sign_change(&other_key.sigs[0].hash);
+    assert_eq!(
+        refusal(&push(&tablet, vec![other_key]).await),
+        "policy.bad_signature"
+    );
+    assert_eq!(
+        hub_heads(&hub, id),
+        before,
+        "nothing of the three was stored"
+    );
+
+    // Signed as the device signs: taken, and verified on every copy.
+    let (mut doc, base) = edited(&tablet);
+    let good = signed_push(&tablet, &mut doc, &base);
+    assert_eq!(push(&tablet, vec![good]).await.accepted, vec![raw(id)]);
+    let mut hq = Device::join(
+        &hub,
+        "JMAC",
+        "",
+        Role::Hq,
+        Classification::StrictlyConfidential,
+    )
+    .await;
+    hq.sync().await;
+    assert!(
+        all_verified(&hq, id),
+        "HQ holds the tablet's signature of every change"
+    );
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_cannot_forge_a_field_devices_change_nor_swap_its_key() {
+    let hq_hub = TestHub::start().await;
+    let camp = TestHub::start().await;
+    let code = hq_hub.code(
+        "SECTOR-EAST",
+        "East",
+        Role::Hub,
+        Classification::StrictlyConfidential,
+    );
+    let camp_record = outpost_sync::http::enrol(
+        &mut camp.store(),
+        &hq_hub.url,
+        &code,
+        "camp",
+        Lang::En,
+        None,
+    )
+    .await
+    .expect("camp enrols");
+    let mut camp_settings = outpost_hub::HubSettings::new(camp.dir.path().to_path_buf());
+    camp_settings.upstream = Some(hq_hub.url.clone());
+    let mut tablet = Device::join(
+        &camp,
+        "ALPHA",
+        "East",
+        Role::Field,
+        Classification::Confidential,
+    )
+    .await;
+    let id = file_report(&mut tablet.store, "incident", Classification::Confidential);
+    tablet.sync().await;
+    outpost_hub::upstream::sync_once(&camp_settings, &hq_hub.url)
+        .await
+        .expect("the camp relays the report");
+    let mut analyst = Device::join(
+        &hq_hub,
+        "JMAC",
+        "",
+        Role::Hq,
+        Classification::StrictlyConfidential,
+    )
+    .await;
+    analyst.sync().await;
+    assert!(
+        all_verified(&analyst, id),
+        "the tablet's signatures travelled through the relay"
+    );
+    let before = hub_heads(&hq_hub, id);
+
+    // The compromised camp writes in the tablet's name, signs with a key of
+    // its own and vouches that the key is the tablet's.
+    let camp_store = camp.store();
+    let mut doc = camp_store.load(id).expect("held");
+    let base = doc.head_hashes();
+    doc.set_device(tablet.store.device_id());
+    doc.set_answer("un_wounded", &serde_json::json!(0), T0)
+        .expect("answer");
+    let fake = outpost_report::signature::DeviceKey::from_secret([6; 32]);
+    let changes = doc.changes_after(&base);
+    let tablet_raw = *tablet.store.device_id().as_uuid().as_bytes();
+    let relay = HubClient::new(&hq_hub.url, Some(camp_record.token.clone()), Lang::En, None)
+        .expect("client");
+    for (vouch, expected) in [
+        (false, "policy.bad_signature"),
+        (true, "policy.bad_signature"),
+    ] {
+        let forged = DocPush {
+            id: raw(id),
+            base: base.iter().map(|h| h.0).collect(),
+            heads: doc.head_hashes().iter().map(|h| h.0).collect(),
+            payload: doc.changes_since(&base),
+            sigs: changes
+                .iter()
+                .map(|(hash, _)| outpost_sync::protocol::ChangeSig {
+                    hash: *hash,
+                    sig: fake.sign_change(hash),
+                })
+                .collect(),
+        };
+        let vouchers = if vouch {
+            vec![outpost_sync::protocol::Voucher {
+                device: tablet_raw,
+                key: *fake.public().as_bytes(),
+                sig: camp_store
+                    .vouch(&tablet_raw, &fake.public())
+                    .expect("the camp's key"),
+            }]
+        } else {
+            Vec::new()
+        };
+        let (resp, _) = relay
+            .exchange(&SyncRequest {
+                version: VERSION,
+                request_id: rand::random(),
+                since: 0,
+                docs: vec![forged],
+                need_full: Vec::new(),
+                vouchers,
+            })
+            .await
+            .expect("answered");
+        assert_eq!(
+            refusal(&resp),
+            expected,
+            "vouching a new key for a known device changes nothing: {vouch}"
+        );
+    }
+    assert_eq!(hub_heads(&hq_hub, id), before, "HQ's copy is untouched");
+    hq_hub.stop().await;
+    camp.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_refuses_a_change_its_hub_forged() {
+    let hub = TestHub::start().await;
+    let mut tablet = alpha(&hub, Classification::Confidential).await;
+    let mut analyst = Device::join(
+        &hub,
+        "JMAC",
+        "",
+        Role::Hq,
+        Classification::StrictlyConfidential,
+    )
+    .await;
+    let id = file_report(&mut tablet.store, "incident", Classification::Confidential);
+    tablet.sync().await;
+    analyst.sync().await;
+    crate::sync::comment(&mut analyst.store, id, "JMAC analyst", "Seen.");
+    analyst.sync().await;
+    tablet.sync().await;
+    assert!(
+        all_verified(&tablet, id),
+        "the analyst's comment arrived signed and vouched for"
+    );
+    let before = tablet.store.load(id).expect("held").heads();
+
+    // The hub answers with a verdict in the analyst's name it could not sign.
+    for (sign, expected) in [(false, "policy.unsigned"), (true, "policy.bad_signature")] {
+        let mut doc = hub.store().load(id).expect("held");
+        let base = doc.head_hashes();
+        doc.set_device(analyst.store.device_id());
+        doc.set_status(ReviewStatus::Verified, T0).expect("status");
+        let fake = outpost_report::signature::DeviceKey::from_secret([8; 32]);
+        let sigs = if sign {
+            doc.changes_after(&base)
+                .iter()
+                .map(|(hash, _)| outpost_sync::protocol::ChangeSig {
+                    hash: *hash,
+                    sig: fake.sign_change(hash),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let forged = DocPush {
+            id: raw(id),
+            base: base.iter().map(|h| h.0).collect(),
+            heads: doc.head_hashes().iter().map(|h| h.0).collect(),
+            payload: doc.changes_since(&base),
+            sigs,
+        };
+        let mut session = outpost_sync::session::Session::new(&tablet.hub);
+        let req = session
+            .next_request(&tablet.store)
+            .expect("plan")
+            .expect("a request");
+        let resp = SyncResponse {
+            version: VERSION,
+            cursor: 0,
+            more: false,
+            accepted: Vec::new(),
+            need_full: Vec::new(),
+            rejected: Vec::new(),
+            docs: vec![forged],
+            vouchers: Vec::new(),
+        };
+        session
+            .apply(&mut tablet.store, &req, resp, SystemClock.now())
+            .expect("the answer applies");
+        assert_eq!(
+            session
+                .tally
+                .rejected
+                .get(&id.to_string())
+                .map(String::as_str),
+            Some(expected)
+        );
+        assert_eq!(
+            tablet.store.load(id).expect("held").heads(),
+            before,
+            "the tablet's copy is untouched"
+        );
+    }
     hub.stop().await;
 }

@@ -241,18 +241,20 @@ async fn bad_input_gets_a_specific_error_and_leaves_the_store_untouched() {
             since: 0,
             docs,
             need_full: vec![],
+            vouchers: vec![],
         })
     };
+    const V: u16 = protocol::VERSION;
     let cases: Vec<(&str, reqwest::RequestBuilder, u16, &str)> = vec![
         (
             "no credential",
-            post(&sync_url, None).body(valid(1, vec![])),
+            post(&sync_url, None).body(valid(V, vec![])),
             401,
             "auth.missing",
         ),
         (
             "unknown credential",
-            post(&sync_url, Some("00ff")).body(valid(1, vec![])),
+            post(&sync_url, Some("00ff")).body(valid(V, vec![])),
             401,
             "auth.unknown",
         ),
@@ -266,12 +268,13 @@ async fn bad_input_gets_a_specific_error_and_leaves_the_store_untouched() {
             "truncated body",
             post(&sync_url, Some(&token)).body({
                 let b = valid(
-                    1,
+                    V,
                     vec![DocPush {
                         id: [1; 16],
                         base: vec![],
                         heads: vec![],
                         payload: vec![7; 3000],
+                        sigs: vec![],
                     }],
                 );
                 b[..b.len() / 2].to_vec()
@@ -296,14 +299,22 @@ async fn bad_input_gets_a_specific_error_and_leaves_the_store_untouched() {
         (
             "newer protocol header",
             post(&sync_url, Some(&token))
-                .header(protocol::VERSION_HEADER, "2")
+                .header(protocol::VERSION_HEADER, (V + 1).to_string())
+                .body(valid(V, vec![])),
+            400,
+            "sync.version",
+        ),
+        (
+            "a peer of protocol 1 (unsigned changes)",
+            post(&sync_url, Some(&token))
+                .header(protocol::VERSION_HEADER, "1")
                 .body(valid(1, vec![])),
             400,
             "sync.version",
         ),
         (
             "newer protocol body",
-            post(&sync_url, Some(&token)).body(valid(2, vec![])),
+            post(&sync_url, Some(&token)).body(valid(V + 1, vec![])),
             400,
             "sync.version",
         ),
@@ -329,7 +340,7 @@ async fn bad_input_gets_a_specific_error_and_leaves_the_store_untouched() {
     }
 
     // A replayed body is refused the second time.
-    let body = valid(1, vec![]);
+    let body = valid(V, vec![]);
     let first = post(&sync_url, Some(&token))
         .body(body.clone())
         .send()
@@ -355,16 +366,18 @@ async fn bad_input_gets_a_specific_error_and_leaves_the_store_untouched() {
             base: vec![],
             heads: vec![],
             payload: b"not automerge".to_vec(),
+            sigs: vec![],
         },
         DocPush {
             id: *other.as_uuid().as_bytes(),
             base: vec![],
             heads: vec![],
             payload: doc.save(),
+            sigs: vec![],
         }, // wrong id
     ];
     let resp = post(&sync_url, Some(&token))
-        .body(valid(1, pushes))
+        .body(valid(V, pushes))
         .send()
         .await
         .expect("answer");

@@ -238,6 +238,8 @@ pub struct Change {
     who: Option<String>,
     /// What changed, as the document recorded it ("answer casualties", "status verified").
     what: String,
+    /// Whether the change carries its device's verified signature.
+    verified: bool,
 }
 
 /// A report linked to this one.
@@ -278,12 +280,17 @@ fn review_view(
         }
     }
     people.insert(store.device_id().to_string(), who.name.clone());
-    let history = doc
-        .history()
+    let entries = doc.history();
+    // A line is verified when this device holds its device's signature,
+    // checked on arrival (or made here).
+    let hashes: Vec<[u8; 32]> = entries.iter().map(|h| h.hash).collect();
+    let signed = store.signed(&hashes).map_err(store_err)?;
+    let history = entries
         .into_iter()
         .map(|h| Change {
             at: h.at_seconds,
             who: people.get(&h.device).filter(|n| !n.is_empty()).cloned(),
+            verified: signed.contains(&h.hash),
             device: h.device,
             what: h.message,
         })

@@ -118,6 +118,16 @@ before(async () => {
 
 after(() => hub?.stop());
 
+// The report above the reviewer's clearance can never leave its device: each
+// sync says so and fails with its own exit code, every other item sent.
+function syncRefusingTheSecret() {
+  assert.throws(
+    () => outpost(hq, "sync"),
+    (e) => e.status === 4 && /sync\.refused/.test(String(e.stderr)),
+    "the sync reports the refused report",
+  );
+}
+
 const visible = () => reports.filter((r) => r.classification !== "STRICTLY CONFIDENTIAL");
 
 async function total(browser) {
@@ -268,7 +278,9 @@ test("a reviewer filters, maps, exports and asks; the author's tablet answers; n
   } finally {
     await reviewerApp.stop();
   }
-  outpost(hq, "sync");
+  // The report above the reviewer's clearance can never leave its device:
+  // the sync says so, and fails with its own exit code, every other item sent.
+  syncRefusingTheSecret();
   outpost(author, "sync");
 
   // The author's tablet: the question on the report, the standing question on home.
@@ -304,7 +316,7 @@ test("a reviewer filters, maps, exports and asks; the author's tablet answers; n
   outpost(other, "sync");
   assert.ok(!outpost(other, "report", "list").includes("Anefis well"), "the question went to its unit only");
   outpost(author, "sync");
-  outpost(hq, "sync");
+  syncRefusingTheSecret();
 
   // Back at headquarters: both answers are there.
   const again = new App(hq);

@@ -238,6 +238,8 @@ export interface Change {
   device: string;
   who: string | null;
   what: string;
+  /** The change carries its device's signature, verified on this device. */
+  verified: boolean;
 }
 
 export interface Suggestion {

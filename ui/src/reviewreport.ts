@@ -234,6 +234,11 @@ export function renderReviewReport(
       el("td", "", new Date(h.at * 1000).toLocaleString(lang)),
       el("td", "", `${h.who ?? "—"} · ${t(lang, "reviewreport.by_device", { device: h.device.slice(0, 8) })}`),
       el("td", "", describeChange(lang, h.what, form)),
+      el(
+        "td",
+        h.verified ? "history-verified" : "history-unverified",
+        t(lang, h.verified ? "reviewreport.verified" : "reviewreport.unverified"),
+      ),
     );
     table.append(tr);
   }

@@ -24,8 +24,8 @@ function found(patch: Partial<ReportView> = {}): ReviewReport {
   return {
     report,
     history: [
-      { at: 1_700_000_000, device: "d1aaaaaa-0000", who: "Lt. Traoré", what: "create" },
-      { at: 1_700_000_100, device: "d2bbbbbb-0000", who: null, what: "answer un_wounded" },
+      { at: 1_700_000_000, device: "d1aaaaaa-0000", who: "Lt. Traoré", what: "create", verified: true },
+      { at: 1_700_000_100, device: "d2bbbbbb-0000", who: null, what: "answer un_wounded", verified: false },
     ],
     links: [], suggestions: [], pipeline: null, originals_here: [],
   };
@@ -66,13 +66,16 @@ describe("a report under review", () => {
     expect(calls).toEqual([["comment", "How many vehicles?", true], ["status", "verified"]]);
   });
 
-  it("lists who changed what, newest first, with the device when the person is unknown", () => {
+  it("lists who changed what, newest first, with the device when the person is unknown, and whether its signature verified", () => {
     const root = document.createElement("div");
     renderReviewReport(root, "en", found(), form, actions([]));
     const rows = [...root.querySelectorAll(".history-table tr")].map((tr) => [...tr.children].slice(1).map((td) => td.textContent));
     expect(rows).toEqual([
-      ["— · device d2bbbbbb", "Answered “UN wounded”"],
-      ["Lt. Traoré · device d1aaaaaa", "Report created"],
+      ["— · device d2bbbbbb", "Answered “UN wounded”", "not verified"],
+      ["Lt. Traoré · device d1aaaaaa", "Report created", "✓ signed by that device"],
     ]);
+    const fr = document.createElement("div");
+    renderReviewReport(fr, "fr", found(), form, actions([]));
+    expect([...fr.querySelectorAll(".history-verified, .history-unverified")].map((td) => td.textContent)).toEqual(["non vérifié", "✓ signé par cet appareil"]);
   });
 });

@@ -145,13 +145,24 @@ async fn enrol(
     if req.device_id.parse::<outpost_report::DeviceId>().is_err() {
         return Err(malformed(lang, "device_id is not a device id"));
     }
+    // Every device enrolls the key its changes will be signed with.
+    let Some(device_key) = outpost_report::signature::PublicKey::from_hex(&req.public_key) else {
+        return Err(malformed(lang, "public_key is not an ed25519 public key"));
+    };
     let token = hex::encode(rand::random::<[u8; 32]>());
     let hub_id = state.hub_id.clone();
     let issued = token.clone();
-    let grant = blocking(&state, lang, move |store| {
-        store
+    let (grant, hub_key) = blocking(&state, lang, move |store| {
+        let grant = store
             .redeem_enrolment_code(&req.code, &req.device_id, &req.name, &issued, now())
-            .map_err(|e| ApiError::store(e, lang))
+            .map_err(|e| ApiError::store(e, lang))?;
+        if grant.is_ok() {
+            store
+                .set_enrolled_key(&req.device_id, &device_key)
+                .map_err(|e| ApiError::store(e, lang))?;
+        }
+        let hub_key = store.public_key().map(|k| k.to_hex()).unwrap_or_default();
+        Ok(grant.map(|g| (g, hub_key)))
     })
     .await?
     .map_err(|refusal| match refusal {
@@ -169,6 +180,7 @@ async fn enrol(
         sector: grant.sector,
         role: grant.role,
         clearance: grant.clearance,
+        hub_key,
     };
     Ok(axum::Json(resp).into_response())
 }

@@ -316,14 +316,23 @@ impl ReportDoc {
         self.doc.stats().num_ops
     }
 
-    /// The actors of the changes this document holds beyond `heads`: who made
-    /// what a peer just brought.
-    pub fn actors_since(&mut self, heads: &[ChangeHash]) -> Vec<Vec<u8>> {
-        let mut actors: Vec<Vec<u8>> = self
-            .doc
+    /// The changes this document holds beyond `heads` (all of them if
+    /// `heads` is empty), each as its hash and the actor that made it: what a
+    /// peer just brought, or what a push carries.
+    pub fn changes_after(&mut self, heads: &[ChangeHash]) -> Vec<([u8; 32], Vec<u8>)> {
+        self.doc
             .get_changes(heads)
             .iter()
-            .map(|c| c.actor_id().to_bytes().to_vec())
+            .map(|c| (c.hash().0, c.actor_id().to_bytes().to_vec()))
+            .collect()
+    }
+
+    /// The actors of the changes this document holds beyond `heads`.
+    pub fn actors_since(&mut self, heads: &[ChangeHash]) -> Vec<Vec<u8>> {
+        let mut actors: Vec<Vec<u8>> = self
+            .changes_after(heads)
+            .into_iter()
+            .map(|(_, actor)| actor)
             .collect();
         actors.sort();
         actors.dedup();
@@ -1065,6 +1074,7 @@ impl ReportDoc {
                     .unwrap_or_else(|| c.actor_id().to_hex_string()),
                 at_seconds: c.timestamp(),
                 message: c.message().map(str::to_string).unwrap_or_default(),
+                hash: c.hash().0,
             })
             .collect()
     }
@@ -1110,6 +1120,8 @@ pub struct HistoryEntry {
     pub device: String,
     pub at_seconds: i64,
     pub message: String,
+    /// The change's hash: what its device signed.
+    pub hash: [u8; 32],
 }
 
 fn scalar_str(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<String> {

@@ -11,6 +11,8 @@
 //! - [`policy`]: who may see a report and who may change what in it, decided
 //!   from what a hub recorded and the pusher's grant; [`shape`] checks that a
 //!   received document is a report at all and reads the facts the policy needs.
+//! - [`signature`]: what a device signs (its changes) and a hub vouches for
+//!   (its devices' keys), with ed25519.
 //! - [`i18n`]: English and French messages for every code this workspace emits.
 //!
 //! Nothing here does IO: the clock, identifiers and bytes are passed in, so the
@@ -25,6 +27,7 @@ pub mod pipeline;
 pub mod policy;
 pub mod readback;
 pub mod shape;
+pub mod signature;
 pub mod time;
 pub mod validate;
 

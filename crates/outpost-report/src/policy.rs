@@ -218,9 +218,16 @@ pub fn check_create(grant: &Grant, facts: &Facts, hq_only_form: bool) -> Result<
     if facts.classification() > grant.clearance {
         return Err(Refusal::NotCleared);
     }
+    // A report filed before the device was enrolled may not know its unit or
+    // sector yet (empty); the record takes them from the grant. Another
+    // unit, sector or device is a false claim.
+    let claims = |key: &str, granted: &str| {
+        let claimed = facts.fixed_value(key);
+        claimed.is_empty() || claimed == granted
+    };
     if grant.role != Role::Hub
-        && (facts.fixed_value("meta.author_unit") != grant.unit
-            || facts.fixed_value("meta.sector") != grant.sector
+        && (!claims("meta.author_unit", &grant.unit)
+            || !claims("meta.sector", &grant.sector)
             || facts.fixed_value("meta.device") != grant.device.to_string())
     {
         return Err(Refusal::WrongOrigin);

@@ -17,6 +17,7 @@ mod debrief;
 mod doctor;
 mod enrolment;
 mod error;
+mod keys;
 mod projection;
 mod query;
 pub mod schema;
@@ -36,6 +37,7 @@ pub use debrief::Debrief;
 pub use doctor::DoctorReport;
 pub use enrolment::{EnrolledDevice, Grant, Refusal};
 pub use error::{Result, StoreError};
+pub use keys::ChangeSignature;
 pub use query::{Facets, ReportFilter, ReportOrder, ReportPoint, ReportSummary};
 pub use schema::{MIGRATIONS, Migrated};
 
@@ -78,6 +80,9 @@ pub struct Store {
     blobs: blobs::BlobDir,
     catalog: Catalog,
     device: DeviceId,
+    /// Signs this device's changes as they are written (absent only when
+    /// opened at an older schema, as tests of upgrades do).
+    signer: Option<keys::Signer>,
     migrated: Migrated,
 }
 
@@ -139,15 +144,24 @@ impl Store {
         )?;
         let blobs = blobs::BlobDir::open(dir.join("blobs"))?;
         let device = ensure_device(&conn, now)?;
+        let projections_exist = migrations.len() >= MIGRATIONS.len();
+        let signer = if projections_exist {
+            Some(keys::Signer {
+                device: *device.as_uuid().as_bytes(),
+                key: keys::ensure_key(&conn, now)?,
+            })
+        } else {
+            None
+        };
         let mut store = Store {
             conn,
             dir: dir.to_path_buf(),
             blobs,
             catalog: Catalog::builtin(),
             device,
+            signer,
             migrated,
         };
-        let projections_exist = migrations.len() >= MIGRATIONS.len();
         if store.migrated.from > 0 && store.migrated.from < store.migrated.to && projections_exist {
             // A schema change may change what projections hold: rebuild from the truth.
             store.rebuild_projections()?;
@@ -224,7 +238,14 @@ impl Store {
             {
                 doc.merge(&mut stored)?;
             }
-            write_document(&tx, &self.catalog, doc, stored_heads.as_deref(), now)?;
+            write_document(
+                &tx,
+                &self.catalog,
+                self.signer.as_ref(),
+                doc,
+                stored_heads.as_deref(),
+                now,
+            )?;
         }
         tx.commit()?;
         // From here the callers hold copies; their further edits are sessions
@@ -269,7 +290,14 @@ impl Store {
         let (mut doc, stored) = stored_in(&tx, id)?.ok_or(StoreError::NotFound(id))?;
         doc.set_device(self.device);
         let out = edit(&mut doc)?;
-        write_document(&tx, &self.catalog, &mut doc, Some(&stored), now)?;
+        write_document(
+            &tx,
+            &self.catalog,
+            self.signer.as_ref(),
+            &mut doc,
+            Some(&stored),
+            now,
+        )?;
         tx.commit()?;
         Ok(out)
     }
@@ -467,7 +495,14 @@ impl Store {
         }
         doc.set_device(self.device);
         doc.add_photo(&photo_ref)?;
-        write_document(&tx, &self.catalog, &mut doc, Some(&stored), now)?;
+        write_document(
+            &tx,
+            &self.catalog,
+            self.signer.as_ref(),
+            &mut doc,
+            Some(&stored),
+            now,
+        )?;
         tx.commit()?;
         Ok(photo_ref)
     }
@@ -521,7 +556,14 @@ impl Store {
         )?;
         doc.set_device(self.device);
         doc.add_voice_note(&note)?;
-        write_document(&tx, &self.catalog, &mut doc, Some(&stored), now)?;
+        write_document(
+            &tx,
+            &self.catalog,
+            self.signer.as_ref(),
+            &mut doc,
+            Some(&stored),
+            now,
+        )?;
         tx.commit()?;
         Ok(note)
     }
@@ -609,6 +651,7 @@ fn stored_in(conn: &Connection, id: ReportId) -> Result<Option<(ReportDoc, Strin
 fn write_document(
     conn: &Connection,
     catalog: &Catalog,
+    signer: Option<&keys::Signer>,
     doc: &mut ReportDoc,
     stored_heads: Option<&str>,
     now: Timestamp,
@@ -628,6 +671,10 @@ fn write_document(
              saved_at = excluded.saved_at, seq = excluded.seq",
         params![id, doc.save(), heads, now.as_millis()],
     )?;
+    if let Some(signer) = signer {
+        let stored = stored_heads.and_then(parse_heads);
+        keys::sign_new_changes(conn, signer, doc, stored.as_deref())?;
+    }
     projection::project(conn, catalog, doc)
 }
 

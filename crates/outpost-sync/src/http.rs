@@ -474,8 +474,13 @@ pub async fn enrol(
             code: code.to_string(),
             device_id: store.device_id().to_string(),
             name: name.to_string(),
+            public_key: store.public_key().map(|k| k.to_hex()).unwrap_or_default(),
         })
         .await?;
+    // The hub's own key: what its vouchers for other devices must verify under.
+    if let Some(key) = outpost_report::signature::PublicKey::from_hex(&resp.hub_key) {
+        store.record_device_key(&resp.hub_id, &key, "enrolment")?;
+    }
     let hub = HubRecord {
         hub_id: resp.hub_id,
         url: url.trim_end_matches('/').to_string(),

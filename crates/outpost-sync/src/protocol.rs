@@ -1,4 +1,4 @@
-//! The wire protocol, version 1 (see `docs/protocol.md`).
+//! The wire protocol, version 2 (see `docs/protocol.md`).
 //!
 //! One exchange moves every changed document both ways: the device sends what
 //! the hub lacks and its cursor into the hub's sequence; the hub answers with
@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The protocol version this build speaks.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 /// The header that carries the protocol version on every request.
 pub const VERSION_HEADER: &str = "x-outpost-protocol";
 /// The media type of sync bodies.
@@ -30,6 +30,47 @@ pub struct DocPush {
     /// The sender's heads once the payload is applied.
     pub heads: Vec<RawHash>,
     pub payload: Vec<u8>,
+    /// Signatures of the changes in `payload`, each by the device that made
+    /// it (the change's actor), for those the sender holds one.
+    pub sigs: Vec<ChangeSig>,
+}
+
+/// A device's ed25519 signature of one change, by the change's hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeSig {
+    pub hash: RawHash,
+    #[serde(with = "serde_big_array")]
+    pub sig: [u8; 64],
+}
+
+/// The sender (a hub) vouches that `device` holds `key`: its signature over
+/// both. Each hop re-vouches for what it verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Voucher {
+    pub device: RawId,
+    pub key: [u8; 32],
+    #[serde(with = "serde_big_array")]
+    pub sig: [u8; 64],
+}
+
+/// Serde for 64-byte arrays (serde derives arrays up to 32).
+mod serde_big_array {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8; 64], s: S) -> Result<S::Ok, S::Error> {
+        let (a, b) = bytes.split_at(32);
+        let a: [u8; 32] = a.try_into().unwrap_or([0; 32]);
+        let b: [u8; 32] = b.try_into().unwrap_or([0; 32]);
+        (a, b).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 64], D::Error> {
+        let (a, b) = <([u8; 32], [u8; 32])>::deserialize(d)?;
+        let mut out = [0; 64];
+        out[..32].copy_from_slice(&a);
+        out[32..].copy_from_slice(&b);
+        Ok(out)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +83,8 @@ pub struct SyncRequest {
     pub docs: Vec<DocPush>,
     /// Documents the device could not apply incrementally: send them whole.
     pub need_full: Vec<RawId>,
+    /// A relay hub's word for the keys of the devices whose changes it carries.
+    pub vouchers: Vec<Voucher>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +107,8 @@ pub struct SyncResponse {
     pub need_full: Vec<RawId>,
     pub rejected: Vec<Rejected>,
     pub docs: Vec<DocPush>,
+    /// The hub's word for the keys of the devices whose changes it sends.
+    pub vouchers: Vec<Voucher>,
 }
 
 /// Whether a hub holds a blob, and how much of it.
@@ -97,6 +142,8 @@ pub struct EnrolRequest {
     pub code: String,
     pub device_id: String,
     pub name: String,
+    /// The device's ed25519 public key (hex): its changes must verify under it.
+    pub public_key: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +154,8 @@ pub struct EnrolResponse {
     pub sector: String,
     pub role: String,
     pub clearance: String,
+    /// The hub's own public key (hex): its vouchers must verify under it.
+    pub hub_key: String,
 }
 
 /// Every error a hub answers with: a stable code and a message in the
@@ -160,6 +209,7 @@ mod tests {
             since: 123_456,
             docs: vec![],
             need_full: vec![],
+            vouchers: vec![],
         };
         let body = encode(&req);
         assert!(
@@ -185,8 +235,10 @@ mod tests {
                 base: vec![],
                 heads: vec![[3; 32]],
                 payload: vec![9; 500],
+                sigs: vec![],
             }],
             need_full: vec![],
+            vouchers: vec![],
         });
         assert!(decode::<SyncRequest>(&body[..body.len() / 2]).is_err());
         let not_a_message = zstd::bulk::compress(b"\xff\xff\xff", 3).expect("compress");

@@ -1,16 +1,26 @@
 //! One document's changes on the wire ([`DocPush`]), built and applied the
 //! same way by both ends of an exchange; each end decides what a refusal means.
 
-use outpost_report::{DocumentError, ReportDoc, ReportId};
-use outpost_store::{Store, StoreError};
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::protocol::DocPush;
+use outpost_report::signature::PublicKey;
+use outpost_report::{ChangeHash, DocumentError, ReportDoc, ReportId};
+use outpost_store::{ChangeSignature, Store, StoreError};
+
+use crate::protocol::{ChangeSig, DocPush, Voucher};
 use crate::{change_hashes, raw_heads, raw_id, report_id};
 
 /// What the peer lacks of `doc`, given the heads it is known to hold: the
 /// changes after them, or the whole document if there are none — or if we no
-/// longer hold those heads ourselves (a store restored from a backup).
-pub(crate) fn push_of(doc: &mut ReportDoc, peer_heads: Option<&str>) -> DocPush {
+/// longer hold those heads ourselves (a store restored from a backup) — with
+/// the signatures this store holds for those changes. `authors` gains the
+/// devices that signed them, for the vouchers that go along.
+pub(crate) fn push_of(
+    store: &Store,
+    doc: &mut ReportDoc,
+    peer_heads: Option<&str>,
+    authors: &mut BTreeSet<String>,
+) -> Result<DocPush, StoreError> {
     let base = peer_heads
         .and_then(outpost_store::parse_heads)
         .unwrap_or_default();
@@ -19,12 +29,113 @@ pub(crate) fn push_of(doc: &mut ReportDoc, peer_heads: Option<&str>) -> DocPush 
     } else {
         Vec::new()
     };
-    DocPush {
+    let hashes: Vec<[u8; 32]> = doc
+        .changes_after(&base)
+        .into_iter()
+        .map(|(h, _)| h)
+        .collect();
+    let sigs = store.signatures_of(&hashes)?;
+    authors.extend(sigs.iter().map(|s| s.device.clone()));
+    Ok(DocPush {
         id: raw_id(doc.id()),
         base: raw_heads(&base),
         heads: raw_heads(&doc.head_hashes()),
         payload: doc.changes_since(&base),
+        sigs: sigs
+            .into_iter()
+            .map(|s| ChangeSig {
+                hash: s.hash,
+                sig: s.signature,
+            })
+            .collect(),
+    })
+}
+
+/// This store's word (as a hub) for the keys of `authors`, except `skip`
+/// (the receiver knows its own key).
+pub(crate) fn vouchers_for(
+    store: &Store,
+    authors: &BTreeSet<String>,
+    skip: &str,
+) -> Result<Vec<Voucher>, StoreError> {
+    if authors.iter().all(|a| a == skip) {
+        return Ok(Vec::new());
     }
+    let keys = store.device_keys()?;
+    let mut out = Vec::new();
+    for author in authors.iter().filter(|a| a.as_str() != skip) {
+        let (Some(key), Ok(device)) = (keys.get(author), author.parse::<uuid::Uuid>()) else {
+            continue;
+        };
+        let device = *device.as_bytes();
+        if let Some(sig) = store.vouch(&device, key) {
+            out.push(Voucher {
+                device,
+                key: *key.as_bytes(),
+                sig,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The keys `vouchers` vouch for, each checked against the voucher's
+/// signer `by`; a voucher that does not verify vouches for nothing.
+pub(crate) fn vouched_keys(
+    by: Option<&PublicKey>,
+    vouchers: &[Voucher],
+) -> Vec<(String, PublicKey)> {
+    let Some(by) = by else { return Vec::new() };
+    vouchers
+        .iter()
+        .filter_map(|v| {
+            let key = PublicKey::from_bytes(&v.key)?;
+            by.verifies_voucher(&v.device, &key, &v.sig)
+                .then(|| (uuid::Uuid::from_bytes(v.device).to_string(), key))
+        })
+        .collect()
+}
+
+/// Why a change's signature was not accepted.
+pub(crate) enum Unsigned {
+    /// No signature for a change of a device whose key is known.
+    Missing,
+    /// A signature that does not verify.
+    Bad,
+}
+
+/// Checks the signatures of the changes in `doc` after `before` against
+/// `keys`. Returns the verified ones to keep, and the changes of devices
+/// with no known key (legacy enrolments), or why the push is refused.
+pub(crate) fn verify_changes(
+    doc: &mut ReportDoc,
+    before: &[ChangeHash],
+    sigs: &[ChangeSig],
+    keys: &BTreeMap<String, PublicKey>,
+) -> Result<(Vec<ChangeSignature>, usize), Unsigned> {
+    let mut verified = Vec::new();
+    let mut unknown = 0;
+    for (hash, actor) in doc.changes_after(before) {
+        let device = actor
+            .get(..16)
+            .and_then(|b| uuid::Uuid::from_slice(b).ok())
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        let sig = sigs.iter().find(|s| s.hash == hash).map(|s| s.sig);
+        match (keys.get(&device), sig) {
+            (Some(key), Some(sig)) if key.verifies_change(&hash, &sig) => {
+                verified.push(ChangeSignature {
+                    hash,
+                    device,
+                    signature: sig,
+                });
+            }
+            (Some(_), Some(_)) => return Err(Unsigned::Bad),
+            (Some(_), None) => return Err(Unsigned::Missing),
+            (None, _) => unknown += 1,
+        }
+    }
+    Ok((verified, unknown))
 }
 
 /// The stored copy of a report, if this store has one.

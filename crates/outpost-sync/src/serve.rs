@@ -1,16 +1,17 @@
 //! The hub's side of a sync exchange, over a store. Transport-free: the hub
 //! binary wraps it in HTTP, tests call it directly.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use outpost_report::policy::{self, Role};
+use outpost_report::signature::PublicKey;
 use outpost_report::{
     Authority, Catalog, Classification, DeviceId, Grant, ReportDoc, ReportId, Timestamp,
 };
-use outpost_store::{Scope, Store, StoreError};
+use outpost_store::{ChangeSignature, Scope, Store, StoreError};
 
-use crate::protocol::{DocPush, RawId, Rejected, SyncRequest, SyncResponse, VERSION};
-use crate::push::{Unusable, apply_push, local_copy, push_of};
+use crate::protocol::{DocPush, RawId, Rejected, SyncRequest, SyncResponse, VERSION, Voucher};
+use crate::push::{self, Unusable, apply_push, local_copy, push_of};
 use crate::{heads_to_json, report_id};
 
 /// How many documents one response carries at most, and roughly how many
@@ -100,6 +101,10 @@ pub struct Prepared {
     /// Devices enrolled at this hub directly (a relay may not speak for them).
     enrolled_here: BTreeSet<[u8; 16]>,
     catalog: Catalog,
+    /// Every device key this hub knows, by device id.
+    keys: BTreeMap<String, PublicKey>,
+    /// What a relay vouched for in this request.
+    vouchers: Vec<Voucher>,
 }
 
 /// One report received from a peer, checked and ready to store.
@@ -108,6 +113,8 @@ struct Received {
     doc: ReportDoc,
     peer_heads: String,
     record: Authority,
+    /// The verified signatures of the changes it brought.
+    sigs: Vec<ChangeSignature>,
 }
 
 /// What vetting decided: step two of an exchange.
@@ -115,6 +122,8 @@ pub struct Vetted {
     received: Vec<Received>,
     need_full: Vec<RawId>,
     rejected: Vec<Rejected>,
+    /// Device keys a relay vouched for, verified: recorded with the changes.
+    vouched: Vec<(String, PublicKey)>,
 }
 
 /// Step one, under the store's lock: the stored copy and record of every
@@ -153,6 +162,8 @@ pub fn prepare(store: &Store, peer: &Peer, req: &SyncRequest) -> Result<Prepared
         intakes,
         enrolled_here,
         catalog: store.catalog().clone(),
+        keys: store.device_keys()?,
+        vouchers: req.vouchers.clone(),
     })
 }
 
@@ -160,14 +171,38 @@ pub fn prepare(store: &Store, peer: &Peer, req: &SyncRequest) -> Result<Prepared
 /// checks the result's shape and every change against the policy. A
 /// hostile push costs only its own sender's time.
 pub fn vet(peer: &Peer, prepared: Prepared) -> Vetted {
+    let Prepared {
+        intakes,
+        enrolled_here,
+        catalog,
+        mut keys,
+        vouchers,
+    } = prepared;
+    // Only a relay vouches, and only for keys this hub does not know yet:
+    // a key recorded at enrolment is never replaced by a relay's word.
+    let vouched: Vec<(String, PublicKey)> = if peer.grant.role == Role::Hub {
+        push::vouched_keys(keys.get(&peer.device_id), &vouchers)
+            .into_iter()
+            .filter(|(device, _)| !keys.contains_key(device))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    keys.extend(vouched.iter().cloned());
     let mut vetted = Vetted {
         received: Vec::new(),
         need_full: Vec::new(),
         rejected: Vec::new(),
+        vouched,
     };
-    for intake in prepared.intakes {
+    let context = Context {
+        enrolled_here: &enrolled_here,
+        catalog: &catalog,
+        keys: &keys,
+    };
+    for intake in intakes {
         let id = intake.push.id;
-        match vet_one(peer, &prepared.enrolled_here, &prepared.catalog, intake) {
+        match vet_one(peer, &context, intake) {
             Ok(r) => vetted.received.push(r),
             Err("document.missing_changes") => vetted.need_full.push(id),
             Err(code) => vetted.rejected.push(Rejected {
@@ -179,12 +214,14 @@ pub fn vet(peer: &Peer, prepared: Prepared) -> Vetted {
     vetted
 }
 
-fn vet_one(
-    peer: &Peer,
-    enrolled_here: &BTreeSet<[u8; 16]>,
-    catalog: &Catalog,
-    intake: Intake,
-) -> Result<Received, &'static str> {
+/// What vetting one document needs besides the document.
+struct Context<'a> {
+    enrolled_here: &'a BTreeSet<[u8; 16]>,
+    catalog: &'a Catalog,
+    keys: &'a BTreeMap<String, PublicKey>,
+}
+
+fn vet_one(peer: &Peer, context: &Context<'_>, intake: Intake) -> Result<Received, &'static str> {
     let Intake {
         push,
         local,
@@ -216,9 +253,20 @@ fn vet_one(
     policy::check_actors(
         &peer.grant,
         doc.actors_since(&before_heads).iter().map(Vec::as_slice),
-        |device| <[u8; 16]>::try_from(device).is_ok_and(|d| enrolled_here.contains(&d)),
+        |device| <[u8; 16]>::try_from(device).is_ok_and(|d| context.enrolled_here.contains(&d)),
     )
     .map_err(refused)?;
+    let sigs = match push::verify_changes(&mut doc, &before_heads, &push.sigs, context.keys) {
+        Ok((sigs, 0)) => sigs,
+        // A device enrolled before keys existed has none on record: its
+        // own changes are taken unverified. A relay must vouch for every
+        // device whose changes it carries.
+        Ok((sigs, _)) if peer.grant.role != Role::Hub => sigs,
+        Ok(_) | Err(push::Unsigned::Missing) => {
+            return Err("policy.unsigned");
+        }
+        Err(push::Unsigned::Bad) => return Err("policy.bad_signature"),
+    };
     let record = match (before, authority) {
         (Some((before, shares)), Some(record)) => {
             policy::check_change(&peer.grant, &record, &before, &shares, &after)
@@ -240,7 +288,7 @@ fn vet_one(
             }
         }
         (None, _) => {
-            let form = catalog.get(after.fixed_value("form"));
+            let form = context.catalog.get(after.fixed_value("form"));
             let Some(form) = form else {
                 return Err("document.unknown_form");
             };
@@ -253,6 +301,7 @@ fn vet_one(
         doc,
         peer_heads: heads_to_json(&push.heads),
         record,
+        sigs,
     })
 }
 
@@ -284,6 +333,7 @@ pub fn conclude(
         received,
         need_full,
         rejected,
+        vouched,
     } = vetted;
     let mut accepted = Vec::new();
     if !received.is_empty() {
@@ -291,14 +341,20 @@ pub fn conclude(
         let mut held = Vec::new();
         let mut records = Vec::new();
         let mut docs = Vec::new();
+        let mut sigs = Vec::new();
         for r in received {
             let id = report_id(&r.id);
             held.push((id, r.peer_heads));
             records.push((id, r.record));
             docs.push(r.doc);
+            sigs.extend(r.sigs);
         }
         store.save_all(&mut docs, now)?;
         store.record_authority(&records, now)?;
+        store.add_signatures(&sigs)?;
+        for (device, key) in &vouched {
+            store.record_device_key(device, key, &peer.device_id)?;
+        }
         store.set_peer_heads(&peer.device_id, &held)?;
     }
 
@@ -317,6 +373,7 @@ pub fn conclude(
     let mut bytes = 0usize;
     let mut more = false;
     let mut sent = Vec::new();
+    let mut authors = BTreeSet::new();
     let wanted_whole: BTreeSet<ReportId> = req.need_full.iter().map(report_id).collect();
     for out in candidates.iter().take(BATCH_DOCS) {
         if out.seq > top {
@@ -335,6 +392,7 @@ pub fn conclude(
             store,
             out.id,
             peer_heads.filter(|_| !wanted_whole.contains(&out.id)),
+            &mut authors,
             now,
         )?
         else {
@@ -353,13 +411,14 @@ pub fn conclude(
         if docs.iter().any(|d| report_id(&d.id) == *id) || !store.scope_admits(&peer.scope, *id)? {
             continue;
         }
-        let Some(push) = push_for(store, *id, None, now)? else {
+        let Some(push) = push_for(store, *id, None, &mut authors, now)? else {
             continue;
         };
         sent.push((*id, heads_to_json(&push.heads)));
         docs.push(push);
     }
     store.record_pending(&peer.device_id, cursor, &sent)?;
+    let vouchers = push::vouchers_for(store, &authors, &peer.device_id)?;
     Ok(SyncResponse {
         version: VERSION,
         cursor: cursor as u64,
@@ -368,6 +427,7 @@ pub fn conclude(
         need_full,
         rejected,
         docs,
+        vouchers,
     })
 }
 
@@ -378,10 +438,11 @@ fn push_for(
     store: &mut Store,
     id: ReportId,
     peer_heads: Option<&str>,
+    authors: &mut BTreeSet<String>,
     now: Timestamp,
 ) -> Result<Option<DocPush>, StoreError> {
     match store.load(id) {
-        Ok(mut doc) => Ok(Some(push_of(&mut doc, peer_heads))),
+        Ok(mut doc) => Ok(Some(push_of(store, &mut doc, peer_heads, authors)?)),
         Err(StoreError::Document(e)) => {
             store.quarantine(id, e.code(), now)?;
             Ok(None)

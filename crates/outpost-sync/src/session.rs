@@ -5,12 +5,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use outpost_report::policy;
+use outpost_report::signature::PublicKey;
 use outpost_report::{Authority, ReportDoc, ReportId, Timestamp};
-use outpost_store::{HubRecord, Store, StoreError};
+use outpost_store::{ChangeSignature, HubRecord, Store, StoreError};
 use serde::Serialize;
 
 use crate::protocol::{DocPush, SyncRequest, SyncResponse, VERSION};
-use crate::push::{Unusable, apply_push, local_copy, push_of};
+use crate::push::{
+    Unsigned, Unusable, apply_push, local_copy, push_of, verify_changes, vouched_keys, vouchers_for,
+};
 use crate::{heads_to_json, raw_id, report_id};
 
 /// How many documents one request pushes at most, and roughly how many
@@ -62,6 +65,7 @@ impl Session {
     pub fn next_request(&mut self, store: &Store) -> Result<Option<SyncRequest>, StoreError> {
         let mut docs = Vec::new();
         let mut bytes = 0;
+        let mut authors = BTreeSet::new();
         for out in store.documents_changed_for(&self.peer, PUSH_DOCS + self.refused.len())? {
             if self.refused.contains(&out.id) {
                 continue;
@@ -74,7 +78,7 @@ impl Session {
                 .peer_heads
                 .as_deref()
                 .filter(|_| !self.push_whole.contains(&out.id));
-            let push = push_of(&mut store.load(out.id)?, peer_heads);
+            let push = push_of(store, &mut store.load(out.id)?, peer_heads, &mut authors)?;
             bytes += push.payload.len();
             docs.push(push);
         }
@@ -82,12 +86,16 @@ impl Session {
             return Ok(None);
         }
         self.started = true;
+        // A hub relaying upstream vouches for the devices whose changes it
+        // carries; a tablet carries only its own, which need no voucher.
+        let vouchers = vouchers_for(store, &authors, &store.device_id().to_string())?;
         Ok(Some(SyncRequest {
             version: VERSION,
             request_id: rand::random(),
             since: self.cursor,
             docs,
             need_full: self.ask_whole.iter().map(|id| raw_id(*id)).collect(),
+            vouchers,
         }))
     }
 
@@ -136,10 +144,20 @@ impl Session {
         let mut incoming = Vec::new();
         let mut records = Vec::new();
         let mut hub_heads = Vec::new();
+        let mut sigs = Vec::new();
+        // The hub's word for its authors' keys, checked against the key it
+        // gave at enrolment; keys known already are never replaced.
+        let mut keys = store.device_keys()?;
+        let vouched: Vec<_> = vouched_keys(keys.get(&self.peer), &resp.vouchers)
+            .into_iter()
+            .filter(|(device, _)| !keys.contains_key(device))
+            .collect();
+        keys.extend(vouched.iter().cloned());
         for push in &resp.docs {
             let id = report_id(&push.id);
-            match receive(store, push) {
-                Ok((doc, record)) => {
+            match receive(store, push, &keys) {
+                Ok((doc, record, verified)) => {
+                    sigs.extend(verified);
                     self.ask_whole.remove(&id);
                     hub_heads.push((id, heads_to_json(&push.heads)));
                     // On a camp hub, what the hub above sent is served to the
@@ -171,6 +189,10 @@ impl Session {
         self.tally.docs_down += incoming.len() as u64;
         store.save_all(&mut incoming, now)?;
         store.record_authority(&records, now)?;
+        store.add_signatures(&sigs)?;
+        for (device, key) in &vouched {
+            store.record_device_key(device, key, &self.peer)?;
+        }
         store.set_peer_heads(&self.peer, &hub_heads)?;
         self.cursor = resp.cursor;
         self.more = resp.more;
@@ -185,16 +207,31 @@ enum Incoming {
 }
 
 /// Applies what the hub sent to the local copy, and checks that the result
-/// is still a report in shape before anything is stored: a hostile hub's
-/// document is refused here as it would be at a hub.
-fn receive(store: &Store, push: &DocPush) -> Result<(ReportDoc, Authority), Incoming> {
+/// is still a report in shape and that every new change of a device whose
+/// key is known carries its valid signature, before anything is stored: a
+/// hostile hub's document is refused here as it would be at a hub. Changes
+/// of devices with no known key (enrolled before keys) stay unverified.
+fn receive(
+    store: &Store,
+    push: &DocPush,
+    keys: &BTreeMap<String, PublicKey>,
+) -> Result<(ReportDoc, Authority, Vec<ChangeSignature>), Incoming> {
     let local =
         local_copy(store, report_id(&push.id)).map_err(|_| Incoming::Refuse("document.corrupt"))?;
-    let doc = apply_push(local, push).map_err(|why| match why {
+    let before = match &local {
+        Some(doc) => doc.clone().head_hashes(),
+        None => Vec::new(),
+    };
+    let mut doc = apply_push(local, push).map_err(|why| match why {
         Unusable::MissingBase | Unusable::HeadsMismatch => Incoming::AskWhole,
         Unusable::WrongDocument => Incoming::Refuse("sync.wrong_document"),
         Unusable::Corrupt(code) => Incoming::Refuse(code),
     })?;
     let facts = doc.facts().map_err(|e| Incoming::Refuse(e.code()))?;
-    Ok((doc, policy::record_of_document(&facts)))
+    let (verified, _unknown) =
+        verify_changes(&mut doc, &before, &push.sigs, keys).map_err(|why| match why {
+            Unsigned::Bad => Incoming::Refuse("policy.bad_signature"),
+            Unsigned::Missing => Incoming::Refuse("policy.unsigned"),
+        })?;
+    Ok((doc, policy::record_of_document(&facts), verified))
 }
