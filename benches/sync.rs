@@ -105,16 +105,38 @@ fn a_days_patrol(reports: usize, photos_per_report: usize, size: (u32, u32)) -> 
     }
 }
 
+/// Files the day's reports on `store` as its own device does: each report
+/// created, then saved answer by answer as the debrief saves them (one
+/// signed change per answer), then its photos attached.
 fn fill(store: &mut Store, day: &Day) {
     let now = SystemClock.now();
-    let mut docs = day.reports.clone();
-    for d in &mut docs {
-        d.set_device(store.device_id());
+    let catalog = Catalog::builtin();
+    let mut ids = Vec::new();
+    for template in &day.reports {
+        let form = catalog.get(&template.form_id()).expect("form");
+        let meta = template.meta();
+        let new = outpost_report::NewReport {
+            id: template.id(),
+            author: meta.author,
+            author_unit: meta.author_unit,
+            sector: meta.sector,
+            device: store.device_id(),
+            language: meta.language,
+            classification: meta.classification,
+            status: meta.status,
+        };
+        let mut doc = ReportDoc::create(form, &new, now).expect("create");
+        store.save(&mut doc, now).expect("save");
+        for (field, value) in template.answers() {
+            store
+                .update(doc.id(), now, |d| Ok(d.set_answer(&field, &value, now)?))
+                .expect("answer");
+        }
+        ids.push(doc.id());
     }
-    store.save_all(&mut docs, now).expect("save");
-    let per = day.photos.len() / docs.len().max(1);
+    let per = day.photos.len() / ids.len().max(1);
     for (i, photo) in day.photos.iter().enumerate() {
-        let id = docs[(i / per.max(1)).min(docs.len() - 1)].id();
+        let id = ids[(i / per.max(1)).min(ids.len() - 1)];
         store
             .add_photo(
                 id,
@@ -128,6 +150,32 @@ fn fill(store: &mut Store, day: &Day) {
     }
 }
 
+/// The first document request a sync of `store` would send, compressed as
+/// on the wire: with its signatures, and with them stripped (what protocol
+/// 1 sent). Every report of the day fits in one request.
+fn document_request_bytes(store: &Store, record: &outpost_store::HubRecord) -> (u64, u64) {
+    let mut session = outpost_sync::session::Session::new(record);
+    let Some(req) = session.next_request(store).expect("plan") else {
+        return (0, 0);
+    };
+    let signed = outpost_sync::protocol::encode(&req).len() as u64;
+    let mut bare = req.clone();
+    for d in &mut bare.docs {
+        d.sigs.clear();
+    }
+    bare.vouchers.clear();
+    (signed, outpost_sync::protocol::encode(&bare).len() as u64)
+}
+
+/// What signatures cost one patrol day on one link.
+struct SignatureCost {
+    link: String,
+    wire: u64,
+    signed: u64,
+    bare: u64,
+    changes: usize,
+}
+
 fn secs(d: Duration) -> String {
     format!("{:.1} s", d.as_secs_f64())
 }
@@ -136,7 +184,7 @@ fn kb(b: u64) -> String {
     format!("{:.1} KB", b as f64 / 1000.0)
 }
 
-async fn outpost_day(day: &Day, profile: LinkProfile, budget: LinkBudget) {
+async fn outpost_day(day: &Day, profile: LinkProfile, budget: LinkBudget) -> SignatureCost {
     let hub = start_hub().await;
     let (_dir, mut store, mut record) = enrolled_tablet(&hub).await;
     let link = Link::start(hub.addr, profile.clone(), 9)
@@ -144,11 +192,17 @@ async fn outpost_day(day: &Day, profile: LinkProfile, budget: LinkBudget) {
         .expect("link");
     record.url = link.url();
     fill(&mut store, day);
+    let mut changes = 0;
     let docs_payload: u64 = day
         .reports
         .iter()
-        .map(|d| d.clone().save().len() as u64)
+        .map(|d| {
+            let mut doc = store.load(d.id()).expect("filed");
+            changes += doc.history().len();
+            doc.save().len() as u64
+        })
         .sum();
+    let (signed, bare) = document_request_bytes(&store, &record);
     let class_bytes = |f: fn(&outpost_media::ProcessedPhoto) -> &outpost_media::Variant| -> u64 {
         day.photos.iter().map(|p| f(p).bytes.len() as u64).sum()
     };
@@ -199,6 +253,13 @@ async fn outpost_day(day: &Day, profile: LinkProfile, budget: LinkBudget) {
     let _ = report;
     link.shutdown().await;
     let _ = hub.stop.send(());
+    SignatureCost {
+        link: profile.name.to_string(),
+        wire,
+        signed,
+        bare,
+        changes,
+    }
 }
 
 /// The way ODK-style tools send: one POST per report carrying its original
@@ -326,6 +387,26 @@ async fn reconnect(docs: usize) {
     let _ = hub.stop.send(());
 }
 
+/// What a hub spends verifying one change's signature.
+fn verify_cost(n: usize) {
+    let key = outpost_report::signature::DeviceKey::from_secret([4; 32]);
+    let public = key.public();
+    let signed: Vec<([u8; 32], [u8; 64])> = (0..n)
+        .map(|i| {
+            let mut hash = [0u8; 32];
+            hash[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            (hash, key.sign_change(&hash))
+        })
+        .collect();
+    let t = Instant::now();
+    let ok = signed
+        .iter()
+        .filter(|(h, s)| public.verifies_change(h, s))
+        .count();
+    let per = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+    println!("  verifying a change's signature: {per:.1} µs per change ({ok} of {n} verified)");
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -348,15 +429,34 @@ fn main() {
         println!();
         println!("| link | reports | photos | documents at hub | thumbnails at hub | previews at hub | originals at hub | bytes on the wire | wire / payload | requests |");
         println!("|---|---|---|---|---|---|---|---|---|---|");
-        if full {
-            outpost_day(&day, LinkProfile::satellite(), LinkBudget::satellite()).await;
-            outpost_day(&day, LinkProfile::camp_wifi(), LinkBudget::wifi()).await;
+        let costs = if full {
+            let sat = outpost_day(&day, LinkProfile::satellite(), LinkBudget::satellite()).await;
+            let wifi = outpost_day(&day, LinkProfile::camp_wifi(), LinkBudget::wifi()).await;
             naive_day(&day, LinkProfile::satellite(), false).await;
             naive_day(&day, LinkProfile::camp_wifi(), true).await;
+            vec![sat, wifi]
         } else {
-            outpost_day(&day, LinkProfile::loopback(), LinkBudget::wifi()).await;
+            let loopback = outpost_day(&day, LinkProfile::loopback(), LinkBudget::wifi()).await;
             naive_day(&day, LinkProfile::loopback(), true).await;
+            vec![loopback]
+        };
+        println!();
+        println!("Signatures (protocol 2) against the same requests stripped of them (protocol 1):");
+        for c in &costs {
+            let added = c.signed.saturating_sub(c.bare);
+            println!(
+                "  {}: {} changes signed; document request {} signed vs {} bare ({:.2}x); the day on the wire {} vs {} without signatures ({:.3}x)",
+                c.link,
+                c.changes,
+                kb(c.signed),
+                kb(c.bare),
+                c.signed as f64 / c.bare.max(1) as f64,
+                kb(c.wire),
+                kb(c.wire.saturating_sub(added)),
+                c.wire as f64 / c.wire.saturating_sub(added).max(1) as f64,
+            );
         }
+        verify_cost(if full { 10_000 } else { 500 });
         println!();
         reconnect(docs).await;
     });
