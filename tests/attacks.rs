@@ -819,7 +819,7 @@ async fn a_stored_report_that_no_longer_loads_is_quarantined_and_syncs_go_on() {
 fn all_verified(device: &Device, id: ReportId) -> bool {
     let mut doc = device.store.load(id).expect("held");
     let hashes: Vec<[u8; 32]> = doc.history().iter().map(|h| h.hash).collect();
-    let signed = device.store.signed(&hashes).expect("read");
+    let signed = device.store.verified_changes(&mut doc).expect("read");
     !hashes.is_empty() && hashes.iter().all(|h| signed.contains(h))
 }
 
@@ -862,10 +862,30 @@ async fn a_change_whose_signature_does_not_verify_is_refused() {
         refusal(&push(&tablet, vec![other_key]).await),
         "policy.bad_signature"
     );
+    // Two changes, the signature of the first only: it cannot vouch for a
+    // change made after it.
+    let (mut doc, base) = edited(&tablet);
+    let middle = doc.head_hashes();
+    let first_only = tablet.store.sign_changes(&mut doc, &base);
+    doc.set_answer("un_wounded", &serde_json::json!(5), T0)
+        .expect("answer");
+    let mut partly = signed_push(&tablet, &mut doc, &base);
+    assert_ne!(middle, doc.head_hashes());
+    partly.sigs = first_only
+        .iter()
+        .map(|s| outpost_sync::protocol::ChangeSig {
+            hash: s.hash,
+            sig: s.signature,
+        })
+        .collect();
+    assert_eq!(
+        refusal(&push(&tablet, vec![partly]).await),
+        "policy.unsigned"
+    );
     assert_eq!(
         hub_heads(&hub, id),
         before,
-        "nothing of the three was stored"
+        "nothing of the four was stored"
     );
 
     // Signed as the device signs: taken, and verified on every copy.

@@ -327,6 +327,35 @@ impl ReportDoc {
             .collect()
     }
 
+    /// Of `candidates`, those that are `head` or come before it: what a
+    /// signature over `head` vouches for (a change's hash covers its
+    /// dependencies' hashes, so the whole history up to it). Empty when the
+    /// document does not hold `head`.
+    pub fn covered_by(
+        &mut self,
+        head: &[u8; 32],
+        candidates: &std::collections::BTreeSet<[u8; 32]>,
+    ) -> std::collections::BTreeSet<[u8; 32]> {
+        let head = ChangeHash(*head);
+        if self.doc.get_change_by_hash(&head).is_none() {
+            return Default::default();
+        }
+        let after: std::collections::BTreeSet<[u8; 32]> = self
+            .doc
+            .get_changes(&[head])
+            .iter()
+            .map(|c| c.hash().0)
+            .collect();
+        candidates.difference(&after).copied().collect()
+    }
+
+    /// The actor of change `hash`, if the document holds it.
+    pub fn actor_of(&mut self, hash: &[u8; 32]) -> Option<Vec<u8>> {
+        self.doc
+            .get_change_by_hash(&ChangeHash(*hash))
+            .map(|c| c.actor_id().to_bytes().to_vec())
+    }
+
     /// The actors of the changes this document holds beyond `heads`.
     pub fn actors_since(&mut self, heads: &[ChangeHash]) -> Vec<Vec<u8>> {
         let mut actors: Vec<Vec<u8>> = self

@@ -7,10 +7,18 @@
 //! hub above, by signing (device id, key). So a relay can withhold a change,
 //! but cannot make one that verifies as another device's.
 //!
+//! A signature over one change vouches for every earlier change of the same
+//! device it builds on (automerge hashes chain), so a push carries one
+//! signature per device: its latest change there ([`covered`]).
+//!
 //! Each signed message starts with its own domain tag, so a change signature
 //! can never be replayed as a voucher or the other way round.
 
+use std::collections::BTreeSet;
+
 use ed25519_dalek::Signer;
+
+use crate::ReportDoc;
 
 /// A signature as it travels and is stored.
 pub type Signature = [u8; 64];
@@ -100,6 +108,49 @@ impl PublicKey {
             )
             .is_ok()
     }
+}
+
+/// The device behind an automerge actor id: its first 16 bytes (a session
+/// number may follow), as the device id's text.
+pub fn device_of_actor(actor: &[u8]) -> String {
+    actor
+        .get(..16)
+        .and_then(|b| uuid::Uuid::from_slice(b).ok())
+        .map(|u| u.to_string())
+        .unwrap_or_default()
+}
+
+/// Which of `changes` (hash, device) are vouched for by the signed changes
+/// `signed` (hash, device): a signature over a change covers that change and
+/// every earlier change of the same device it builds on, since a change's
+/// hash commits to the hashes it depends on. So one signature per device per
+/// push is enough, whatever the number of its changes.
+pub fn covered(
+    doc: &mut ReportDoc,
+    changes: &[([u8; 32], String)],
+    signed: &[([u8; 32], String)],
+) -> BTreeSet<[u8; 32]> {
+    let mut out = BTreeSet::new();
+    for (head, device) in signed {
+        let mine: BTreeSet<[u8; 32]> = changes
+            .iter()
+            .filter(|(_, d)| d == device)
+            .map(|(h, _)| *h)
+            .collect();
+        out.extend(doc.covered_by(head, &mine));
+    }
+    out
+}
+
+/// Every change of `doc` after `heads` with its device.
+pub fn changes_by_device(
+    doc: &mut ReportDoc,
+    heads: &[automerge::ChangeHash],
+) -> Vec<([u8; 32], String)> {
+    doc.changes_after(heads)
+        .into_iter()
+        .map(|(hash, actor)| (hash, device_of_actor(&actor)))
+        .collect()
 }
 
 fn tagged(tag: &[u8], parts: &[&[u8]]) -> Vec<u8> {

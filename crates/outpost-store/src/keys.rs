@@ -144,13 +144,20 @@ impl Store {
         Ok(())
     }
 
-    /// Which of `hashes` carry a signature verified or made here.
-    pub fn signed(&self, hashes: &[[u8; 32]]) -> Result<std::collections::BTreeSet<[u8; 32]>> {
-        Ok(self
-            .signatures_of(hashes)?
+    /// The changes of `doc` vouched for by a signature of their own device
+    /// that this store verified (or made): the verified lines of its history.
+    pub fn verified_changes(
+        &self,
+        doc: &mut ReportDoc,
+    ) -> Result<std::collections::BTreeSet<[u8; 32]>> {
+        let changes = outpost_report::signature::changes_by_device(doc, &[]);
+        let hashes: Vec<[u8; 32]> = changes.iter().map(|(h, _)| *h).collect();
+        let heads: Vec<([u8; 32], String)> = self
+            .signatures_of(&hashes)?
             .into_iter()
-            .map(|s| s.hash)
-            .collect())
+            .map(|s| (s.hash, s.device))
+            .collect();
+        Ok(outpost_report::signature::covered(doc, &changes, &heads))
     }
 
     /// Records the key a device enrolled with this hub.

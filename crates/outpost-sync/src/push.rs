@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use outpost_report::signature::PublicKey;
+use outpost_report::signature::{self, PublicKey};
 use outpost_report::{ChangeHash, DocumentError, ReportDoc, ReportId};
 use outpost_store::{ChangeSignature, Store, StoreError};
 
@@ -29,13 +29,32 @@ pub(crate) fn push_of(
     } else {
         Vec::new()
     };
-    let hashes: Vec<[u8; 32]> = doc
-        .changes_after(&base)
+    // One signature per device covers its changes before it: send, for each
+    // device, the signatures of its latest changes here, as few as cover all.
+    let changes = signature::changes_by_device(doc, &base);
+    let hashes: Vec<[u8; 32]> = changes.iter().map(|(h, _)| *h).collect();
+    let stored: BTreeMap<[u8; 32], ChangeSignature> = store
+        .signatures_of(&hashes)?
         .into_iter()
-        .map(|(h, _)| h)
+        .map(|s| (s.hash, s))
         .collect();
-    let sigs = store.signatures_of(&hashes)?;
-    authors.extend(sigs.iter().map(|s| s.device.clone()));
+    let mut covered = BTreeSet::new();
+    let mut sigs = Vec::new();
+    for (hash, device) in changes.iter().rev() {
+        if covered.contains(hash) {
+            continue;
+        }
+        let Some(sig) = stored.get(hash).filter(|s| s.device == *device) else {
+            continue;
+        };
+        covered.extend(signature::covered(
+            doc,
+            &changes,
+            &[(*hash, device.clone())],
+        ));
+        authors.insert(device.clone());
+        sigs.push(sig.clone());
+    }
     Ok(DocPush {
         id: raw_id(doc.id()),
         base: raw_heads(&base),
@@ -105,34 +124,47 @@ pub(crate) enum Unsigned {
 }
 
 /// Checks the signatures of the changes in `doc` after `before` against
-/// `keys`. Returns the verified ones to keep, and the changes of devices
-/// with no known key (legacy enrolments), or why the push is refused.
+/// `keys`: every new change of a device whose key is known must be covered
+/// by a valid signature of that device. Returns the signatures to keep, and
+/// how many new changes are of devices with no known key (legacy
+/// enrolments), or why the push is refused.
 pub(crate) fn verify_changes(
     doc: &mut ReportDoc,
     before: &[ChangeHash],
     sigs: &[ChangeSig],
     keys: &BTreeMap<String, PublicKey>,
 ) -> Result<(Vec<ChangeSignature>, usize), Unsigned> {
+    let changes = signature::changes_by_device(doc, before);
+    let mut heads = Vec::new();
     let mut verified = Vec::new();
-    let mut unknown = 0;
-    for (hash, actor) in doc.changes_after(before) {
-        let device = actor
-            .get(..16)
-            .and_then(|b| uuid::Uuid::from_slice(b).ok())
-            .map(|u| u.to_string())
-            .unwrap_or_default();
-        let sig = sigs.iter().find(|s| s.hash == hash).map(|s| s.sig);
-        match (keys.get(&device), sig) {
-            (Some(key), Some(sig)) if key.verifies_change(&hash, &sig) => {
+    for s in sigs {
+        // A signature of a change the document does not hold vouches for nothing.
+        let Some(actor) = doc.actor_of(&s.hash) else {
+            continue;
+        };
+        let device = signature::device_of_actor(&actor);
+        match keys.get(&device) {
+            Some(key) if key.verifies_change(&s.hash, &s.sig) => {
+                heads.push((s.hash, device.clone()));
                 verified.push(ChangeSignature {
-                    hash,
+                    hash: s.hash,
                     device,
-                    signature: sig,
+                    signature: s.sig,
                 });
             }
-            (Some(_), Some(_)) => return Err(Unsigned::Bad),
-            (Some(_), None) => return Err(Unsigned::Missing),
-            (None, _) => unknown += 1,
+            Some(_) => return Err(Unsigned::Bad),
+            None => {}
+        }
+    }
+    let covered = signature::covered(doc, &changes, &heads);
+    let mut unknown = 0;
+    for (hash, device) in &changes {
+        if keys.contains_key(device) {
+            if !covered.contains(hash) {
+                return Err(Unsigned::Missing);
+            }
+        } else {
+            unknown += 1;
         }
     }
     Ok((verified, unknown))

@@ -148,6 +148,10 @@ impl Session {
         // The hub's word for its authors' keys, checked against the key it
         // gave at enrolment; keys known already are never replaced.
         let mut keys = store.device_keys()?;
+        // Changes in this device's own name that it did not sign are forged.
+        if let Some(own) = store.public_key() {
+            keys.insert(store.device_id().to_string(), own);
+        }
         let vouched: Vec<_> = vouched_keys(keys.get(&self.peer), &resp.vouchers)
             .into_iter()
             .filter(|(device, _)| !keys.contains_key(device))
