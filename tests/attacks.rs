@@ -1104,3 +1104,47 @@ async fn a_device_refuses_a_change_its_hub_forged() {
     }
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_field_device_is_not_offered_headquarters_actions() {
+    let hub = TestHub::start().await;
+    let mut tablet = alpha(&hub, Classification::Confidential).await;
+    let id = file_report(&mut tablet.store, "qip", Classification::Confidential).to_string();
+    let before = tablet
+        .store
+        .load(id.parse().expect("id"))
+        .expect("held")
+        .heads();
+    let data = tablet.dir.path().to_path_buf();
+    let refused: [&[&str]; 4] = [
+        &["report", "review", &id, "--status", "verified"],
+        &["report", "share", &id, "--unit", "BRAVO"],
+        &["report", "stage", &id, "--to", "approved"],
+        &["report", "comment", &id, "--text", "Qui ?", "--question"],
+    ];
+    for args in refused {
+        let out = util::outpost(&data).args(args).output().expect("runs");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?} is headquarters' to do: {}",
+            util::stderr(&out)
+        );
+        assert!(
+            util::stderr(&out).contains("policy.hq_only"),
+            "{}",
+            util::stderr(&out)
+        );
+    }
+    let store = outpost_store::Store::open(&data, T0).expect("store");
+    assert_eq!(
+        store.load(id.parse().expect("id")).expect("held").heads(),
+        before,
+        "nothing changed"
+    );
+    drop(store);
+    // What the field does is still offered: submitting its own report, commenting.
+    util::run_ok(util::outpost(&data).args(["report", "review", &id, "--status", "draft"]));
+    util::run_ok(util::outpost(&data).args(["report", "comment", &id, "--text", "Vu."]));
+    hub.stop().await;
+}

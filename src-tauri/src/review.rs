@@ -54,7 +54,7 @@ struct Reviewer {
 
 fn reviewer(store: &Store, lang: Lang) -> Result<Reviewer, UiError> {
     match store.hub(None).map_err(|e| UiError::store(e, lang))? {
-        Some(hub) if hub.role == "hq" => Ok(Reviewer {
+        Some(hub) if outpost_report::policy::is_headquarters(hub.granted_role()) => Ok(Reviewer {
             clearance: hub.granted_clearance(),
             name: store.profile().map(|p| p.author).unwrap_or_default(),
         }),

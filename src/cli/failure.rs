@@ -35,6 +35,8 @@ pub enum CliError {
     UnknownStage { given: String },
     #[error("{count} item(s) were refused or could not be sent")]
     SyncRefused { count: usize },
+    #[error("this device may not do that: {0}")]
+    Refused(outpost_report::policy::Refusal),
 }
 
 impl CliError {
@@ -52,6 +54,7 @@ impl CliError {
             CliError::UnknownStatus { .. } => "report.unknown_status",
             CliError::UnknownStage { .. } => "report.unknown_stage",
             CliError::SyncRefused { .. } => "sync.refused",
+            CliError::Refused(r) => r.code(),
         }
     }
 
@@ -74,6 +77,7 @@ impl CliError {
                 vec![("given", given.clone())]
             }
             CliError::SyncRefused { count } => vec![("count", count.to_string())],
+            CliError::Refused(_) => vec![],
         }
     }
 }

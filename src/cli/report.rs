@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
 use outpost_report::pipeline::{self, QipStage, StageEntry};
-use outpost_report::readback;
 use outpost_report::time::{Clock, SystemClock};
 use outpost_report::validate::{Completeness, validate_answers};
 use outpost_report::{Classification, Form, Lang, NewReport, ReportDoc, ReportId, ReviewStatus};
+use outpost_report::{policy, readback};
 use outpost_store::{ReportOrder, Store};
 use serde_json::{Map, Value};
 
@@ -258,6 +258,9 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
             question,
         } => {
             let mut store = open(dir)?;
+            if question {
+                offers_review(&store)?;
+            }
             let id = parse_id(&id)?;
             let now = SystemClock.now();
             let comment = outpost_report::document::Comment {
@@ -274,6 +277,7 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
         }
         ReportCommand::Share { id, unit, sector } => {
             let mut store = open(dir)?;
+            offers_review(&store)?;
             let by = store.profile()?.author;
             let now = SystemClock.now();
             let grantees: Vec<String> = unit
@@ -292,6 +296,9 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
                 anyhow::anyhow!("{e}; expected one of submitted, under_review, needs_information, verified, closed")
             })?;
             let mut store = open(dir)?;
+            if !policy::device_may_set_status(store.enrolled_role()?, status) {
+                return Err(CliError::Refused(policy::Refusal::HqOnly).into());
+            }
             let now = SystemClock.now();
             store.update(parse_id(&id)?, now, |doc| Ok(doc.set_status(status, now)?))?;
         }
@@ -312,6 +319,7 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
                 .parse()
                 .map_err(|e: pipeline::UnknownStage| CliError::UnknownStage { given: e.given })?;
             let mut store = open(dir)?;
+            offers_review(&store)?;
             let id = parse_id(&id)?;
             let by = match by {
                 Some(b) => b,
@@ -555,5 +563,15 @@ fn print_report(store: &Store, doc: &mut ReportDoc, lang: Lang) {
                 );
             }
         }
+    }
+}
+
+/// Refuses headquarters' actions on a device enrolled for the field: the hub
+/// would refuse them at sync (`policy.hq_only`), so they are not done here.
+fn offers_review(store: &outpost_store::Store) -> Result<()> {
+    if policy::device_offers_review(store.enrolled_role()?) {
+        Ok(())
+    } else {
+        Err(CliError::Refused(policy::Refusal::HqOnly).into())
     }
 }

@@ -164,6 +164,20 @@ pub fn is_headquarters(role: Role) -> bool {
     role == Role::Hq
 }
 
+/// Whether a person on a device enrolled as `role` (`None`: not enrolled
+/// anywhere, so no hub will take its word anyway) is offered headquarters'
+/// actions: review statuses, shares, QIP stages, questions to an author.
+/// The app and the command line ask this before they offer or do them.
+pub fn device_offers_review(role: Option<Role>) -> bool {
+    role.is_none_or(is_headquarters)
+}
+
+/// Whether a device enrolled as `role` may set `status` (see
+/// [`device_offers_review`] for a device not enrolled).
+pub fn device_may_set_status(role: Option<Role>, status: ReviewStatus) -> bool {
+    role.is_none_or(|r| may_set_status(r, status))
+}
+
 /// The record a hub keeps for a report `grant` brings for the first time.
 /// A field or headquarters device speaks for itself, so unit and sector come
 /// from its grant; a relay hub vouches for the creator's.

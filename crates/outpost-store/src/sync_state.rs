@@ -30,6 +30,12 @@ pub struct HubRecord {
 }
 
 impl HubRecord {
+    /// The role the hub granted; one this version cannot read fails closed,
+    /// to the field's.
+    pub fn granted_role(&self) -> outpost_report::Role {
+        self.role.parse().unwrap_or(outpost_report::Role::Field)
+    }
+
     /// The clearance the hub granted. Its word was checked when the device
     /// enrolled; a level this version cannot read fails closed, to the lowest.
     pub fn granted_clearance(&self) -> Classification {
@@ -173,6 +179,12 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The role this device was enrolled with (its latest hub's grant), if
+    /// it is enrolled.
+    pub fn enrolled_role(&self) -> Result<Option<outpost_report::Role>> {
+        Ok(self.hub(None)?.map(|h| h.granted_role()))
     }
 
     /// The hub known by this URL, or the only hub if `url` is `None`.
