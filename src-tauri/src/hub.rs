@@ -40,11 +40,15 @@ pub struct HubInfo {
     role: String,
     clearance: String,
     last_sync_at: Option<i64>,
+    /// Whether this device is offered headquarters' actions (the review
+    /// workspace), as the policy says for its granted role.
+    offers_review: bool,
 }
 
 impl From<HubRecord> for HubInfo {
     fn from(h: HubRecord) -> Self {
         HubInfo {
+            offers_review: outpost_report::policy::device_offers_review(Some(h.granted_role())),
             url: h.url,
             unit: h.unit,
             sector: h.sector,

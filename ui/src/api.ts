@@ -130,6 +130,8 @@ export interface HubInfo {
   unit: string;
   sector: string;
   role: string;
+  /** Headquarters' actions (the review workspace) are offered, as the policy says. */
+  offers_review: boolean;
   clearance: string;
   last_sync_at: number | null;
 }

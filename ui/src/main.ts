@@ -47,7 +47,7 @@ let reviewFrom: Screen = { name: "review" };
 
 function learn(state: AppState): void {
   deviceId = state.device_id;
-  reviewer = state.hub?.role === "hq";
+  reviewer = state.hub?.offers_review === true;
 }
 
 async function formOf(id: string): Promise<Form> {

@@ -24,7 +24,7 @@ const state: AppState = {
   device_id: "d",
   author: "a",
   unit: "u",
-  hub: { url: "http://hub", unit: "u", sector: "East", role: "field", clearance: "CONFIDENTIAL", last_sync_at: 0 },
+  hub: { url: "http://hub", unit: "u", sector: "East", role: "field", offers_review: false, clearance: "CONFIDENTIAL", last_sync_at: 0 },
   reports_waiting: 1,
   reports_total: 1,
   news: 0,
