@@ -674,3 +674,75 @@ fn a_device_may_not_push_what_it_is_not_cleared_for() {
     );
     assert!(device.load(secret).is_ok(), "and the device keeps it");
 }
+
+/// A hub that dies while the command line is uploading a photo: the command
+/// ends with a message and a failing exit code of its own, never silently
+/// of SIGPIPE (exit 141).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_says_so_when_the_hub_dies_mid_upload() {
+    let hub_dir = tempfile::tempdir().expect("hub dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut hub = spawn_hub(hub_dir.path(), port);
+    let grant = outpost_store::Grant {
+        unit: "BATGAO-1".into(),
+        sector: "East".into(),
+        role: "field".into(),
+        clearance: "CONFIDENTIAL".into(),
+    };
+    Store::open(hub_dir.path(), SystemClock.now())
+        .expect("hub store")
+        .add_enrolment_code("PIPETEST1", &grant, T0, i64::MAX / 4)
+        .expect("code");
+    // Straight to the hub, as over camp Wi-Fi: its socket dies with it.
+    let mut tablet = Device::enrol(&format!("http://127.0.0.1:{port}"), "PIPETEST1").await;
+    let id = file_report(&mut tablet.store, "incident", Classification::Confidential);
+    // Large enough that the hub, syncing each 64 KiB piece to disk, is still
+    // receiving it when it is killed.
+    let photo = raw_photo(40_000_000, 9);
+    let original = photo.original.sha256.clone();
+    crate::sync::attach(&mut tablet.store, id, &photo);
+
+    let cli = util::outpost(tablet.dir.path())
+        .arg("sync")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("outpost sync starts");
+    // Kill the hub once part of the original is durably at the hub.
+    let hub_store = Store::open(hub_dir.path(), SystemClock.now()).expect("hub store");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let received = loop {
+        let received = hub_store.partial_received(&original).expect("read");
+        if received > 0 || std::time::Instant::now() > deadline {
+            break received;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    hub.kill().expect("SIGKILL the hub");
+    let _ = hub.wait();
+    assert!(
+        received > 0 && received < 40_000_000,
+        "the kill landed mid-upload ({received} of 40,000,000 bytes in)"
+    );
+    let out = tokio::task::spawn_blocking(move || cli.wait_with_output())
+        .await
+        .expect("join")
+        .expect("outpost sync ends");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        out.status.signal(),
+        None,
+        "not killed by a signal: {:?}",
+        out.status
+    );
+    assert_ne!(out.status.code(), Some(0), "a failed sync is not a success");
+    let stderr = util::stderr(&out);
+    assert!(
+        stderr.contains("sync.link") || stderr.contains("sync."),
+        "says what happened: {stderr}"
+    );
+}
