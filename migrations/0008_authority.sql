@@ -68,3 +68,16 @@ CREATE TABLE change_signatures (
     device    TEXT NOT NULL,
     signature BLOB NOT NULL
 ) STRICT, WITHOUT ROWID;
+
+-- Partial transfers, one per peer sending the file: a device cannot add to,
+-- or spoil, a transfer another device started. A transfer cut before this
+-- schema starts again from its first byte.
+DROP TABLE partial_blobs;
+CREATE TABLE partial_blobs (
+    sha256      TEXT    NOT NULL,
+    peer        TEXT    NOT NULL,
+    size        INTEGER NOT NULL,
+    received    INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (sha256, peer)
+) STRICT, WITHOUT ROWID;

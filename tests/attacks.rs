@@ -12,6 +12,7 @@ use outpost_report::{Classification, CommentId, Lang, PhotoId, ReportDoc, Report
 use outpost_sync::Role;
 use outpost_sync::http::{HubClient, SyncError};
 use outpost_sync::protocol::{DocPush, EnrolRequest, SyncRequest, SyncResponse, VERSION};
+use std::time::Duration;
 
 use crate::sync::{attach, file_report, raw_photo};
 use crate::util::hub::{Device, TestHub};
@@ -1146,5 +1147,106 @@ async fn a_field_device_is_not_offered_headquarters_actions() {
     // What the field does is still offered: submitting its own report, commenting.
     util::run_ok(util::outpost(&data).args(["report", "review", &id, "--status", "draft"]));
     util::run_ok(util::outpost(&data).args(["report", "comment", &id, "--text", "Vu."]));
+    hub.stop().await;
+}
+
+/// Sends an upload's headers and its first bytes, then nothing: a peer that
+/// holds a transfer open.
+async fn stalled_upload(
+    device: &Device,
+    sha: &str,
+    size: usize,
+    first: &[u8],
+) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let addr = device.hub.url.trim_start_matches("http://").to_string();
+    let mut conn = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    let head = format!(
+        "PUT /v1/blobs/{sha}?offset=0&size={size} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\nx-outpost-protocol: {VERSION}\r\nContent-Length: {size}\r\n\r\n",
+        device.hub.token
+    );
+    conn.write_all(head.as_bytes()).await.expect("headers");
+    conn.write_all(first).await.expect("first bytes");
+    conn.flush().await.expect("flush");
+    conn
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_device_cannot_spoil_or_hold_an_upload() {
+    let hub = TestHub::start_with(tempfile::tempdir().expect("dir"), |s| {
+        s.body_idle = Duration::from_millis(300);
+        s.status_wait = Duration::from_millis(300);
+    })
+    .await;
+    let mut owner = alpha(&hub, Classification::Confidential).await;
+    let id = file_report(&mut owner.store, "incident", Classification::Confidential);
+    let photo = raw_photo(200_000, 5);
+    attach(&mut owner.store, id, &photo);
+    let report = owner
+        .try_sync(&outpost_sync::LinkBudget::documents_only())
+        .await
+        .expect("documents go first");
+    assert_eq!(report.blobs_up, 0, "the photo is not sent yet");
+    let sha = photo.original.sha256.clone();
+
+    // Another ALPHA device names the same file in a report of its own and
+    // sends garbage, then holds its upload open and says nothing.
+    let mut meddler = alpha(&hub, Classification::Confidential).await;
+    let own = file_report(&mut meddler.store, "incident", Classification::Confidential);
+    let named = owner.store.load(id).expect("held").photos()[0].clone();
+    meddler
+        .store
+        .update(own, T0, |d| {
+            Ok(d.add_photo(&outpost_report::PhotoRef {
+                id: PhotoId::from_uuid(uuid::Uuid::new_v4()),
+                ..named
+            })?)
+        })
+        .expect("names the file");
+    meddler.sync().await;
+    let _held = stalled_upload(&meddler, &sha, 200_000, &[0xAA; 1_000]).await;
+
+    // The owner's transfer is its own: asked where it stands, the hub answers
+    // (it does not wait on the meddler's upload) and knows none of the garbage.
+    let client = client_of(&owner);
+    let states = tokio::time::timeout(
+        Duration::from_secs(30),
+        client.blob_states(std::slice::from_ref(&sha)),
+    )
+    .await
+    .expect("a status query does not hang")
+    .expect("answered");
+    assert_eq!(
+        states,
+        vec![outpost_sync::protocol::BlobState::Missing],
+        "nothing of the owner's yet"
+    );
+    owner.sync().await;
+    assert!(
+        hub.store().has_blob(&sha).expect("read"),
+        "the owner's photo arrived whole"
+    );
+    assert_eq!(
+        hub.store().read_blob(&sha).expect("read"),
+        photo.original.bytes,
+        "and intact"
+    );
+
+    // The stalled upload was ended by the hub: the meddler's own status query
+    // answers too, with the bytes it kept.
+    let states = tokio::time::timeout(
+        Duration::from_secs(30),
+        client_of(&meddler).blob_states(std::slice::from_ref(&sha)),
+    )
+    .await
+    .expect("does not hang")
+    .expect("answered");
+    assert_eq!(
+        states,
+        vec![outpost_sync::protocol::BlobState::Complete],
+        "the file is complete at the hub"
+    );
     hub.stop().await;
 }

@@ -714,9 +714,12 @@ async fn the_command_line_says_so_when_the_hub_dies_mid_upload() {
         .expect("outpost sync starts");
     // Kill the hub once part of the original is durably at the hub.
     let hub_store = Store::open(hub_dir.path(), SystemClock.now()).expect("hub store");
+    let sender = tablet.store.device_id().to_string();
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     let received = loop {
-        let received = hub_store.partial_received(&original).expect("read");
+        let received = hub_store
+            .partial_received(&original, &sender)
+            .expect("read");
         if received > 0 || std::time::Instant::now() > deadline {
             break received;
         }

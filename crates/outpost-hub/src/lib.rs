@@ -46,6 +46,13 @@ pub struct HubSettings {
     pub upstream_budget: outpost_sync::LinkBudget,
     /// Serve HTTPS with this certificate and key instead of plain HTTP.
     pub tls: Option<tls::TlsFiles>,
+    /// How long an upload body may send nothing before the hub keeps what
+    /// arrived and ends it: a stalled peer does not hold the file's
+    /// transfer open for ever.
+    pub body_idle: std::time::Duration,
+    /// How long a status query waits for the same device's upload of a file
+    /// still draining; after that it answers with what is recorded.
+    pub status_wait: std::time::Duration,
 }
 
 impl HubSettings {
@@ -56,6 +63,9 @@ impl HubSettings {
             upstream_every: std::time::Duration::from_secs(60),
             upstream_budget: outpost_sync::LinkBudget::wifi(),
             tls: None,
+            // A satellite link stalls for seconds, not a minute.
+            body_idle: std::time::Duration::from_secs(60),
+            status_wait: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -67,16 +77,22 @@ pub(crate) struct HubState {
     pub seen: Mutex<HashMap<String, VecDeque<[u8; 16]>>>,
     /// Woken when a device brought new documents: sync upstream soon.
     pub upstream_kick: Notify,
-    /// One upload at a time per blob; a status query waits for it, so a
-    /// device resuming after a cut is told where the hub really got to.
+    /// One upload at a time per device and blob; the device's status query
+    /// waits for it (a bounded time), so a device resuming after a cut is
+    /// told where the hub really got to.
     pub uploads: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    pub body_idle: std::time::Duration,
+    pub status_wait: std::time::Duration,
 }
 
 impl HubState {
-    pub(crate) fn upload_lock(&self, sha256: &str) -> Arc<tokio::sync::Mutex<()>> {
+    pub(crate) fn upload_lock(&self, device: &str, sha256: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut uploads = self.uploads.lock().unwrap_or_else(|p| p.into_inner());
         uploads.retain(|_, lock| Arc::strong_count(lock) > 1);
-        uploads.entry(sha256.to_string()).or_default().clone()
+        uploads
+            .entry(format!("{device}/{sha256}"))
+            .or_default()
+            .clone()
     }
 }
 
@@ -107,6 +123,8 @@ pub async fn launch(
         seen: Mutex::new(HashMap::new()),
         upstream_kick: Notify::new(),
         uploads: Mutex::new(HashMap::new()),
+        body_idle: settings.body_idle,
+        status_wait: settings.status_wait,
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let upstream = settings.upstream.clone().map(|url| {

@@ -328,10 +328,11 @@ async fn blob_status(
         return Err(malformed(lang, format!("{bad:?} is not a SHA-256")));
     }
     for sha in &query.sha256 {
-        // An upload of this blob still draining what reached the hub before a
-        // cut: wait for it, so the answer is where the hub really got to.
-        let lock = state.upload_lock(sha);
-        let _done = lock.lock().await;
+        // This device's upload of this blob still draining what reached the
+        // hub before a cut: wait for it, so the answer is where the hub really
+        // got to — for a bounded time, then answer with what is recorded.
+        let lock = state.upload_lock(&peer.device_id, sha);
+        let _done = tokio::time::timeout(state.status_wait, lock.lock()).await;
     }
     let states = blocking(&state, lang, move |store| {
         let mut states = Vec::with_capacity(query.sha256.len());
@@ -350,7 +351,7 @@ async fn blob_status(
                 BlobState::Complete
             } else {
                 match store
-                    .partial_received(sha)
+                    .partial_received(sha, &peer.device_id)
                     .map_err(|e| ApiError::store(e, lang))?
                 {
                     0 => BlobState::Missing,
@@ -408,14 +409,14 @@ async fn put_blob(
     if size > MAX_BLOB {
         return Err(too_large(lang, MAX_BLOB));
     }
-    let lock = state.upload_lock(&sha);
+    let lock = state.upload_lock(&peer.device_id, &sha);
     let guard = lock.clone().lock_owned().await;
     let (s, p) = (sha.clone(), peer.clone());
     let (held, received) = blocking(&state, lang, move |store| {
         require_uploadable(store, &p, &s, lang)?;
         let held = store.has_blob(&s).map_err(|e| ApiError::store(e, lang))?;
         let received = store
-            .partial_received(&s)
+            .partial_received(&s, &p.device_id)
             .map_err(|e| ApiError::store(e, lang))?;
         Ok((held, received))
     })
@@ -466,26 +467,28 @@ async fn receive_blob(
     let mut written = offset;
     let mut cut = false;
     loop {
-        let done = match stream.next().await {
-            Some(Ok(chunk)) => {
+        // A body that sends nothing for too long is treated as cut: what
+        // arrived is kept, and the transfer is free again.
+        let done = match tokio::time::timeout(state.body_idle, stream.next()).await {
+            Ok(Some(Ok(chunk))) => {
                 buffer.extend_from_slice(&chunk);
                 false
             }
-            Some(Err(_)) => {
+            Ok(Some(Err(_))) | Err(_) => {
                 cut = true;
                 true
             }
-            None => true,
+            Ok(None) => true,
         };
         if written + buffer.len() as u64 > size {
             return Err(malformed(lang, "more bytes than the declared size"));
         }
         if buffer.len() >= PIECE || (done && !buffer.is_empty()) {
             let piece = std::mem::take(&mut buffer);
-            let s = sha.clone();
+            let (s, device) = (sha.clone(), peer.device_id.clone());
             written = blocking(&state, lang, move |store| {
                 store
-                    .append_partial(&s, size, written, &piece, now())
+                    .append_partial(&s, &device, size, written, &piece, now())
                     .map_err(|e| ApiError::store(e, lang))
             })
             .await?;
@@ -505,7 +508,7 @@ async fn receive_blob(
     blocking(&state, lang, move |store| {
         // The report says what the file is (a JPEG variant, a voice note).
         let media_type = media_type_of(store, &s);
-        match store.finish_partial(&s, &media_type, now()) {
+        match store.finish_partial(&s, &peer.device_id, &media_type, now()) {
             Ok(()) => {}
             Err(outpost_store::StoreError::BlobCorrupt { .. }) => {
                 return Err(ApiError::new(

@@ -78,16 +78,27 @@ impl BlobDir {
         self.read(sha256).map(|_| ())
     }
 
-    fn partial_path(&self, sha256: &str) -> PathBuf {
-        self.root.join("tmp").join(format!("{sha256}.partial"))
+    /// The partial file of `sha256` as sent by `peer`: one per peer, named
+    /// by a digest of the peer's id so that no id becomes a path.
+    fn partial_path(&self, sha256: &str, peer: &str) -> PathBuf {
+        let tag = &sha256_hex(peer.as_bytes())[..16];
+        self.root
+            .join("tmp")
+            .join(format!("{sha256}.{tag}.partial"))
     }
 
     /// Appends to a partial file at `offset` (truncating anything past it
     /// that was never recorded) and syncs; returns the new length.
-    pub(crate) fn append_partial(&self, sha256: &str, offset: u64, bytes: &[u8]) -> Result<u64> {
+    pub(crate) fn append_partial(
+        &self,
+        sha256: &str,
+        peer: &str,
+        offset: u64,
+        bytes: &[u8],
+    ) -> Result<u64> {
         use std::fs::OpenOptions;
         named(sha256)?;
-        let path = self.partial_path(sha256);
+        let path = self.partial_path(sha256, peer);
         let written = (|| {
             let mut f = OpenOptions::new()
                 .create(true)
@@ -106,9 +117,9 @@ impl BlobDir {
 
     /// Checks a complete partial file against its hash and moves it into
     /// place. Returns its length. A mismatch deletes the partial file.
-    pub(crate) fn finish_partial(&self, sha256: &str) -> Result<u64> {
+    pub(crate) fn finish_partial(&self, sha256: &str, peer: &str) -> Result<u64> {
         named(sha256)?;
-        let path = self.partial_path(sha256);
+        let path = self.partial_path(sha256, peer);
         let bytes = fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
         if sha256_hex(&bytes) != sha256 {
             let _ = fs::remove_file(&path);

@@ -517,32 +517,36 @@ impl Store {
     }
 
     // ---- blobs being received ----
+    //
+    // A transfer is kept per peer that sends it: what one device sent can be
+    // neither continued nor spoiled by another.
 
-    /// How much of `sha256` has been received so far (0 if nothing).
-    pub fn partial_received(&self, sha256: &str) -> Result<u64> {
+    /// How much of `sha256` has been received from `peer` so far (0 if nothing).
+    pub fn partial_received(&self, sha256: &str, peer: &str) -> Result<u64> {
         let recorded: Option<i64> = self
             .conn
             .query_row(
-                "SELECT received FROM partial_blobs WHERE sha256 = ?1",
-                [sha256],
+                "SELECT received FROM partial_blobs WHERE sha256 = ?1 AND peer = ?2",
+                [sha256, peer],
                 |r| r.get(0),
             )
             .optional()?;
         Ok(recorded.unwrap_or(0) as u64)
     }
 
-    /// Appends bytes at `offset` to a partial blob. Returns the new received
-    /// length. The bytes are synced to disk before the length is recorded, so
-    /// a crash loses at most the bytes of this call.
+    /// Appends bytes from `peer` at `offset` to a partial blob. Returns the
+    /// new received length. The bytes are synced to disk before the length is
+    /// recorded, so a crash loses at most the bytes of this call.
     pub fn append_partial(
         &mut self,
         sha256: &str,
+        peer: &str,
         size: u64,
         offset: u64,
         bytes: &[u8],
         now: Timestamp,
     ) -> Result<u64> {
-        let received = self.partial_received(sha256)?;
+        let received = self.partial_received(sha256, peer)?;
         if offset != received {
             return Err(StoreError::PartialOffset {
                 sha256: sha256.to_string(),
@@ -550,21 +554,29 @@ impl Store {
                 given: offset,
             });
         }
-        let total = self.blobs.append_partial(sha256, offset, bytes)?;
+        let total = self.blobs.append_partial(sha256, peer, offset, bytes)?;
         self.conn.execute(
-            "INSERT INTO partial_blobs (sha256, size, received, updated_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (sha256) DO UPDATE SET received = excluded.received, updated_at = excluded.updated_at",
-            params![sha256, size as i64, total as i64, now.as_millis()],
+            "INSERT INTO partial_blobs (sha256, peer, size, received, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (sha256, peer) DO UPDATE SET received = excluded.received, updated_at = excluded.updated_at",
+            params![sha256, peer, size as i64, total as i64, now.as_millis()],
         )?;
         Ok(total)
     }
 
-    /// Verifies a fully received blob against its hash and moves it into the
-    /// blob store. A mismatch discards the partial file.
-    pub fn finish_partial(&mut self, sha256: &str, media_type: &str, now: Timestamp) -> Result<()> {
-        let outcome = self.blobs.finish_partial(sha256);
-        self.conn
-            .execute("DELETE FROM partial_blobs WHERE sha256 = ?1", [sha256])?;
+    /// Verifies a blob fully received from `peer` against its hash and moves
+    /// it into the blob store. A mismatch discards the partial file.
+    pub fn finish_partial(
+        &mut self,
+        sha256: &str,
+        peer: &str,
+        media_type: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        let outcome = self.blobs.finish_partial(sha256, peer);
+        self.conn.execute(
+            "DELETE FROM partial_blobs WHERE sha256 = ?1 AND peer = ?2",
+            [sha256, peer],
+        )?;
         let bytes = outcome?;
         crate::index_blob(&self.conn, sha256, bytes, media_type, None, now)?;
         Ok(())

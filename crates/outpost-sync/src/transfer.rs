@@ -169,7 +169,7 @@ impl BlobPass<'_> {
             };
             let variant = variants.iter().find(|v| v.sha256 == blob.sha256).cloned();
             let Some(variant) = variant else { continue };
-            let offset = store.partial_received(&blob.sha256)?;
+            let offset = store.partial_received(&blob.sha256, &self.hub.hub_id)?;
             if self.affordable(variant.bytes.saturating_sub(offset)) {
                 self.download_one(
                     store,
@@ -205,8 +205,14 @@ impl BlobPass<'_> {
                     .download_blob(sha256, offset, |piece| {
                         buffer.extend_from_slice(piece);
                         if buffer.len() >= FLUSH {
-                            written =
-                                store.append_partial(sha256, size, written, &buffer, now())?;
+                            written = store.append_partial(
+                                sha256,
+                                &self.hub.hub_id,
+                                size,
+                                written,
+                                &buffer,
+                                now(),
+                            )?;
                             buffer.clear();
                         }
                         Ok(())
@@ -215,7 +221,14 @@ impl BlobPass<'_> {
             };
             // Whatever arrived before a cut is kept.
             if !buffer.is_empty() {
-                written = store.append_partial(sha256, size, written, &buffer, now())?;
+                written = store.append_partial(
+                    sha256,
+                    &self.hub.hub_id,
+                    size,
+                    written,
+                    &buffer,
+                    now(),
+                )?;
             }
             let moved = written - offset;
             self.spent += moved;
@@ -224,7 +237,7 @@ impl BlobPass<'_> {
             offset = written;
             match result {
                 Ok(_) if written >= size => {
-                    match store.finish_partial(sha256, media_type, now()) {
+                    match store.finish_partial(sha256, &self.hub.hub_id, media_type, now()) {
                         Ok(()) => {
                             // Served to this store's own peers (a camp hub's
                             // tablets) on the word of the hub above.
