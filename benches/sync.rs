@@ -387,6 +387,106 @@ async fn reconnect(docs: usize) {
     let _ = hub.stop.send(());
 }
 
+/// How long another device's sync takes while a hostile device pushes an
+/// expansion bomb (a few KB that decode to `ops` operations), against the
+/// same sync alone: the bomb is decoded and refused outside the hub's lock.
+async fn hostile_wait(ops: usize) {
+    use automerge::transaction::Transactable;
+    let hub = start_hub().await;
+    let (_a, attacker_store, attacker) = enrolled_tablet(&hub).await;
+    let (_b, mut store, record) = enrolled_tablet(&hub).await;
+    let catalog = Catalog::builtin();
+    let form = catalog.get("patrol").expect("form");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(8);
+    let now = SystemClock.now();
+    let mut timed_sync = |store: &mut Store| {
+        let new = generate::new_report(
+            ReportId::from_uuid(uuid::Uuid::new_v4()),
+            store.device_id(),
+            Classification::Confidential,
+        );
+        let mut doc = generate::report(form, &new, &mut rng, now);
+        store.save(&mut doc, now).expect("save");
+        Instant::now()
+    };
+    let mut alone = Vec::new();
+    for _ in 0..3 {
+        let t = timed_sync(&mut store);
+        outpost_sync::http::sync(&mut store, &record, &LinkBudget::documents_only(), Lang::En)
+            .await
+            .expect("sync");
+        alone.push(t.elapsed());
+    }
+    alone.sort();
+
+    let new = generate::new_report(
+        ReportId::from_uuid(uuid::Uuid::new_v4()),
+        attacker_store.device_id(),
+        Classification::Confidential,
+    );
+    let mut doc = ReportDoc::create(form, &new, now).expect("create");
+    let mut am = automerge::AutoCommit::load(&doc.save()).expect("load");
+    let answers = match automerge::ReadDoc::get(&am, automerge::ROOT, "answers") {
+        Ok(Some((_, id))) => id,
+        _ => panic!("a report has answers"),
+    };
+    let list = am
+        .put_object(&answers, "route", automerge::ObjType::List)
+        .expect("list");
+    am.splice(
+        &list,
+        0,
+        0,
+        std::iter::repeat_n(automerge::ScalarValue::Null, ops),
+    )
+    .expect("splice");
+    let bomb = outpost_sync::protocol::SyncRequest {
+        version: outpost_sync::protocol::VERSION,
+        request_id: rand::random(),
+        since: 0,
+        docs: vec![outpost_sync::protocol::DocPush {
+            id: *new.id.as_uuid().as_bytes(),
+            base: Vec::new(),
+            heads: am.get_heads().iter().map(|h| h.0).collect(),
+            payload: am.save(),
+            sigs: Vec::new(),
+        }],
+        need_full: Vec::new(),
+        vouchers: Vec::new(),
+    };
+    let bomb_bytes = bomb.docs[0].payload.len();
+    let client = outpost_sync::http::HubClient::new(
+        &attacker.url,
+        Some(attacker.token.clone()),
+        Lang::En,
+        None,
+    )
+    .expect("client");
+    let t_bomb = Instant::now();
+    let hostile = tokio::spawn(async move {
+        let (resp, _) = client.exchange(&bomb).await.expect("answered");
+        (
+            t_bomb.elapsed(),
+            resp.rejected.first().map(|r| r.code.clone()),
+        )
+    });
+    let t = timed_sync(&mut store);
+    outpost_sync::http::sync(&mut store, &record, &LinkBudget::documents_only(), Lang::En)
+        .await
+        .expect("sync");
+    let during = t.elapsed();
+    let (bomb_time, code) = hostile.await.expect("join");
+    println!(
+        "hostile push: {bomb_bytes} B decoding to {ops} operations, refused with {} in {:.0} ms; another device's sync {:.0} ms alone (median of 3) and {:.0} ms meanwhile ({:.2}x)",
+        code.unwrap_or_else(|| "nothing".into()),
+        bomb_time.as_secs_f64() * 1000.0,
+        alone[1].as_secs_f64() * 1000.0,
+        during.as_secs_f64() * 1000.0,
+        during.as_secs_f64() / alone[1].as_secs_f64().max(1e-9),
+    );
+    let _ = hub.stop.send(());
+}
+
 /// What a hub spends verifying one change's signature.
 fn verify_cost(n: usize) {
     let key = outpost_report::signature::DeviceKey::from_secret([4; 32]);
@@ -457,6 +557,7 @@ fn main() {
             );
         }
         verify_cost(if full { 10_000 } else { 500 });
+        hostile_wait(if full { 2_000_000 } else { 200_000 }).await;
         println!();
         reconnect(docs).await;
     });
