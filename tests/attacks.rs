@@ -11,7 +11,9 @@ use outpost_report::time::{Clock, SystemClock};
 use outpost_report::{Classification, CommentId, Lang, PhotoId, ReportDoc, ReportId, ReviewStatus};
 use outpost_sync::Role;
 use outpost_sync::http::{HubClient, SyncError};
-use outpost_sync::protocol::{DocPush, EnrolRequest, SyncRequest, SyncResponse, VERSION};
+use outpost_sync::protocol::{
+    ChangeSig, DocPush, EnrolRequest, SyncRequest, SyncResponse, VERSION,
+};
 use std::time::Duration;
 
 use crate::sync::{attach, file_report, raw_photo};
@@ -92,17 +94,133 @@ fn signed_push(device: &Device, doc: &mut ReportDoc, base: &[automerge::ChangeHa
         .store
         .sign_changes(doc, base)
         .into_iter()
-        .map(|s| outpost_sync::protocol::ChangeSig {
+        .map(|s| ChangeSig {
             hash: s.hash,
             sig: s.signature,
         })
         .collect();
+    push_after(doc, base, sigs)
+}
+
+/// Signatures of every change of `doc` after `base` by `key`: what a forger
+/// holding some key of its own can make.
+fn forged_sigs(
+    doc: &mut ReportDoc,
+    base: &[automerge::ChangeHash],
+    key: &outpost_report::signature::DeviceKey,
+) -> Vec<ChangeSig> {
+    doc.changes_after(base)
+        .iter()
+        .map(|(hash, _)| ChangeSig {
+            hash: *hash,
+            sig: key.sign_change(hash),
+        })
+        .collect()
+}
+
+/// What `device` makes of a hub's answer carrying `docs`: the refusals of
+/// its session.
+fn answered_with(
+    device: &mut Device,
+    docs: Vec<DocPush>,
+) -> std::collections::BTreeMap<String, String> {
+    let mut session = outpost_sync::session::Session::new(&device.hub);
+    let req = session
+        .next_request(&device.store)
+        .expect("plan")
+        .expect("a request");
+    let resp = SyncResponse {
+        version: VERSION,
+        cursor: 0,
+        more: false,
+        accepted: Vec::new(),
+        need_full: Vec::new(),
+        rejected: Vec::new(),
+        docs,
+        vouchers: Vec::new(),
+    };
+    session
+        .apply(&mut device.store, &req, resp, SystemClock.now())
+        .expect("the rest of the answer applies");
+    session.tally.rejected
+}
+
+/// The changes of `doc` after `base` as a push carrying `sigs`.
+fn push_after(
+    doc: &mut ReportDoc,
+    base: &[automerge::ChangeHash],
+    sigs: Vec<ChangeSig>,
+) -> DocPush {
     DocPush {
         id: raw(doc.id()),
         base: base.iter().map(|h| h.0).collect(),
         heads: doc.head_hashes().iter().map(|h| h.0).collect(),
         payload: doc.changes_since(base),
         sigs,
+    }
+}
+
+/// Headquarters' hub, a camp hub enrolled with it as a relay, an analyst at
+/// HQ, and an ALPHA tablet at the camp whose incident report the camp has
+/// carried up: the stage for a compromised camp hub.
+struct Chain {
+    hq_hub: TestHub,
+    camp: TestHub,
+    camp_record: outpost_store::HubRecord,
+    analyst: Device,
+    tablet: Device,
+    id: ReportId,
+}
+
+async fn chain() -> Chain {
+    let hq_hub = TestHub::start().await;
+    let camp = TestHub::start().await;
+    let code = hq_hub.code(
+        "SECTOR-EAST",
+        "East",
+        Role::Hub,
+        Classification::StrictlyConfidential,
+    );
+    let camp_record = outpost_sync::http::enrol(
+        &mut camp.store(),
+        &hq_hub.url,
+        &code,
+        "camp",
+        Lang::En,
+        None,
+    )
+    .await
+    .expect("camp enrols");
+    let mut camp_settings = outpost_hub::HubSettings::new(camp.dir.path().to_path_buf());
+    camp_settings.upstream = Some(hq_hub.url.clone());
+    let analyst = Device::join(
+        &hq_hub,
+        "JMAC",
+        "",
+        Role::Hq,
+        Classification::StrictlyConfidential,
+    )
+    .await;
+    let mut tablet = Device::join(
+        &camp,
+        "ALPHA",
+        "East",
+        Role::Field,
+        Classification::Confidential,
+    )
+    .await;
+    let id = file_report(&mut tablet.store, "incident", Classification::Confidential);
+    tablet.sync().await;
+    outpost_hub::upstream::sync_once(&camp_settings, &hq_hub.url)
+        .await
+        .expect("the camp relays the report");
+    Chain {
+        hq_hub,
+        camp,
+        camp_record,
+        analyst,
+        tablet,
+        id,
     }
 }
 
@@ -521,30 +639,9 @@ async fn a_file_reference_that_is_not_a_hash_is_refused_by_hub_and_device() {
     // A hostile hub's answer carrying such a document: the device refuses it
     // and writes no file anywhere.
     let (id, mut am) = report_naming_file(&tablet, "../../x");
-    let mut session = outpost_sync::session::Session::new(&tablet.hub);
-    let req = session
-        .next_request(&tablet.store)
-        .expect("plan")
-        .expect("a request");
-    let resp = SyncResponse {
-        version: VERSION,
-        cursor: 1,
-        more: false,
-        accepted: Vec::new(),
-        need_full: Vec::new(),
-        rejected: Vec::new(),
-        docs: vec![whole(&mut am, id)],
-        vouchers: Vec::new(),
-    };
-    session
-        .apply(&mut tablet.store, &req, resp, SystemClock.now())
-        .expect("the rest of the answer applies");
+    let refused = answered_with(&mut tablet, vec![whole(&mut am, id)]);
     assert_eq!(
-        session
-            .tally
-            .rejected
-            .get(&id.to_string())
-            .map(String::as_str),
+        refused.get(&id.to_string()).map(String::as_str),
         Some("document.bad_file_ref")
     );
     assert!(tablet.store.load(id).is_err(), "not stored");
@@ -693,56 +790,23 @@ async fn a_new_report_claiming_another_unit_is_refused_and_the_cli_says_so() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_relay_hub_cannot_forge_a_change_by_a_device_enrolled_at_hq() {
-    let hq_hub = TestHub::start().await;
-    let camp = TestHub::start().await;
-    let mut camp_store = camp.store();
-    let code = hq_hub.code(
-        "SECTOR-EAST",
-        "East",
-        Role::Hub,
-        Classification::StrictlyConfidential,
-    );
-    let camp_record =
-        outpost_sync::http::enrol(&mut camp_store, &hq_hub.url, &code, "camp", Lang::En, None)
-            .await
-            .expect("camp enrols");
-    let mut camp_settings = outpost_hub::HubSettings::new(camp.dir.path().to_path_buf());
-    camp_settings.upstream = Some(hq_hub.url.clone());
-    let analyst = Device::join(
-        &hq_hub,
-        "JMAC",
-        "",
-        Role::Hq,
-        Classification::StrictlyConfidential,
-    )
-    .await;
-    let mut tablet = Device::join(
-        &camp,
-        "ALPHA",
-        "East",
-        Role::Field,
-        Classification::Confidential,
-    )
-    .await;
-    let id = file_report(&mut tablet.store, "incident", Classification::Confidential);
-    tablet.sync().await;
-    outpost_hub::upstream::sync_once(&camp_settings, &hq_hub.url)
-        .await
-        .expect("the camp relays the report");
+    let Chain {
+        hq_hub,
+        camp,
+        camp_record,
+        analyst,
+        tablet: _tablet,
+        id,
+    } = chain().await;
     let before = hub_heads(&hq_hub, id);
 
     // The camp hub, compromised, writes a verdict in the analyst's name.
-    let mut doc = camp.store().load(id).expect("the camp holds it");
+    let camp_store = camp.store();
+    let mut doc = camp_store.load(id).expect("the camp holds it");
     let base = doc.head_hashes();
     doc.set_device(analyst.store.device_id());
     doc.set_status(ReviewStatus::Verified, T0).expect("status");
-    let forged = DocPush {
-        id: raw(id),
-        base: base.iter().map(|h| h.0).collect(),
-        heads: doc.head_hashes().iter().map(|h| h.0).collect(),
-        payload: doc.changes_since(&base),
-        sigs: Vec::new(),
-    };
+    let forged = push_after(&mut doc, &base, Vec::new());
     let relay = HubClient::new(&hq_hub.url, Some(camp_record.token.clone()), Lang::En, None)
         .expect("client");
     let (resp, _) = relay
@@ -911,47 +975,14 @@ async fn a_change_whose_signature_does_not_verify_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_relay_cannot_forge_a_field_devices_change_nor_swap_its_key() {
-    let hq_hub = TestHub::start().await;
-    let camp = TestHub::start().await;
-    let code = hq_hub.code(
-        "SECTOR-EAST",
-        "East",
-        Role::Hub,
-        Classification::StrictlyConfidential,
-    );
-    let camp_record = outpost_sync::http::enrol(
-        &mut camp.store(),
-        &hq_hub.url,
-        &code,
-        "camp",
-        Lang::En,
-        None,
-    )
-    .await
-    .expect("camp enrols");
-    let mut camp_settings = outpost_hub::HubSettings::new(camp.dir.path().to_path_buf());
-    camp_settings.upstream = Some(hq_hub.url.clone());
-    let mut tablet = Device::join(
-        &camp,
-        "ALPHA",
-        "East",
-        Role::Field,
-        Classification::Confidential,
-    )
-    .await;
-    let id = file_report(&mut tablet.store, "incident", Classification::Confidential);
-    tablet.sync().await;
-    outpost_hub::upstream::sync_once(&camp_settings, &hq_hub.url)
-        .await
-        .expect("the camp relays the report");
-    let mut analyst = Device::join(
-        &hq_hub,
-        "JMAC",
-        "",
-        Role::Hq,
-        Classification::StrictlyConfidential,
-    )
-    .await;
+    let Chain {
+        hq_hub,
+        camp,
+        camp_record,
+        mut analyst,
+        tablet,
+        id,
+    } = chain().await;
     analyst.sync().await;
     assert!(
         all_verified(&analyst, id),
@@ -968,7 +999,6 @@ async fn a_relay_cannot_forge_a_field_devices_change_nor_swap_its_key() {
     doc.set_answer("un_wounded", &serde_json::json!(0), T0)
         .expect("answer");
     let fake = outpost_report::signature::DeviceKey::from_secret([6; 32]);
-    let changes = doc.changes_after(&base);
     let tablet_raw = *tablet.store.device_id().as_uuid().as_bytes();
     let relay = HubClient::new(&hq_hub.url, Some(camp_record.token.clone()), Lang::En, None)
         .expect("client");
@@ -976,19 +1006,8 @@ async fn a_relay_cannot_forge_a_field_devices_change_nor_swap_its_key() {
         (false, "policy.bad_signature"),
         (true, "policy.bad_signature"),
     ] {
-        let forged = DocPush {
-            id: raw(id),
-            base: base.iter().map(|h| h.0).collect(),
-            heads: doc.head_hashes().iter().map(|h| h.0).collect(),
-            payload: doc.changes_since(&base),
-            sigs: changes
-                .iter()
-                .map(|(hash, _)| outpost_sync::protocol::ChangeSig {
-                    hash: *hash,
-                    sig: fake.sign_change(hash),
-                })
-                .collect(),
-        };
+        let sigs = forged_sigs(&mut doc, &base, &fake);
+        let forged = push_after(&mut doc, &base, sigs);
         let vouchers = if vouch {
             vec![outpost_sync::protocol::Voucher {
                 device: tablet_raw,
@@ -1054,47 +1073,14 @@ async fn a_device_refuses_a_change_its_hub_forged() {
         doc.set_status(ReviewStatus::Verified, T0).expect("status");
         let fake = outpost_report::signature::DeviceKey::from_secret([8; 32]);
         let sigs = if sign {
-            doc.changes_after(&base)
-                .iter()
-                .map(|(hash, _)| outpost_sync::protocol::ChangeSig {
-                    hash: *hash,
-                    sig: fake.sign_change(hash),
-                })
-                .collect()
+            forged_sigs(&mut doc, &base, &fake)
         } else {
             Vec::new()
         };
-        let forged = DocPush {
-            id: raw(id),
-            base: base.iter().map(|h| h.0).collect(),
-            heads: doc.head_hashes().iter().map(|h| h.0).collect(),
-            payload: doc.changes_since(&base),
-            sigs,
-        };
-        let mut session = outpost_sync::session::Session::new(&tablet.hub);
-        let req = session
-            .next_request(&tablet.store)
-            .expect("plan")
-            .expect("a request");
-        let resp = SyncResponse {
-            version: VERSION,
-            cursor: 0,
-            more: false,
-            accepted: Vec::new(),
-            need_full: Vec::new(),
-            rejected: Vec::new(),
-            docs: vec![forged],
-            vouchers: Vec::new(),
-        };
-        session
-            .apply(&mut tablet.store, &req, resp, SystemClock.now())
-            .expect("the answer applies");
+        let forged = push_after(&mut doc, &base, sigs);
+        let refused = answered_with(&mut tablet, vec![forged]);
         assert_eq!(
-            session
-                .tally
-                .rejected
-                .get(&id.to_string())
-                .map(String::as_str),
+            refused.get(&id.to_string()).map(String::as_str),
             Some(expected)
         );
         assert_eq!(

@@ -76,16 +76,22 @@ fn spawn_hub(dir: &std::path::Path, port: u16) -> Child {
     child
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hub_killed_mid_sync_loses_and_duplicates_nothing() {
+/// A hub process on a free port, with its data directory.
+fn hub_process() -> (tempfile::TempDir, u16, Child) {
     let hub_dir = tempfile::tempdir().expect("hub dir");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .expect("free port")
         .local_addr()
         .expect("addr")
         .port();
+    let hub = spawn_hub(hub_dir.path(), port);
+    (hub_dir, port, hub)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_killed_mid_sync_loses_and_duplicates_nothing() {
+    let (hub_dir, port, mut hub) = hub_process();
     let url = format!("http://127.0.0.1:{port}");
-    let mut hub = spawn_hub(hub_dir.path(), port);
     let code = {
         let code = "KILLTEST1";
         let grant = outpost_store::Grant {
@@ -680,13 +686,7 @@ fn a_device_may_not_push_what_it_is_not_cleared_for() {
 /// of SIGPIPE (exit 141).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_command_line_says_so_when_the_hub_dies_mid_upload() {
-    let hub_dir = tempfile::tempdir().expect("hub dir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("free port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let mut hub = spawn_hub(hub_dir.path(), port);
+    let (hub_dir, port, mut hub) = hub_process();
     let grant = outpost_store::Grant {
         unit: "BATGAO-1".into(),
         sector: "East".into(),

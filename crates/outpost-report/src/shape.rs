@@ -267,6 +267,25 @@ fn single_map(doc: &AutoCommit, obj: &ObjId, key: &str) -> Result<Option<ObjId>,
     }
 }
 
+/// Every value at `obj[key]`, each required to be a scalar `pick` accepts.
+fn values_at<T>(
+    doc: &AutoCommit,
+    obj: &ObjId,
+    key: &str,
+    path: &str,
+    pick: impl Fn(&ScalarValue) -> Option<T>,
+) -> Result<Vec<T>, ShapeError> {
+    let bad = || ShapeError::BadValue(path.to_string());
+    doc.get_all(obj, key)
+        .map_err(|_| bad())?
+        .into_iter()
+        .map(|(v, _)| match v {
+            AmValue::Scalar(s) => pick(&s).ok_or_else(bad),
+            _ => Err(bad()),
+        })
+        .collect()
+}
+
 /// Every value at `obj[key]` as text, each required to be a string.
 fn strings(
     doc: &AutoCommit,
@@ -274,15 +293,7 @@ fn strings(
     key: &str,
     path: &str,
 ) -> Result<Vec<String>, ShapeError> {
-    let bad = || ShapeError::BadValue(path.to_string());
-    doc.get_all(obj, key)
-        .map_err(|_| bad())?
-        .into_iter()
-        .map(|(v, _)| match v {
-            AmValue::Scalar(s) => s.as_str().map(str::to_string).ok_or_else(bad),
-            _ => Err(bad()),
-        })
-        .collect()
+    values_at(doc, obj, key, path, |s| s.as_str().map(str::to_string))
 }
 
 /// Every value at `obj[key]` rendered, each required to be a scalar of a kind `ok` accepts.
@@ -293,15 +304,7 @@ fn scalars(
     path: &str,
     ok: fn(&ScalarValue) -> bool,
 ) -> Result<Vec<String>, ShapeError> {
-    let bad = || ShapeError::BadValue(path.to_string());
-    doc.get_all(obj, key)
-        .map_err(|_| bad())?
-        .into_iter()
-        .map(|(v, _)| match v {
-            AmValue::Scalar(s) if ok(&s) => Ok(format!("{s}")),
-            _ => Err(bad()),
-        })
-        .collect()
+    values_at(doc, obj, key, path, |s| ok(s).then(|| format!("{s}")))
 }
 
 fn is_int(s: &ScalarValue) -> bool {

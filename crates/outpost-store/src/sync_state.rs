@@ -330,7 +330,13 @@ impl Store {
     /// Whether `scope` may receive report `id` (and so its photos): the
     /// visibility rule in SQL, one query.
     pub fn scope_admits(&self, scope: &Scope, id: ReportId) -> Result<bool> {
-        self.admits(scope, "r.report_id = ?1", &id.to_string())
+        self.ask_for_scope(
+            &format!(
+                "SELECT EXISTS (SELECT 1 FROM reports r {AUTHORITY} WHERE r.report_id = ?1 AND {VISIBLE})"
+            ),
+            &id.to_string(),
+            scope,
+        )
     }
 
     /// Whether `scope` may receive file `sha256`: it was uploaded for at
@@ -338,30 +344,22 @@ impl Store {
     /// uploaded for (the most restrictive decides). A report that merely
     /// names the file grants nothing. One query.
     pub fn scope_admits_blob(&self, scope: &Scope, sha256: &str) -> Result<bool> {
-        let sql = format!(
-            "SELECT EXISTS (SELECT 1 FROM blob_origins WHERE sha256 = ?1)
-                AND NOT EXISTS (SELECT 1 FROM blob_origins o
-                    LEFT JOIN reports r ON r.report_id = o.report_id {AUTHORITY}
-                    WHERE o.sha256 = ?1 AND (r.report_id IS NULL OR NOT ({VISIBLE})))"
-        );
-        Ok(self.conn.prepare_cached(&sql)?.query_row(
-            params![
-                sha256,
-                scope.clearance.rank(),
-                scope.all_units,
-                scope.unit,
-                scope.sector
-            ],
-            |r| r.get(0),
-        )?)
+        self.ask_for_scope(
+            &format!(
+                "SELECT EXISTS (SELECT 1 FROM blob_origins WHERE sha256 = ?1)
+                    AND NOT EXISTS (SELECT 1 FROM blob_origins o
+                        LEFT JOIN reports r ON r.report_id = o.report_id {AUTHORITY}
+                        WHERE o.sha256 = ?1 AND (r.report_id IS NULL OR NOT ({VISIBLE})))"
+            ),
+            sha256,
+            scope,
+        )
     }
 
-    /// Whether some report meeting `which` (about `?1` = `key`) is visible to `scope`.
-    fn admits(&self, scope: &Scope, which: &str, key: &str) -> Result<bool> {
-        let sql = format!(
-            "SELECT EXISTS (SELECT 1 FROM reports r {AUTHORITY} WHERE {which} AND {VISIBLE})"
-        );
-        Ok(self.conn.prepare_cached(&sql)?.query_row(
+    /// A yes-or-no question about `key` (?1) with the scope bound as
+    /// [`VISIBLE`] expects.
+    fn ask_for_scope(&self, sql: &str, key: &str, scope: &Scope) -> Result<bool> {
+        Ok(self.conn.prepare_cached(sql)?.query_row(
             params![
                 key,
                 scope.clearance.rank(),
