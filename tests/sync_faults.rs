@@ -749,3 +749,39 @@ async fn the_command_line_says_so_when_the_hub_dies_mid_upload() {
         "says what happened: {stderr}"
     );
 }
+
+/// A photo whose local copy was damaged on the tablet is reported and
+/// skipped; the other files still go, and the damaged one is never sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_local_file_is_reported_and_the_rest_goes() {
+    let hub = TestHub::start().await;
+    let mut tablet = Device::tablet(&hub).await;
+    let id = file_report(&mut tablet.store, "incident", Classification::Confidential);
+    let (bad, good) = (raw_photo(30_000, 1), raw_photo(30_000, 2));
+    attach(&mut tablet.store, id, &bad);
+    attach(&mut tablet.store, id, &good);
+    let sha = bad.original.sha256.clone();
+    let path = tablet.dir.path().join("blobs").join(&sha[..2]).join(&sha);
+    let mut bytes = std::fs::read(&path).expect("the original is on disk");
+    bytes[100] ^= 0xff;
+    std::fs::write(&path, bytes).expect("damage it");
+
+    let report = tablet
+        .try_sync(&outpost_sync::LinkBudget::wifi())
+        .await
+        .expect("the sync goes on");
+    assert_eq!(
+        report.documents.rejected.get(&sha).map(String::as_str),
+        Some("store.blob_corrupt"),
+        "the damaged file is named with its reason: {:?}",
+        report.documents.rejected
+    );
+    assert_eq!(report.blobs_up, 5, "every other file went");
+    let at_hub = hub.store();
+    assert!(at_hub.has_blob(&good.original.sha256).expect("read"));
+    assert!(
+        !at_hub.has_blob(&sha).expect("read"),
+        "the damaged copy never reached the hub"
+    );
+    hub.stop().await;
+}
