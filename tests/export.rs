@@ -254,3 +254,48 @@ fn a_report_prints_as_html_in_either_language_with_its_classification_on_each_pa
     let en = std::fs::read_to_string(&out).expect("written");
     assert!(en.contains("Who went out?") && en.contains("Classification: CONFIDENTIAL"));
 }
+
+#[test]
+fn a_typed_formula_is_neutralised_in_the_csv_and_re_parses_as_text() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut store = Store::open(dir.path(), util::T0).expect("store");
+    let form = util::form("patrol");
+    let formulas = [
+        "=HYPERLINK(\"http://x\",\"open\")",
+        "@SUM(A1:A9)",
+        "-1+2",
+        "+33",
+    ];
+    for (i, formula) in formulas.iter().enumerate() {
+        let mut new = generate::new_report(
+            util::report_id(9000 + i as u128),
+            store.device_id(),
+            Classification::Unclassified,
+        );
+        new.author = formula.to_string();
+        let mut doc = outpost_report::ReportDoc::create(&form, &new, util::T0).expect("create");
+        doc.set_answers(&form.template(), util::T0)
+            .expect("answers");
+        store.save(&mut doc, util::T0).expect("save");
+    }
+    let out = dir.path().join("formulas.csv");
+    export(dir.path(), "csv", &["--clearance", "UNCLASSIFIED"], &out);
+    let mut reader = csv::Reader::from_path(&out).expect("the CSV opens");
+    let author = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .position(|h| h == "author")
+        .expect("an author column");
+    let mut authors: Vec<String> = reader
+        .records()
+        .map(|r| r.expect("a row")[author].to_string())
+        .collect();
+    authors.sort();
+    let mut expected: Vec<String> = formulas.iter().map(|f| format!("'{f}")).collect();
+    expected.sort();
+    assert_eq!(
+        authors, expected,
+        "each typed formula is text to a spreadsheet, and nothing else changed"
+    );
+}

@@ -476,13 +476,18 @@ async fn a_review_travels_tablet_to_camp_to_hq_and_back() {
 
 /// A mission's own certificate authority and a hub certificate it signed.
 fn mission_ca(dir: &std::path::Path) -> (String, outpost_hub::tls::TlsFiles) {
+    hub_certificate(dir, &["localhost", "127.0.0.1"])
+}
+
+/// A fresh certificate authority, and a hub certificate for `names` it signed.
+fn hub_certificate(dir: &std::path::Path, names: &[&str]) -> (String, outpost_hub::tls::TlsFiles) {
     use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     let ca =
         CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("ca key")).expect("ca");
     let key = KeyPair::generate().expect("hub key");
-    let hub_cert = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+    let hub_cert = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
         .expect("params")
         .signed_by(&key, &ca)
         .expect("hub certificate");
@@ -516,12 +521,51 @@ async fn a_hub_serves_tls_with_a_mission_certificate_authority() {
     let mut stranger = Store::open(stranger_dir.path(), T0).expect("store");
     let refused =
         outpost_sync::http::enrol(&mut stranger, &https, &code, "no CA", Lang::En, None).await;
-    assert_eq!(
-        refused
-            .expect_err("an unknown authority is not trusted")
-            .code(),
-        "sync.link"
+    let refused = refused.expect_err("an unknown authority is not trusted");
+    assert_eq!(refused.code(), "sync.untrusted_hub", "{refused:?}");
+    // The mission's authority is pinned: a hub certificate from another
+    // authority is refused even by a device that trusts one, and so is a
+    // certificate of the mission's for another address.
+    let other_dir = tempfile::tempdir().expect("dir");
+    let (other_ca, _) = hub_certificate(other_dir.path(), &["localhost"]);
+    let refused = outpost_sync::http::enrol(
+        &mut stranger,
+        &https,
+        &code,
+        "other CA",
+        Lang::Fr,
+        Some(other_ca),
+    )
+    .await
+    .expect_err("another authority's word is not the mission's");
+    assert_eq!(refused.code(), "sync.untrusted_hub");
+    assert!(
+        refused.localised(Lang::Fr).1.contains("autorité"),
+        "said in French"
     );
+    let wrong_host = tempfile::tempdir().expect("dir");
+    let (host_ca, host_files) = hub_certificate(wrong_host.path(), &["hub.elsewhere.example"]);
+    let elsewhere = TestHub::start_with(tempfile::tempdir().expect("hub"), |s| {
+        s.tls = Some(host_files)
+    })
+    .await;
+    let refused = outpost_sync::http::enrol(
+        &mut stranger,
+        &format!("https://localhost:{}", elsewhere.addr.port()),
+        &elsewhere.code(
+            "BATGAO-1",
+            "East",
+            Role::Field,
+            Classification::Confidential,
+        ),
+        "wrong host",
+        Lang::En,
+        Some(host_ca),
+    )
+    .await
+    .expect_err("a certificate for another address");
+    assert_eq!(refused.code(), "sync.untrusted_hub");
+    elsewhere.stop().await;
 
     let dir = tempfile::tempdir().expect("dir");
     let mut store = Store::open(dir.path(), T0).expect("store");

@@ -288,10 +288,16 @@ export function renderAsk(
   root.append(form);
 }
 
+/** What a print preview may do: be printed, nothing else (no scripts, forms, popups or navigation). */
+export const PRINT_SANDBOX = "allow-same-origin allow-modals";
+
 /** A print-ready page (weekly summary, one report) shown as it will print. */
 export function renderPrint(root: HTMLElement, lang: Lang, html: string, back: () => void): void {
   const frame = el("iframe", "print-frame");
   frame.title = t(lang, "print.title");
+  // The page holds text people typed: it may never run script. Same origin
+  // (without scripts) only so that the Print button can print the frame.
+  frame.setAttribute("sandbox", PRINT_SANDBOX);
   frame.srcdoc = html;
   const bar = el("nav", "step-nav");
   bar.append(

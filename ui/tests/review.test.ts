@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { ReviewLine, ReviewPage, ReviewQuery } from "../src/api";
 import type { Form } from "../src/forms";
-import { dayStart, describeChange, filterBar, renderPipeline, renderReviewList } from "../src/review";
+import { dayStart, describeChange, filterBar, renderPipeline, renderPrint, renderReviewList } from "../src/review";
 
 const form = {
   id: "incident",
@@ -85,5 +85,19 @@ describe("the review list", () => {
     expect(root.querySelector('[data-stage="assessed"] .qip-card')?.getAttribute("data-id")).toBe("q2");
     (root.querySelector('[data-stage="funded"] .move') as HTMLButtonElement).click();
     expect(moves).toEqual([["q1", "delivered"]]);
+  });
+});
+
+describe("print preview", () => {
+  it("shows the page in a sandbox where nothing it holds can run", () => {
+    const root = document.createElement("div");
+    renderPrint(root, "en", "<p>Pont</p><script>parent.stolen = 1</script>", () => {});
+    const frame = root.querySelector("iframe.print-frame") as HTMLIFrameElement;
+    const allowed = (frame.getAttribute("sandbox") ?? "missing").split(/\s+/);
+    expect(frame.hasAttribute("sandbox")).toBe(true);
+    expect(allowed).not.toContain("allow-scripts");
+    expect(allowed).not.toContain("allow-top-navigation");
+    expect(allowed).not.toContain("allow-popups");
+    expect(frame.srcdoc).toContain("<p>Pont</p>");
   });
 });

@@ -75,6 +75,18 @@ pub fn reports(
     Ok(store.list(&filter)?)
 }
 
+/// Text someone typed, made safe for a spreadsheet: a cell that begins with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return is a formula to Excel and
+/// LibreOffice, so it is prefixed with `'` (which they show as text and do
+/// not display). Numbers and times written by Outpost itself are left alone.
+pub fn text_cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
 fn fields(r: &ReportSummary) -> [String; 18] {
     let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     [
@@ -82,15 +94,15 @@ fn fields(r: &ReportSummary) -> [String; 18] {
         r.kind.clone(),
         r.classification.clone(),
         r.status.clone(),
-        r.title.clone(),
-        r.author.clone(),
-        r.author_unit.clone(),
-        r.sector.clone(),
+        text_cell(&r.title),
+        text_cell(&r.author),
+        text_cell(&r.author_unit),
+        text_cell(&r.sector),
         r.language.clone(),
         r.happened_at.to_rfc3339(),
         r.created_at.to_rfc3339(),
         r.updated_at.to_rfc3339(),
-        r.place.clone().unwrap_or_default(),
+        text_cell(r.place.as_deref().unwrap_or_default()),
         opt(r.lat),
         opt(r.lon),
         r.photos.to_string(),
@@ -202,4 +214,27 @@ pub fn write_geojson(rows: &[ReportSummary], out: impl Write) -> Result<Exported
         rows: written,
         without_place,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::text_cell;
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_neutralised() {
+        for bad in [
+            "=1+1",
+            "+33 6",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "=HYPERLINK(\"http://x\")",
+        ] {
+            assert_eq!(text_cell(bad), format!("'{bad}"), "{bad:?}");
+        }
+        for fine in ["Pont détruit", "", "'quoted", "12 km north", "Ménaka"] {
+            assert_eq!(text_cell(fine), fine);
+        }
+    }
 }

@@ -184,3 +184,4 @@ policy-forged-actor = The changes were not all made by the device that sent them
 sync-too-many-documents = Too many reports in one message (at most { $max }); send them in smaller batches.
 enrol-device-exists = A device with this identity is already enrolled with this hub. A code enrols a new device; it cannot take over or revive another.
 sync-refused = { $count } item(s) were refused or could not be sent; each is listed above. Nothing else was affected.
+sync-untrusted-hub = The hub's certificate is not signed by the mission's certificate authority this device trusts, or is not for this address. Nothing was sent. Check the hub address with the operator: someone may be between this device and the hub.

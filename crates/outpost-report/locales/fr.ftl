@@ -183,3 +183,4 @@ policy-forged-actor = Les modifications n'ont pas toutes été faites par l'appa
 sync-too-many-documents = Trop de rapports dans un seul message (au plus { $max }) ; envoyez-les par lots plus petits.
 enrol-device-exists = Un appareil avec cette identité est déjà enrôlé auprès de ce hub. Un code enrôle un nouvel appareil ; il ne peut ni en reprendre ni en réactiver un autre.
 sync-refused = { $count } élément(s) ont été refusés ou n'ont pas pu être envoyés ; chacun est listé ci-dessus. Rien d'autre n'a été touché.
+sync-untrusted-hub = Le certificat du hub n'est pas signé par l'autorité de certification de la mission à laquelle cet appareil se fie, ou n'est pas celui de cette adresse. Rien n'a été envoyé. Vérifiez l'adresse du hub avec l'opérateur : quelqu'un est peut-être entre cet appareil et le hub.

@@ -34,6 +34,47 @@ pub enum SyncError {
     NotEnrolled,
     #[error("the hub's certificate authority file is not a PEM certificate")]
     Certificate(#[source] reqwest::Error),
+    /// The hub's certificate is not signed by the authority this device
+    /// trusts for it, or is not for the address asked: a stranger, or
+    /// someone in the middle. Never retried.
+    #[error("the hub's certificate is not one this device trusts")]
+    Untrusted(#[source] reqwest::Error),
+}
+
+/// A link error caused by the hub's certificate failing verification.
+fn untrusted_certificate(e: &reqwest::Error) -> bool {
+    let is_certificate = |c: &(dyn std::error::Error + 'static)| {
+        c.downcast_ref::<rustls::Error>().is_some_and(|tls| {
+            matches!(
+                tls,
+                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+            )
+        })
+    };
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if is_certificate(c) {
+            return true;
+        }
+        // The TLS error travels inside io::Errors, whose `source` skips the
+        // error they wrap: step into it instead.
+        cause = match c.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => c.source(),
+        };
+    }
+    false
+}
+
+/// A failed request as a [`SyncError`]: an untrusted hub apart from a link that dropped.
+fn link_error(e: reqwest::Error) -> SyncError {
+    if untrusted_certificate(&e) {
+        SyncError::Untrusted(e)
+    } else {
+        SyncError::Link(e)
+    }
 }
 
 /// TLS uses the `ring` provider; installing it twice is harmless.
@@ -60,6 +101,7 @@ impl SyncError {
             SyncError::Store(e) => e.code().into(),
             SyncError::NotEnrolled => "sync.not_enrolled".into(),
             SyncError::Certificate(_) => "sync.certificate".into(),
+            SyncError::Untrusted(_) => "sync.untrusted_hub".into(),
         }
     }
 }
@@ -119,7 +161,9 @@ impl HubClient {
         if let Some(pem) = ca_pem {
             let cert =
                 reqwest::Certificate::from_pem(pem.as_bytes()).map_err(SyncError::Certificate)?;
-            builder = builder.add_root_certificate(cert);
+            // Pinned: the mission's own authority and nothing else, so no
+            // other certificate authority can vouch for a hub of the mission.
+            builder = builder.tls_certs_only([cert]);
         }
         let http = builder.build().map_err(SyncError::Link)?;
         Ok(HubClient {
@@ -155,7 +199,7 @@ impl HubClient {
     async fn send(&self, rb: reqwest::RequestBuilder) -> Result<reqwest::Response, SyncError> {
         self.requests
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let resp = rb.send().await.map_err(SyncError::Link)?;
+        let resp = rb.send().await.map_err(link_error)?;
         if resp.status().is_success() {
             return Ok(resp);
         }
