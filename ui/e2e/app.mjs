@@ -134,7 +134,7 @@ export class Hub {
   }
 
   async start() {
-    this.process = spawn(bin("outpost-hub"), ["serve", "--data", this.data, "--listen", `127.0.0.1:${this.port}`], {
+    this.process = spawn(bin("outpost-hub"), ["serve", "--data", this.data, "--listen", `127.0.0.1:${this.port}`, "--insecure-http"], {
       stdio: ["ignore", "ignore", "inherit"],
     });
     await waitFor(() => portAnswers(this.port), "the hub");

@@ -40,12 +40,28 @@ enum Command {
         /// What the upstream link may carry: wifi, satellite or documents.
         #[arg(long, default_value = "wifi")]
         upstream_budget: LinkBudget,
-        /// Serve HTTPS with this certificate chain (PEM)…
+        /// Serve HTTPS with this certificate chain (PEM)… (default: the
+        /// hub's own from `init-tls`, in DATA/tls/)
         #[arg(long, requires = "tls_key")]
         tls_cert: Option<PathBuf>,
         /// …and this private key (PEM).
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// Serve plain HTTP: everything, enrolment codes and credentials
+        /// included, crosses the network readable by anyone on it. For tests
+        /// on loopback only.
+        #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+        insecure_http: bool,
+    },
+    /// Make the mission's certificate authority and this hub's certificate
+    /// (in DATA/tls/), so that it serves HTTPS; devices enrol with the
+    /// authority's certificate (`outpost enrol --ca-cert DATA/tls/mission-ca.pem`).
+    InitTls {
+        #[arg(long)]
+        data: PathBuf,
+        /// A host name or IP address devices reach this hub by (repeat for several).
+        #[arg(long = "name", required = true)]
+        names: Vec<String>,
     },
     /// Make a one-time code that enrols one device with this hub.
     Enrol {
@@ -104,26 +120,55 @@ async fn main() -> Result<()> {
             upstream_budget,
             tls_cert,
             tls_key,
+            insecure_http,
         } => {
+            // HTTPS unless told otherwise in so many words.
+            let own = outpost_hub::tls::default_files(&data);
+            let tls = match (tls_cert.zip(tls_key), insecure_http) {
+                (Some((cert, key)), _) => Some(outpost_hub::tls::TlsFiles { cert, key }),
+                (None, true) => None,
+                (None, false) if own.cert.exists() && own.key.exists() => Some(own),
+                (None, false) => anyhow::bail!(
+                    "this hub has no certificate, and will not serve enrolment codes, \
+                     credentials and reports in clear: run `outpost-hub init-tls --data {} \
+                     --name HOST` first (or give --tls-cert and --tls-key; --insecure-http \
+                     is for tests on loopback only)",
+                    data.display()
+                ),
+            };
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("listening on {listen}"))?;
             eprintln!(
-                "outpost-hub serving {} on http://{}",
+                "outpost-hub serving {} on {}://{}",
                 data.display(),
+                if tls.is_some() { "https" } else { "http" },
                 listener.local_addr()?
             );
             let mut settings = HubSettings::new(data);
             settings.upstream = upstream;
             settings.upstream_every = Duration::from_secs(upstream_every.max(1));
             settings.upstream_budget = upstream_budget;
-            settings.tls = tls_cert
-                .zip(tls_key)
-                .map(|(cert, key)| outpost_hub::tls::TlsFiles { cert, key });
+            settings.tls = tls;
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
             launch(settings, listener, shutdown).await?;
+        }
+        Command::InitTls { data, names } => {
+            let made = outpost_hub::tls::init(&data, &names)?;
+            println!("{}", made.ca_cert.display());
+            eprintln!(
+                "mission certificate authority {} (SHA-256 {}); hub certificate {} for {}.\n\
+                 Devices enrol with --ca-cert {}. Move {} off this machine once every hub \
+                 certificate is made: whoever holds it can vouch for a hub of the mission.",
+                made.ca_cert.display(),
+                made.fingerprint,
+                made.hub.cert.display(),
+                names.join(", "),
+                made.ca_cert.display(),
+                made.ca_key.display(),
+            );
         }
         Command::Enrol {
             data,

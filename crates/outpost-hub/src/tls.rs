@@ -21,6 +21,102 @@ pub struct TlsFiles {
     pub key: PathBuf,
 }
 
+/// Where `init-tls` writes a hub's certificates, under its data directory.
+pub fn default_files(data: &std::path::Path) -> TlsFiles {
+    let dir = data.join("tls");
+    TlsFiles {
+        cert: dir.join("hub.pem"),
+        key: dir.join("hub.key"),
+    }
+}
+
+/// What `init` made: the mission authority's certificate (for devices to
+/// pin) and its SHA-256 fingerprint (for a person to compare).
+#[derive(Debug, Clone)]
+pub struct MadeAuthority {
+    pub ca_cert: PathBuf,
+    pub ca_key: PathBuf,
+    pub fingerprint: String,
+    pub hub: TlsFiles,
+}
+
+/// Makes a mission certificate authority and a certificate for this hub
+/// under `names` (host names or IP addresses devices use to reach it), in
+/// `DATA/tls/`. Private keys are written 0600. An existing authority is
+/// never overwritten: the devices that pinned it would be cut off.
+pub fn init(data: &std::path::Path, names: &[String]) -> Result<MadeAuthority, InitError> {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+    use sha2::Digest;
+    let dir = data.join("tls");
+    let ca_cert = dir.join("mission-ca.pem");
+    let ca_key = dir.join("mission-ca.key");
+    if ca_cert.exists() {
+        return Err(InitError::Exists(ca_cert));
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| InitError::Io(dir.clone(), e))?;
+    let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "Outpost mission CA");
+    let ca_keys = KeyPair::generate()?;
+    let ca_pem_key = ca_keys.serialize_pem();
+    let ca = CertifiedIssuer::self_signed(ca_params, ca_keys)?;
+    let hub_keys = KeyPair::generate()?;
+    let mut hub_params = CertificateParams::new(names.to_vec())?;
+    hub_params.distinguished_name.push(
+        DnType::CommonName,
+        names.first().map_or("outpost hub", String::as_str),
+    );
+    let hub_cert = hub_params.signed_by(&hub_keys, &ca)?;
+    let hub = default_files(data);
+    write_private(&ca_key, ca_pem_key.as_bytes())?;
+    write_private(&hub.key, hub_keys.serialize_pem().as_bytes())?;
+    std::fs::write(&hub.cert, hub_cert.pem()).map_err(|e| InitError::Io(hub.cert.clone(), e))?;
+    std::fs::write(&ca_cert, ca.pem()).map_err(|e| InitError::Io(ca_cert.clone(), e))?;
+    let fingerprint = sha2::Sha256::digest(ca.der())
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":");
+    Ok(MadeAuthority {
+        ca_cert,
+        ca_key,
+        fingerprint,
+        hub,
+    })
+}
+
+/// Writes a private key readable by its owner only.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<(), InitError> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options
+        .open(path)
+        .map_err(|e| InitError::Io(path.to_path_buf(), e))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| InitError::Io(path.to_path_buf(), e))
+}
+
+/// Why `init` made nothing (or stopped part way).
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error(
+        "a mission authority already exists at {0}; it is never replaced (the devices that pinned it would be cut off)"
+    )]
+    Exists(PathBuf),
+    #[error("cannot write {0}")]
+    Io(PathBuf, #[source] std::io::Error),
+    #[error("cannot make the certificates")]
+    Certificate(#[from] rcgen::Error),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     #[error("cannot read the certificate {path}")]

@@ -1,0 +1,168 @@
+//! The `outpost-hub` binary: it makes its own mission authority and serves
+//! HTTPS by default, and will not serve in clear unless told in so many words.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+use outpost_report::Lang;
+use outpost_report::time::{Clock, SystemClock};
+use outpost_store::{Grant, Store};
+
+fn hub(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_outpost-hub"));
+    cmd.args(args);
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    hub(args).output().expect("outpost-hub runs")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// `outpost-hub serve` on `port`, once it says it is listening.
+fn serve(data: &Path, port: u16) -> (Child, String) {
+    let mut child = hub(&["serve", "--data"])
+        .arg(data)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    loop {
+        match lines.next() {
+            Some(Ok(line)) if line.contains("serving") => return (child, line),
+            Some(_) => continue,
+            None => panic!("the hub exited before listening"),
+        }
+    }
+}
+
+#[test]
+fn a_hub_without_a_certificate_refuses_to_serve_in_clear() {
+    let data = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    let out = hub(&["serve", "--data"])
+        .arg(data.path())
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success(), "no certificate, no service");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("init-tls"),
+        "and it says what to do: {stderr}"
+    );
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "nothing listens"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn init_tls_makes_an_authority_once_and_the_hub_serves_https_with_it() {
+    let data = tempfile::tempdir().expect("dir");
+    let made = run(&[
+        "init-tls",
+        "--data",
+        &data.path().to_string_lossy(),
+        "--name",
+        "localhost",
+        "--name",
+        "127.0.0.1",
+    ]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let tls = data.path().join("tls");
+    use std::os::unix::fs::PermissionsExt;
+    for key in ["mission-ca.key", "hub.key"] {
+        let mode = std::fs::metadata(tls.join(key))
+            .expect(key)
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "{key} is readable by its owner only");
+    }
+    let ca_pem = std::fs::read_to_string(tls.join("mission-ca.pem")).expect("the authority");
+    let again = run(&[
+        "init-tls",
+        "--data",
+        &data.path().to_string_lossy(),
+        "--name",
+        "x",
+    ]);
+    assert!(!again.status.success(), "an authority is never replaced");
+    assert_eq!(
+        std::fs::read_to_string(tls.join("mission-ca.pem")).expect("still there"),
+        ca_pem
+    );
+
+    let code = "SERVETEST1";
+    Store::open(data.path(), SystemClock.now())
+        .expect("hub store")
+        .add_enrolment_code(
+            code,
+            &Grant {
+                unit: "BATGAO-1".into(),
+                sector: "East".into(),
+                role: "field".into(),
+                clearance: "CONFIDENTIAL".into(),
+            },
+            SystemClock.now(),
+            3_600_000,
+        )
+        .expect("code");
+    let port = free_port();
+    let (mut child, said) = serve(data.path(), port);
+    assert!(said.contains("https://"), "HTTPS by default: {said}");
+    let device = tempfile::tempdir().expect("dir");
+    let mut store = Store::open(device.path(), SystemClock.now()).expect("device store");
+    let record = outpost_sync::http::enrol(
+        &mut store,
+        &format!("https://localhost:{port}"),
+        code,
+        "tablet",
+        Lang::En,
+        Some(ca_pem),
+    )
+    .await
+    .expect("enrols with the mission's authority");
+    outpost_sync::http::sync(
+        &mut store,
+        &record,
+        &outpost_sync::LinkBudget::wifi(),
+        Lang::En,
+    )
+    .await
+    .expect("syncs over HTTPS");
+    let plain = outpost_sync::http::HubClient::new(
+        &format!("http://127.0.0.1:{port}"),
+        None,
+        Lang::En,
+        None,
+    )
+    .expect("client")
+    .exchange(&outpost_sync::protocol::SyncRequest {
+        version: outpost_sync::protocol::VERSION,
+        request_id: [1; 16],
+        since: 0,
+        docs: Vec::new(),
+        need_full: Vec::new(),
+        vouchers: Vec::new(),
+    })
+    .await;
+    assert!(plain.is_err(), "nothing is answered in clear");
+    child.kill().expect("stop");
+    let _ = child.wait();
+}
