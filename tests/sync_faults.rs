@@ -76,6 +76,23 @@ fn spawn_hub(dir: &std::path::Path, port: u16) -> Child {
     child
 }
 
+/// A code for the usual tablet (BATGAO-1, East, CONFIDENTIAL) written
+/// straight into the store of a hub in a process of its own.
+fn tablet_code(hub_dir: &std::path::Path) -> String {
+    let code = format!("T{}", rand::random::<u32>());
+    let grant = outpost_store::Grant {
+        unit: "BATGAO-1".into(),
+        sector: "East".into(),
+        role: "field".into(),
+        clearance: "CONFIDENTIAL".into(),
+    };
+    Store::open(hub_dir, SystemClock.now())
+        .expect("hub store")
+        .add_enrolment_code(&code, &grant, T0, i64::MAX / 4)
+        .expect("code");
+    code
+}
+
 /// A hub process on a free port, with its data directory.
 fn hub_process() -> (tempfile::TempDir, u16, Child) {
     let hub_dir = tempfile::tempdir().expect("hub dir");
@@ -92,21 +109,7 @@ fn hub_process() -> (tempfile::TempDir, u16, Child) {
 async fn a_hub_killed_mid_sync_loses_and_duplicates_nothing() {
     let (hub_dir, port, mut hub) = hub_process();
     let url = format!("http://127.0.0.1:{port}");
-    let code = {
-        let code = "KILLTEST1";
-        let grant = outpost_store::Grant {
-            unit: "BATGAO-1".into(),
-            sector: "East".into(),
-            role: "field".into(),
-            clearance: "CONFIDENTIAL".into(),
-        };
-        Store::open(hub_dir.path(), SystemClock.now())
-            .expect("hub store")
-            .add_enrolment_code(code, &grant, T0, i64::MAX / 4)
-            .expect("code");
-        code
-    };
-    let mut tablet = Device::enrol(&url, code).await;
+    let mut tablet = Device::enrol(&url, &tablet_code(hub_dir.path())).await;
     let mut ids = Vec::new();
     for n in 0..40u8 {
         let id = file_report(
@@ -687,18 +690,12 @@ fn a_device_may_not_push_what_it_is_not_cleared_for() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_command_line_says_so_when_the_hub_dies_mid_upload() {
     let (hub_dir, port, mut hub) = hub_process();
-    let grant = outpost_store::Grant {
-        unit: "BATGAO-1".into(),
-        sector: "East".into(),
-        role: "field".into(),
-        clearance: "CONFIDENTIAL".into(),
-    };
-    Store::open(hub_dir.path(), SystemClock.now())
-        .expect("hub store")
-        .add_enrolment_code("PIPETEST1", &grant, T0, i64::MAX / 4)
-        .expect("code");
     // Straight to the hub, as over camp Wi-Fi: its socket dies with it.
-    let mut tablet = Device::enrol(&format!("http://127.0.0.1:{port}"), "PIPETEST1").await;
+    let mut tablet = Device::enrol(
+        &format!("http://127.0.0.1:{port}"),
+        &tablet_code(hub_dir.path()),
+    )
+    .await;
     let id = file_report(&mut tablet.store, "incident", Classification::Confidential);
     // Large enough that the hub, syncing each 64 KiB piece to disk, is still
     // receiving it when it is killed.
