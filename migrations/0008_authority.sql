@@ -81,3 +81,10 @@ CREATE TABLE partial_blobs (
     updated_at  INTEGER NOT NULL,
     PRIMARY KEY (sha256, peer)
 ) STRICT, WITHOUT ROWID;
+
+-- What a relay vouched a device was granted, with its key: a change relayed
+-- from that device is checked against this grant.
+ALTER TABLE device_keys ADD COLUMN role TEXT;
+ALTER TABLE device_keys ADD COLUMN unit TEXT;
+ALTER TABLE device_keys ADD COLUMN sector TEXT;
+ALTER TABLE device_keys ADD COLUMN clearance TEXT;

@@ -1009,12 +1009,22 @@ async fn a_relay_cannot_forge_a_field_devices_change_nor_swap_its_key() {
         let sigs = forged_sigs(&mut doc, &base, &fake);
         let forged = push_after(&mut doc, &base, sigs);
         let vouchers = if vouch {
+            let grant = outpost_store::Grant {
+                unit: "ALPHA".into(),
+                sector: "East".into(),
+                role: "field".into(),
+                clearance: "CONFIDENTIAL".into(),
+            };
             vec![outpost_sync::protocol::Voucher {
                 device: tablet_raw,
                 key: *fake.public().as_bytes(),
                 sig: camp_store
-                    .vouch(&tablet_raw, &fake.public())
+                    .vouch(&tablet_raw, &fake.public(), &grant)
                     .expect("the camp's key"),
+                role: grant.role,
+                unit: grant.unit,
+                sector: grant.sector,
+                clearance: grant.clearance,
             }]
         } else {
             Vec::new()
@@ -1235,4 +1245,129 @@ async fn another_device_cannot_spoil_or_hold_an_upload() {
         "the file is complete at the hub"
     );
     hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_made_at_a_camp_travels_up_and_a_field_change_is_held_to_its_unit() {
+    let Chain {
+        hq_hub,
+        camp,
+        camp_record,
+        mut analyst,
+        tablet,
+        id,
+    } = chain().await;
+    let mut camp_settings = outpost_hub::HubSettings::new(camp.dir.path().to_path_buf());
+    camp_settings.upstream = Some(hq_hub.url.clone());
+    // First review at the supercamp, by a reviewer enrolled there.
+    let mut reviewer = Device::join(
+        &camp,
+        "SECTOR-EAST-JOC",
+        "East",
+        Role::Hq,
+        Classification::Confidential,
+    )
+    .await;
+    reviewer.sync().await;
+    reviewer
+        .store
+        .update(id, T0, |d| Ok(d.set_status(ReviewStatus::UnderReview, T0)?))
+        .expect("review");
+    crate::sync::comment_as(&mut reviewer.store, id, "Sector JOC", "Which road?", true);
+    reviewer.sync().await;
+    let up = outpost_hub::upstream::sync_once(&camp_settings, &hq_hub.url)
+        .await
+        .expect("the camp syncs up");
+    assert!(
+        up.documents.rejected.is_empty(),
+        "nothing refused: {:?}",
+        up.documents.rejected
+    );
+    analyst.sync().await;
+    let at_hq = analyst.store.load(id).expect("held");
+    assert_eq!(
+        at_hq.meta().status,
+        ReviewStatus::UnderReview,
+        "the camp's review reached HQ"
+    );
+    assert!(
+        at_hq.comments().iter().any(|c| c.question),
+        "and its question"
+    );
+    assert!(
+        all_verified(&analyst, id),
+        "every line signed by the device that made it"
+    );
+
+    // Two field devices of sector East change what ALPHA's report says; a
+    // lenient (or compromised) camp carries both up, vouching for each. HQ
+    // holds each relayed change to its own author's grant.
+    let mut bravo = Device::join(
+        &camp,
+        "BRAVO",
+        "East",
+        Role::Field,
+        Classification::Confidential,
+    )
+    .await;
+    bravo.sync().await;
+    let camp_store = camp.store();
+    let relay = HubClient::new(&hq_hub.url, Some(camp_record.token.clone()), Lang::En, None)
+        .expect("client");
+    let relay_push = |device: &Device, unit: &str| {
+        let mut doc = device.store.load(id).expect("the sector sees it");
+        let base = doc.head_hashes();
+        doc.set_answer("un_wounded", &serde_json::json!(40), T0)
+            .expect("answer");
+        let pushed = signed_push(device, &mut doc, &base);
+        let raw_device = *device.store.device_id().as_uuid().as_bytes();
+        let key = device.store.public_key().expect("a key");
+        let grant = outpost_store::Grant {
+            unit: unit.into(),
+            sector: "East".into(),
+            role: "field".into(),
+            clearance: "CONFIDENTIAL".into(),
+        };
+        let voucher = outpost_sync::protocol::Voucher {
+            device: raw_device,
+            key: *key.as_bytes(),
+            sig: camp_store
+                .vouch(&raw_device, &key, &grant)
+                .expect("the camp's key"),
+            role: grant.role,
+            unit: grant.unit,
+            sector: grant.sector,
+            clearance: grant.clearance,
+        };
+        SyncRequest {
+            version: VERSION,
+            request_id: rand::random(),
+            since: 0,
+            docs: vec![pushed],
+            need_full: Vec::new(),
+            vouchers: vec![voucher],
+        }
+    };
+    let before = hub_heads(&hq_hub, id);
+    let (resp, _) = relay
+        .exchange(&relay_push(&bravo, "BRAVO"))
+        .await
+        .expect("answered");
+    assert_eq!(
+        refusal(&resp),
+        "policy.other_unit",
+        "BRAVO may not change ALPHA's answers"
+    );
+    assert_eq!(hub_heads(&hq_hub, id), before, "HQ's copy is untouched");
+    let (resp, _) = relay
+        .exchange(&relay_push(&tablet, "ALPHA"))
+        .await
+        .expect("answered");
+    assert_eq!(
+        resp.accepted,
+        vec![raw(id)],
+        "ALPHA's own change goes through: {resp:?}"
+    );
+    hq_hub.stop().await;
+    camp.stop().await;
 }

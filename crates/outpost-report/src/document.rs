@@ -349,6 +349,16 @@ impl ReportDoc {
         candidates.difference(&after).copied().collect()
     }
 
+    /// The changes after `heads` in causal order, each as its actor and its
+    /// bytes: to replay them one at a time, each against its author's rights.
+    pub fn raw_changes_after(&mut self, heads: &[ChangeHash]) -> Vec<(Vec<u8>, Vec<u8>)> {
+        self.doc
+            .get_changes(heads)
+            .iter()
+            .map(|c| (c.actor_id().to_bytes().to_vec(), c.raw_bytes().to_vec()))
+            .collect()
+    }
+
     /// The actor of change `hash`, if the document holds it.
     pub fn actor_of(&mut self, hash: &[u8; 32]) -> Option<Vec<u8>> {
         self.doc

@@ -24,7 +24,7 @@ use crate::ReportDoc;
 pub type Signature = [u8; 64];
 
 const CHANGE_TAG: &[u8] = b"outpost/change/v1\0";
-const VOUCHER_TAG: &[u8] = b"outpost/voucher/v1\0";
+const VOUCHER_TAG: &[u8] = b"outpost/voucher/v2\0";
 
 /// A device's private signing key.
 pub struct DeviceKey(ed25519_dalek::SigningKey);
@@ -53,10 +53,11 @@ impl DeviceKey {
         self.0.sign(&tagged(CHANGE_TAG, &[hash])).to_bytes()
     }
 
-    /// Vouches, as a hub, that `device` holds `key`.
-    pub fn vouch(&self, device: &[u8; 16], key: &PublicKey) -> Signature {
+    /// Vouches, as a hub, that `device` holds `key` and was granted
+    /// `grant` (see [`grant_bytes`]).
+    pub fn vouch(&self, device: &[u8; 16], key: &PublicKey, grant: &[u8]) -> Signature {
         self.0
-            .sign(&tagged(VOUCHER_TAG, &[device, key.as_bytes()]))
+            .sign(&tagged(VOUCHER_TAG, &[device, key.as_bytes(), grant]))
             .to_bytes()
     }
 }
@@ -99,15 +100,33 @@ impl PublicKey {
             .is_ok()
     }
 
-    /// Whether `sig` is this (hub's) key vouching that `device` holds `key`.
-    pub fn verifies_voucher(&self, device: &[u8; 16], key: &PublicKey, sig: &Signature) -> bool {
+    /// Whether `sig` is this (hub's) key vouching that `device` holds `key`
+    /// and was granted `grant`.
+    pub fn verifies_voucher(
+        &self,
+        device: &[u8; 16],
+        key: &PublicKey,
+        grant: &[u8],
+        sig: &Signature,
+    ) -> bool {
         self.0
             .verify_strict(
-                &tagged(VOUCHER_TAG, &[device, key.as_bytes()]),
+                &tagged(VOUCHER_TAG, &[device, key.as_bytes(), grant]),
                 &ed25519_dalek::Signature::from_bytes(sig),
             )
             .is_ok()
     }
+}
+
+/// A grant as a voucher signs it: role, unit, sector and clearance, each
+/// length-prefixed so that no two grants encode alike.
+pub fn grant_bytes(role: &str, unit: &str, sector: &str, clearance: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    for part in [role, unit, sector, clearance] {
+        out.extend_from_slice(&(part.len() as u32).to_be_bytes());
+        out.extend_from_slice(part.as_bytes());
+    }
+    out
 }
 
 /// The device behind an automerge actor id: its first 16 bytes (a session
@@ -191,9 +210,22 @@ mod tests {
     fn a_voucher_is_not_a_change_signature() {
         let hub = DeviceKey::from_secret([1; 32]);
         let device = DeviceKey::from_secret([2; 32]).public();
-        let voucher = hub.vouch(&[3; 16], &device);
-        assert!(hub.public().verifies_voucher(&[3; 16], &device, &voucher));
-        assert!(!hub.public().verifies_voucher(&[4; 16], &device, &voucher));
+        let grant = grant_bytes("field", "ALPHA", "East", "CONFIDENTIAL");
+        let voucher = hub.vouch(&[3; 16], &device, &grant);
+        assert!(
+            hub.public()
+                .verifies_voucher(&[3; 16], &device, &grant, &voucher)
+        );
+        assert!(
+            !hub.public()
+                .verifies_voucher(&[4; 16], &device, &grant, &voucher)
+        );
+        let promoted = grant_bytes("hq", "ALPHA", "East", "CONFIDENTIAL");
+        assert!(
+            !hub.public()
+                .verifies_voucher(&[3; 16], &device, &promoted, &voucher),
+            "a grant cannot be changed under the voucher"
+        );
         let mut as_hash = [0u8; 32];
         as_hash[..16].copy_from_slice(&[3; 16]);
         assert!(!hub.public().verifies_change(&as_hash, &voucher));

@@ -7,8 +7,8 @@ use outpost_report::signature::{DeviceKey, PublicKey, Signature};
 use outpost_report::{ChangeHash, ReportDoc, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::Store;
 use crate::error::Result;
+use crate::{Grant, Store};
 
 /// Signs the changes this device makes, as they are written.
 pub(crate) struct Signer {
@@ -82,9 +82,11 @@ impl Store {
         self.signer.as_ref().map(|s| s.key.public())
     }
 
-    /// Vouches, as this hub, that `device` holds `key`.
-    pub fn vouch(&self, device: &[u8; 16], key: &PublicKey) -> Option<Signature> {
-        self.signer.as_ref().map(|s| s.key.vouch(device, key))
+    /// Vouches, as this hub, that `device` holds `key` and was granted `grant`.
+    pub fn vouch(&self, device: &[u8; 16], key: &PublicKey, grant: &Grant) -> Option<Signature> {
+        self.signer
+            .as_ref()
+            .map(|s| s.key.vouch(device, key, &grant_bytes_of(grant)))
     }
 
     /// Signs, without storing, the changes of `doc` after `since` that this
@@ -170,14 +172,56 @@ impl Store {
     }
 
     /// Records a key learned from a hub: its own at enrolment, or a device's
-    /// it vouched for. A key recorded once is never replaced.
-    pub fn record_device_key(&mut self, device: &str, key: &PublicKey, by: &str) -> Result<()> {
+    /// it vouched for, with the grant it vouched for. A key recorded once is
+    /// never replaced.
+    pub fn record_device_key(
+        &mut self,
+        device: &str,
+        key: &PublicKey,
+        by: &str,
+        grant: Option<&Grant>,
+    ) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO device_keys (device, key, vouched_by) VALUES (?1, ?2, ?3)
+            "INSERT INTO device_keys (device, key, vouched_by, role, unit, sector, clearance)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (device) DO NOTHING",
-            params![device, key.as_bytes().as_slice(), by],
+            params![
+                device,
+                key.as_bytes().as_slice(),
+                by,
+                grant.map(|g| g.role.as_str()),
+                grant.map(|g| g.unit.as_str()),
+                grant.map(|g| g.sector.as_str()),
+                grant.map(|g| g.clearance.as_str()),
+            ],
         )?;
         Ok(())
+    }
+
+    /// What each device this store knows of was granted: those enrolled here
+    /// by this hub, then those a hub vouched for.
+    pub fn device_grants(&self) -> Result<BTreeMap<String, Grant>> {
+        let mut out = BTreeMap::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT device, role, unit, sector, clearance FROM device_keys WHERE role IS NOT NULL
+             UNION ALL SELECT device_id, role, unit, sector, clearance FROM enrolled_devices",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                Grant {
+                    role: r.get(1)?,
+                    unit: r.get(2)?,
+                    sector: r.get(3)?,
+                    clearance: r.get(4)?,
+                },
+            ))
+        })?;
+        for row in rows {
+            let (device, grant) = row?;
+            out.insert(device, grant);
+        }
+        Ok(out)
     }
 
     /// Every public key this store knows, by device id: those enrolled here
@@ -199,4 +243,14 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// A grant as vouchers sign it.
+pub fn grant_bytes_of(grant: &Grant) -> Vec<u8> {
+    outpost_report::signature::grant_bytes(
+        &grant.role,
+        &grant.unit,
+        &grant.sector,
+        &grant.clearance,
+    )
 }

@@ -37,7 +37,7 @@ pub use debrief::Debrief;
 pub use doctor::DoctorReport;
 pub use enrolment::{EnrolledDevice, Grant, Refusal};
 pub use error::{Result, StoreError};
-pub use keys::ChangeSignature;
+pub use keys::{ChangeSignature, grant_bytes_of};
 pub use query::{Facets, ReportFilter, ReportOrder, ReportPoint, ReportSummary};
 pub use schema::{MIGRATIONS, Migrated};
 

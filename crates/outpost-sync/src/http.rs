@@ -523,7 +523,7 @@ pub async fn enrol(
         .await?;
     // The hub's own key: what its vouchers for other devices must verify under.
     if let Some(key) = outpost_report::signature::PublicKey::from_hex(&resp.hub_key) {
-        store.record_device_key(&resp.hub_id, &key, "enrolment")?;
+        store.record_device_key(&resp.hub_id, &key, "enrolment", None)?;
     }
     let hub = HubRecord {
         hub_id: resp.hub_id,

@@ -43,12 +43,18 @@ pub struct ChangeSig {
     pub sig: [u8; 64],
 }
 
-/// The sender (a hub) vouches that `device` holds `key`: its signature over
-/// both. Each hop re-vouches for what it verified.
+/// The sender (a hub) vouches that `device` holds `key` and was granted
+/// role, unit, sector and clearance: its signature over all of them. Each hop
+/// re-vouches for what it verified.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Voucher {
     pub device: RawId,
     pub key: [u8; 32],
+    /// What the device was granted: role, unit, sector, clearance.
+    pub role: String,
+    pub unit: String,
+    pub sector: String,
+    pub clearance: String,
     #[serde(with = "serde_big_array")]
     pub sig: [u8; 64],
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use outpost_report::signature::{self, PublicKey};
 use outpost_report::{ChangeHash, DocumentError, ReportDoc, ReportId};
-use outpost_store::{ChangeSignature, Store, StoreError};
+use outpost_store::{ChangeSignature, Grant as StoredGrant, Store, StoreError, grant_bytes_of};
 
 use crate::protocol::{ChangeSig, DocPush, Voucher};
 use crate::{change_hashes, raw_heads, raw_id, report_id};
@@ -70,8 +70,9 @@ pub(crate) fn push_of(
     })
 }
 
-/// This store's word (as a hub) for the keys of `authors`, except `skip`
-/// (the receiver knows its own key).
+/// This store's word (as a hub) for the keys and grants of `authors`,
+/// except `skip` (the receiver knows its own key). A device whose grant this
+/// store does not know is not vouched for.
 pub(crate) fn vouchers_for(
     store: &Store,
     authors: &BTreeSet<String>,
@@ -81,16 +82,25 @@ pub(crate) fn vouchers_for(
         return Ok(Vec::new());
     }
     let keys = store.device_keys()?;
+    let grants = store.device_grants()?;
     let mut out = Vec::new();
     for author in authors.iter().filter(|a| a.as_str() != skip) {
-        let (Some(key), Ok(device)) = (keys.get(author), author.parse::<uuid::Uuid>()) else {
+        let (Some(key), Some(grant), Ok(device)) = (
+            keys.get(author),
+            grants.get(author),
+            author.parse::<uuid::Uuid>(),
+        ) else {
             continue;
         };
         let device = *device.as_bytes();
-        if let Some(sig) = store.vouch(&device, key) {
+        if let Some(sig) = store.vouch(&device, key, grant) {
             out.push(Voucher {
                 device,
                 key: *key.as_bytes(),
+                role: grant.role.clone(),
+                unit: grant.unit.clone(),
+                sector: grant.sector.clone(),
+                clearance: grant.clearance.clone(),
                 sig,
             });
         }
@@ -98,19 +108,33 @@ pub(crate) fn vouchers_for(
     Ok(out)
 }
 
-/// The keys `vouchers` vouch for, each checked against the voucher's
-/// signer `by`; a voucher that does not verify vouches for nothing.
-pub(crate) fn vouched_keys(
-    by: Option<&PublicKey>,
-    vouchers: &[Voucher],
-) -> Vec<(String, PublicKey)> {
+/// A key and grant a hub vouched for, checked.
+pub(crate) struct Vouched {
+    pub device: String,
+    pub key: PublicKey,
+    pub grant: StoredGrant,
+}
+
+/// The keys and grants `vouchers` vouch for, each checked against the
+/// voucher's signer `by`; a voucher that does not verify vouches for nothing.
+pub(crate) fn vouched_keys(by: Option<&PublicKey>, vouchers: &[Voucher]) -> Vec<Vouched> {
     let Some(by) = by else { return Vec::new() };
     vouchers
         .iter()
         .filter_map(|v| {
             let key = PublicKey::from_bytes(&v.key)?;
-            by.verifies_voucher(&v.device, &key, &v.sig)
-                .then(|| (uuid::Uuid::from_bytes(v.device).to_string(), key))
+            let grant = StoredGrant {
+                role: v.role.clone(),
+                unit: v.unit.clone(),
+                sector: v.sector.clone(),
+                clearance: v.clearance.clone(),
+            };
+            by.verifies_voucher(&v.device, &key, &grant_bytes_of(&grant), &v.sig)
+                .then(|| Vouched {
+                    device: uuid::Uuid::from_bytes(v.device).to_string(),
+                    key,
+                    grant,
+                })
         })
         .collect()
 }

@@ -8,7 +8,7 @@ use outpost_report::signature::PublicKey;
 use outpost_report::{
     Authority, Catalog, Classification, DeviceId, Grant, ReportDoc, ReportId, Timestamp,
 };
-use outpost_store::{ChangeSignature, Scope, Store, StoreError};
+use outpost_store::{ChangeSignature, Grant as StoredGrant, Scope, Store, StoreError};
 
 use crate::protocol::{DocPush, RawId, Rejected, SyncRequest, SyncResponse, VERSION, Voucher};
 use crate::push::{self, Unusable, apply_push, local_copy, push_of};
@@ -103,6 +103,9 @@ pub struct Prepared {
     catalog: Catalog,
     /// Every device key this hub knows, by device id.
     keys: BTreeMap<String, PublicKey>,
+    /// What each device this hub knows of was granted (enrolled here, or
+    /// vouched for by a relay).
+    grants: BTreeMap<String, StoredGrant>,
     /// What a relay vouched for in this request.
     vouchers: Vec<Voucher>,
 }
@@ -122,8 +125,9 @@ pub struct Vetted {
     received: Vec<Received>,
     need_full: Vec<RawId>,
     rejected: Vec<Rejected>,
-    /// Device keys a relay vouched for, verified: recorded with the changes.
-    vouched: Vec<(String, PublicKey)>,
+    /// Device keys and grants a relay vouched for, verified: recorded with
+    /// the changes.
+    vouched: Vec<push::Vouched>,
 }
 
 /// Step one, under the store's lock: the stored copy and record of every
@@ -163,6 +167,7 @@ pub fn prepare(store: &Store, peer: &Peer, req: &SyncRequest) -> Result<Prepared
         enrolled_here,
         catalog: store.catalog().clone(),
         keys: store.device_keys()?,
+        grants: store.device_grants()?,
         vouchers: req.vouchers.clone(),
     })
 }
@@ -176,19 +181,40 @@ pub fn vet(peer: &Peer, prepared: Prepared) -> Vetted {
         enrolled_here,
         catalog,
         mut keys,
+        grants,
         vouchers,
     } = prepared;
     // Only a relay vouches, and only for keys this hub does not know yet:
     // a key recorded at enrolment is never replaced by a relay's word.
-    let vouched: Vec<(String, PublicKey)> = if peer.grant.role == Role::Hub {
+    let vouched: Vec<push::Vouched> = if peer.grant.role == Role::Hub {
         push::vouched_keys(keys.get(&peer.device_id), &vouchers)
             .into_iter()
-            .filter(|(device, _)| !keys.contains_key(device))
+            .filter(|v| !keys.contains_key(&v.device))
             .collect()
     } else {
         Vec::new()
     };
-    keys.extend(vouched.iter().cloned());
+    keys.extend(vouched.iter().map(|v| (v.device.clone(), v.key)));
+    // What each author may do: its grant as recorded here or as vouched for
+    // now, never above the relay's clearance.
+    let mut authors: BTreeMap<String, Grant> = BTreeMap::new();
+    for (device, g) in grants
+        .iter()
+        .chain(vouched.iter().map(|v| (&v.device, &v.grant)))
+    {
+        authors.entry(device.clone()).or_insert_with(|| {
+            let mut grant = Peer::new(
+                device,
+                g.role.parse().unwrap_or(Role::Field),
+                &g.unit,
+                &g.sector,
+                g.clearance.parse().unwrap_or(Classification::Unclassified),
+            )
+            .grant;
+            grant.clearance = grant.clearance.min(peer.grant.clearance);
+            grant
+        });
+    }
     let mut vetted = Vetted {
         received: Vec::new(),
         need_full: Vec::new(),
@@ -199,6 +225,7 @@ pub fn vet(peer: &Peer, prepared: Prepared) -> Vetted {
         enrolled_here: &enrolled_here,
         catalog: &catalog,
         keys: &keys,
+        authors: &authors,
     };
     for intake in intakes {
         let id = intake.push.id;
@@ -219,6 +246,8 @@ struct Context<'a> {
     enrolled_here: &'a BTreeSet<[u8; 16]>,
     catalog: &'a Catalog,
     keys: &'a BTreeMap<String, PublicKey>,
+    /// Each author's grant, for changes a relay carries.
+    authors: &'a BTreeMap<String, Grant>,
 }
 
 fn vet_one(peer: &Peer, context: &Context<'_>, intake: Intake) -> Result<Received, &'static str> {
@@ -238,6 +267,11 @@ fn vet_one(peer: &Peer, context: &Context<'_>, intake: Intake) -> Result<Receive
         }
         None => (None, Vec::new(), 0),
     };
+    // A relay's changes are replayed one at a time from here, each checked
+    // against its own author's grant.
+    let start = (peer.grant.role == Role::Hub)
+        .then(|| local.clone())
+        .flatten();
     let mut doc = apply_push(local, &push).map_err(|why| match why {
         Unusable::MissingBase => "document.missing_changes",
         Unusable::WrongDocument => "sync.wrong_document",
@@ -267,6 +301,27 @@ fn vet_one(peer: &Peer, context: &Context<'_>, intake: Intake) -> Result<Receive
         }
         Err(push::Unsigned::Bad) => return Err("policy.bad_signature"),
     };
+    if peer.grant.role == Role::Hub {
+        let record = relayed(
+            peer,
+            context,
+            start,
+            before,
+            authority,
+            &mut doc,
+            &before_heads,
+        )?;
+        return Ok(Received {
+            id: push.id,
+            doc,
+            peer_heads: heads_to_json(&push.heads),
+            record: Authority {
+                floor: after.classification(),
+                ..record
+            },
+            sigs,
+        });
+    }
     let record = match (before, authority) {
         (Some((before, shares)), Some(record)) => {
             policy::check_change(&peer.grant, &record, &before, &shares, &after)
@@ -303,6 +358,57 @@ fn vet_one(peer: &Peer, context: &Context<'_>, intake: Intake) -> Result<Receive
         record,
         sigs,
     })
+}
+
+/// Checks what a relay carries change by change, in causal order, each
+/// against the grant of the device that made it (signatures already proved
+/// who that was): a relay carries what its devices may do, and no more.
+/// Returns the report's record.
+fn relayed(
+    peer: &Peer,
+    context: &Context<'_>,
+    start: Option<ReportDoc>,
+    before: Option<(outpost_report::Facts, BTreeSet<String>)>,
+    authority: Option<Authority>,
+    doc: &mut ReportDoc,
+    before_heads: &[outpost_report::ChangeHash],
+) -> Result<Authority, &'static str> {
+    let mut state = start;
+    let mut prev = before;
+    let mut record =
+        authority.or_else(|| prev.as_ref().map(|(f, _)| policy::record_of_document(f)));
+    for (actor, bytes) in doc.raw_changes_after(before_heads) {
+        let device = outpost_report::signature::device_of_actor(&actor);
+        let grant = context.authors.get(&device).ok_or("policy.unsigned")?;
+        let next = match state.take() {
+            Some(mut s) => {
+                s.apply_changes(&bytes).map_err(|e| e.code())?;
+                s
+            }
+            None => ReportDoc::load(&bytes).map_err(|e| e.code())?,
+        };
+        let facts = next.facts().map_err(|e| e.code())?;
+        match (&prev, &record) {
+            (Some((b, shares)), Some(r)) => {
+                policy::check_change(grant, r, b, shares, &facts).map_err(|r| r.code())?;
+            }
+            _ => {
+                let form = context
+                    .catalog
+                    .get(facts.fixed_value("form"))
+                    .ok_or("document.unknown_form")?;
+                policy::check_create(grant, &facts, form.headquarters_only)
+                    .map_err(|r| r.code())?;
+                record = Some(Authority {
+                    vouched_by: Some(peer.device_id.clone()),
+                    ..policy::record_for(grant, &facts)
+                });
+            }
+        }
+        prev = Some((facts, policy::shares_of(&next)));
+        state = Some(next);
+    }
+    record.ok_or("document.bad_shape")
 }
 
 /// Handles one exchange: stores what the peer pushed (durably, before
@@ -352,8 +458,8 @@ pub fn conclude(
         store.save_all(&mut docs, now)?;
         store.record_authority(&records, now)?;
         store.add_signatures(&sigs)?;
-        for (device, key) in &vouched {
-            store.record_device_key(device, key, &peer.device_id)?;
+        for v in &vouched {
+            store.record_device_key(&v.device, &v.key, &peer.device_id, Some(&v.grant))?;
         }
         store.set_peer_heads(&peer.device_id, &held)?;
     }

@@ -154,9 +154,9 @@ impl Session {
         }
         let vouched: Vec<_> = vouched_keys(keys.get(&self.peer), &resp.vouchers)
             .into_iter()
-            .filter(|(device, _)| !keys.contains_key(device))
+            .filter(|v| !keys.contains_key(&v.device))
             .collect();
-        keys.extend(vouched.iter().cloned());
+        keys.extend(vouched.iter().map(|v| (v.device.clone(), v.key)));
         for push in &resp.docs {
             let id = report_id(&push.id);
             match receive(store, push, &keys) {
@@ -194,8 +194,8 @@ impl Session {
         store.save_all(&mut incoming, now)?;
         store.record_authority(&records, now)?;
         store.add_signatures(&sigs)?;
-        for (device, key) in &vouched {
-            store.record_device_key(device, key, &self.peer)?;
+        for v in &vouched {
+            store.record_device_key(&v.device, &v.key, &self.peer, Some(&v.grant))?;
         }
         store.set_peer_heads(&self.peer, &hub_heads)?;
         self.cursor = resp.cursor;
