@@ -86,11 +86,11 @@ pub(crate) struct HubState {
 }
 
 impl HubState {
-    pub(crate) fn upload_lock(&self, device: &str, sha256: &str) -> Arc<tokio::sync::Mutex<()>> {
+    pub(crate) fn upload_lock(&self, uploader: &str, sha256: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut uploads = self.uploads.lock().unwrap_or_else(|p| p.into_inner());
         uploads.retain(|_, lock| Arc::strong_count(lock) > 1);
         uploads
-            .entry(format!("{device}/{sha256}"))
+            .entry(format!("{uploader}/{sha256}"))
             .or_default()
             .clone()
     }

@@ -103,6 +103,18 @@ async fn authenticate(
     Ok((device, peer))
 }
 
+/// Who is uploading, before the credential is checked: a digest of the
+/// bearer credential (one per device), so that a device's upload and its
+/// status query meet at the same lock from the first moment of the request.
+fn uploader(headers: &HeaderMap) -> String {
+    use sha2::Digest;
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .map(HeaderValue::as_bytes)
+        .unwrap_or_default();
+    hex::encode(&sha2::Sha256::digest(token)[..12])
+}
+
 fn check_version(headers: &HeaderMap, lang: Lang) -> Result<(), ApiError> {
     match headers
         .get(protocol::VERSION_HEADER)
@@ -331,7 +343,7 @@ async fn blob_status(
         // This device's upload of this blob still draining what reached the
         // hub before a cut: wait for it, so the answer is where the hub really
         // got to — for a bounded time, then answer with what is recorded.
-        let lock = state.upload_lock(&peer.device_id, sha);
+        let lock = state.upload_lock(&uploader(&headers), sha);
         let _done = tokio::time::timeout(state.status_wait, lock.lock()).await;
     }
     let states = blocking(&state, lang, move |store| {
@@ -399,6 +411,11 @@ async fn put_blob(
 ) -> Result<Response, ApiError> {
     let lang = lang(&headers);
     check_version(&headers, lang)?;
+    // Taken first, before anything that waits: a status query the same
+    // device sends right after a cut must find this upload still draining,
+    // not slip in ahead of it and report too little.
+    let lock = state.upload_lock(&uploader(&headers), &sha);
+    let guard = lock.clone().lock_owned().await;
     let (_, peer) = authenticate(&state, &headers, lang).await?;
     if !valid_sha(&sha) {
         return Err(malformed(lang, "the path is not a SHA-256"));
@@ -409,8 +426,6 @@ async fn put_blob(
     if size > MAX_BLOB {
         return Err(too_large(lang, MAX_BLOB));
     }
-    let lock = state.upload_lock(&peer.device_id, &sha);
-    let guard = lock.clone().lock_owned().await;
     let (s, p) = (sha.clone(), peer.clone());
     let (held, received) = blocking(&state, lang, move |store| {
         require_uploadable(store, &p, &s, lang)?;
