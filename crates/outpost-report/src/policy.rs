@@ -178,28 +178,17 @@ pub fn device_may_set_status(role: Option<Role>, status: ReviewStatus) -> bool {
     role.is_none_or(|r| may_set_status(r, status))
 }
 
-/// The record a hub keeps for a report `grant` brings for the first time.
-/// A field or headquarters device speaks for itself, so unit and sector come
-/// from its grant; a relay hub vouches for the creator's.
+/// The record a hub keeps for a report `grant`'s device creates: unit and
+/// sector come from the grant, never from the document. (A report a relay
+/// carries is recorded by the grant of the device that made it.)
 pub fn record_for(grant: &Grant, facts: &Facts) -> Authority {
-    let (unit, sector, vouched_by) = match grant.role {
-        Role::Field | Role::Hq => (grant.unit.clone(), grant.sector.clone(), None),
-        Role::Hub => (
-            facts.fixed_value("meta.author_unit").to_string(),
-            facts.fixed_value("meta.sector").to_string(),
-            Some(grant.device.to_string()),
-        ),
-    };
     Authority {
-        creator: match grant.role {
-            Role::Hub => facts.fixed_value("meta.device").to_string(),
-            _ => grant.device.to_string(),
-        },
-        unit,
-        sector,
+        creator: grant.device.to_string(),
+        unit: grant.unit.clone(),
+        sector: grant.sector.clone(),
         floor: facts.classification(),
         form: facts.fixed_value("form").to_string(),
-        vouched_by,
+        vouched_by: None,
     }
 }
 

@@ -94,18 +94,6 @@ impl Store {
         Ok(())
     }
 
-    /// The reports file `sha256` was uploaded for.
-    pub fn blob_origins(&self, sha256: &str) -> Result<Vec<ReportId>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT report_id FROM blob_origins WHERE sha256 = ?1")?;
-        let ids = stmt
-            .query_map([sha256], |r| r.get::<_, String>(0))?
-            .filter_map(|r| r.ok().and_then(|s| s.parse().ok()))
-            .collect();
-        Ok(ids)
-    }
-
     /// Sets a stored document aside: it is never sent again until repaired.
     pub fn quarantine(&mut self, id: ReportId, code: &str, now: Timestamp) -> Result<()> {
         self.conn.execute(

@@ -55,29 +55,6 @@ pub struct Scope {
     pub sector: String,
 }
 
-impl Scope {
-    /// The rule with the report's shares (`"UNIT"` or `"sector:NAME"`):
-    /// sharing widens who may receive a report, never above their clearance.
-    pub fn admits_shared(
-        &self,
-        classification: Classification,
-        author_unit: &str,
-        sector: &str,
-        shares: &[String],
-    ) -> bool {
-        let shared = shares.iter().any(|g| {
-            *g == self.unit
-                || (!self.sector.is_empty()
-                    && g.strip_prefix("sector:") == Some(self.sector.as_str()))
-        });
-        classification <= self.clearance
-            && (self.all_units
-                || author_unit == self.unit
-                || (!self.sector.is_empty() && sector == self.sector)
-                || shared)
-    }
-}
-
 /// The reports file `?1` belongs to, as a photo variant or a voice note.
 const REPORTS_OF_BLOB: &str = "SELECT report_id FROM photos
      WHERE original_sha256 = ?1 OR preview_sha256 = ?1 OR thumbnail_sha256 = ?1
