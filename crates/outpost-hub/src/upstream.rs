@@ -4,8 +4,7 @@
 use std::sync::Arc;
 
 use outpost_report::time::{Clock, SystemClock};
-use outpost_store::{Store, StoreError};
-use outpost_sync::scope_of_grant;
+use outpost_store::{Scope, Store, StoreError};
 use tokio::sync::watch;
 
 use crate::{HubSettings, HubState};
@@ -63,7 +62,8 @@ pub async fn sync_once(
 pub fn status_json(store: &Store, hub_id: &str) -> Result<serde_json::Value, StoreError> {
     let mut devices = Vec::new();
     for d in store.enrolled_devices()? {
-        let missing = store.count_missing_at(&scope_of_grant(&d.grant), &d.device_id)?;
+        let missing =
+            store.count_missing_at(&Scope::of(&d.grant.for_device(&d.device_id)), &d.device_id)?;
         devices.push(serde_json::json!({
             "device_id": d.device_id,
             "name": d.name,

@@ -53,6 +53,18 @@ impl std::str::FromStr for Role {
     }
 }
 
+/// A role as a hub wrote it down. One this version cannot read fails
+/// closed, to the field's.
+pub fn granted_role(text: &str) -> Role {
+    text.parse().unwrap_or(Role::Field)
+}
+
+/// A clearance as a hub wrote it down. One this version cannot read fails
+/// closed, to the lowest.
+pub fn granted_clearance(text: &str) -> Classification {
+    text.parse().unwrap_or(Classification::Unclassified)
+}
+
 /// What a hub granted one device at enrolment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {

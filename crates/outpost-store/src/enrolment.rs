@@ -19,6 +19,23 @@ pub struct Grant {
     pub clearance: String,
 }
 
+impl Grant {
+    /// The grant as the policy reads it, for `device`: a role or clearance
+    /// this version cannot read fails closed (the field's, the lowest), and a
+    /// device id that is not one can author nothing.
+    pub fn for_device(&self, device: &str) -> outpost_report::Grant {
+        outpost_report::Grant {
+            device: device
+                .parse()
+                .unwrap_or_else(|_| outpost_report::DeviceId::from_uuid(uuid::Uuid::nil())),
+            role: outpost_report::policy::granted_role(&self.role),
+            unit: self.unit.clone(),
+            sector: self.sector.clone(),
+            clearance: outpost_report::policy::granted_clearance(&self.clearance),
+        }
+    }
+}
+
 /// An enrolled device as the hub sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EnrolledDevice {

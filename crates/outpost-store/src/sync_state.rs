@@ -33,15 +33,13 @@ impl HubRecord {
     /// The role the hub granted; one this version cannot read fails closed,
     /// to the field's.
     pub fn granted_role(&self) -> outpost_report::Role {
-        self.role.parse().unwrap_or(outpost_report::Role::Field)
+        outpost_report::policy::granted_role(&self.role)
     }
 
     /// The clearance the hub granted. Its word was checked when the device
     /// enrolled; a level this version cannot read fails closed, to the lowest.
     pub fn granted_clearance(&self) -> Classification {
-        self.clearance
-            .parse()
-            .unwrap_or(Classification::Unclassified)
+        outpost_report::policy::granted_clearance(&self.clearance)
     }
 }
 
@@ -53,6 +51,18 @@ pub struct Scope {
     pub all_units: bool,
     pub unit: String,
     pub sector: String,
+}
+
+impl Scope {
+    /// The SQL-side form of what `grant` may see (see [`VISIBLE`]).
+    pub fn of(grant: &outpost_report::Grant) -> Scope {
+        Scope {
+            clearance: grant.clearance,
+            all_units: grant.role != outpost_report::Role::Field,
+            unit: grant.unit.clone(),
+            sector: grant.sector.clone(),
+        }
+    }
 }
 
 /// The reports file `?1` belongs to, as a photo variant or a voice note.

@@ -20,32 +20,10 @@ pub mod serve;
 pub mod session;
 mod transfer;
 
-use outpost_report::{ChangeHash, Classification, ReportId};
-use outpost_store::{Grant, Scope};
+use outpost_report::{ChangeHash, ReportId};
 use serde::{Deserialize, Serialize};
 
 pub use outpost_report::policy::Role;
-
-/// The reports a peer with this grant may receive.
-pub fn scope_of(role: Role, unit: &str, sector: &str, clearance: Classification) -> Scope {
-    Scope {
-        clearance,
-        all_units: role != Role::Field,
-        unit: unit.to_string(),
-        sector: sector.to_string(),
-    }
-}
-
-/// The reports an enrolled device may receive, from the grant its hub holds.
-/// A role or clearance this build cannot read gives the narrowest scope.
-pub fn scope_of_grant(grant: &Grant) -> Scope {
-    let role = grant.role.parse().unwrap_or(Role::Field);
-    let clearance = grant
-        .clearance
-        .parse()
-        .unwrap_or(Classification::Unclassified);
-    scope_of(role, &grant.unit, &grant.sector, clearance)
-}
 
 /// How much a link may carry in one sync: documents always go; blobs go by
 /// class (thumbnails, then previews, then originals) within a byte budget.

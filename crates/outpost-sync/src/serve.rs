@@ -37,8 +37,7 @@ pub struct Peer {
 }
 
 impl Peer {
-    /// A peer with this grant. A device id that is not one (never the case
-    /// for an enrolled device) can author nothing.
+    /// A peer with this grant.
     pub fn new(
         device_id: &str,
         role: Role,
@@ -46,32 +45,30 @@ impl Peer {
         sector: &str,
         clearance: Classification,
     ) -> Peer {
-        Peer {
-            device_id: device_id.to_string(),
-            scope: crate::scope_of(role, unit, sector, clearance),
-            grant: Grant {
-                device: device_id
-                    .parse()
-                    .unwrap_or_else(|_| DeviceId::from_uuid(uuid::Uuid::nil())),
-                role,
+        Peer::granted(
+            device_id,
+            &StoredGrant {
                 unit: unit.to_string(),
                 sector: sector.to_string(),
-                clearance,
+                role: role.as_str().to_string(),
+                clearance: clearance.as_str().to_string(),
             },
+        )
+    }
+
+    /// The peer `device_id` is, from the grant its hub holds.
+    pub fn granted(device_id: &str, grant: &StoredGrant) -> Peer {
+        let grant = grant.for_device(device_id);
+        Peer {
+            device_id: device_id.to_string(),
+            scope: Scope::of(&grant),
+            grant,
         }
     }
 
-    /// The peer an enrolled device is, from the grant its hub holds. A role
-    /// or clearance this build cannot read gives the narrowest grant.
+    /// The peer an enrolled device is.
     pub fn enrolled(device: &outpost_store::EnrolledDevice) -> Peer {
-        let g = &device.grant;
-        Peer::new(
-            &device.device_id,
-            g.role.parse().unwrap_or(Role::Field),
-            &g.unit,
-            &g.sector,
-            g.clearance.parse().unwrap_or(Classification::Unclassified),
-        )
+        Peer::granted(&device.device_id, &device.grant)
     }
 }
 
@@ -203,14 +200,7 @@ pub fn vet(peer: &Peer, prepared: Prepared) -> Vetted {
         .chain(vouched.iter().map(|v| (&v.device, &v.grant)))
     {
         authors.entry(device.clone()).or_insert_with(|| {
-            let mut grant = Peer::new(
-                device,
-                g.role.parse().unwrap_or(Role::Field),
-                &g.unit,
-                &g.sector,
-                g.clearance.parse().unwrap_or(Classification::Unclassified),
-            )
-            .grant;
+            let mut grant = g.for_device(device);
             grant.clearance = grant.clearance.min(peer.grant.clearance);
             grant
         });
