@@ -78,7 +78,9 @@ pub struct Store {
     conn: Connection,
     dir: PathBuf,
     blobs: blobs::BlobDir,
-    catalog: Catalog,
+    /// Shared, so that work done away from the store (a hub vetting a push
+    /// outside its lock) reads the same forms without copying them.
+    catalog: std::sync::Arc<Catalog>,
     device: DeviceId,
     /// Signs this device's changes as they are written (absent only when
     /// opened at an older schema, as tests of upgrades do).
@@ -157,7 +159,7 @@ impl Store {
             conn,
             dir: dir.to_path_buf(),
             blobs,
-            catalog: Catalog::builtin(),
+            catalog: std::sync::Arc::new(Catalog::builtin()),
             device,
             signer,
             migrated,
@@ -179,6 +181,11 @@ impl Store {
 
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    /// The forms, for work done away from the store.
+    pub fn shared_catalog(&self) -> std::sync::Arc<Catalog> {
+        self.catalog.clone()
     }
 
     /// What opening did to the schema (from, to, and the backup made, if any).

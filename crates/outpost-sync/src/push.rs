@@ -117,7 +117,7 @@ pub(crate) struct Vouched {
 
 /// The keys and grants `vouchers` vouch for, each checked against the
 /// voucher's signer `by`; a voucher that does not verify vouches for nothing.
-pub(crate) fn vouched_keys(by: Option<&PublicKey>, vouchers: &[Voucher]) -> Vec<Vouched> {
+fn vouched_keys(by: Option<&PublicKey>, vouchers: &[Voucher]) -> Vec<Vouched> {
     let Some(by) = by else { return Vec::new() };
     vouchers
         .iter()
@@ -137,6 +137,23 @@ pub(crate) fn vouched_keys(by: Option<&PublicKey>, vouchers: &[Voucher]) -> Vec<
                 })
         })
         .collect()
+}
+
+/// Takes in what `signer` (a hub) vouched for: vouchers that verify under
+/// its key in `keys`, for devices whose key is not known yet — a key once
+/// known is never replaced by anyone's word. Their keys join `keys`; the
+/// returned ones are to be recorded with the changes they came with.
+pub(crate) fn take_vouchers(
+    keys: &mut BTreeMap<String, PublicKey>,
+    signer: &str,
+    vouchers: &[Voucher],
+) -> Vec<Vouched> {
+    let vouched: Vec<Vouched> = vouched_keys(keys.get(signer), vouchers)
+        .into_iter()
+        .filter(|v| !keys.contains_key(&v.device))
+        .collect();
+    keys.extend(vouched.iter().map(|v| (v.device.clone(), v.key)));
+    vouched
 }
 
 /// Why a change's signature was not accepted.

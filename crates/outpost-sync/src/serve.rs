@@ -97,7 +97,7 @@ pub struct Prepared {
     intakes: Vec<Intake>,
     /// Devices enrolled at this hub directly (a relay may not speak for them).
     enrolled_here: BTreeSet<[u8; 16]>,
-    catalog: Catalog,
+    catalog: std::sync::Arc<Catalog>,
     /// Every device key this hub knows, by device id.
     keys: BTreeMap<String, PublicKey>,
     /// What each device this hub knows of was granted (enrolled here, or
@@ -149,7 +149,10 @@ pub fn prepare(store: &Store, peer: &Peer, req: &SyncRequest) -> Result<Prepared
             authority: store.authority(id)?,
         });
     }
-    let enrolled_here = if peer.grant.role == Role::Hub {
+    // Keys and grants are read only when something was pushed: a reconnect
+    // with nothing new costs no more than before signatures.
+    let pushed = !intakes.is_empty();
+    let enrolled_here = if pushed && peer.grant.role == Role::Hub {
         store
             .enrolled_devices()?
             .iter()
@@ -162,9 +165,17 @@ pub fn prepare(store: &Store, peer: &Peer, req: &SyncRequest) -> Result<Prepared
     Ok(Prepared {
         intakes,
         enrolled_here,
-        catalog: store.catalog().clone(),
-        keys: store.device_keys()?,
-        grants: store.device_grants()?,
+        catalog: store.shared_catalog(),
+        keys: if pushed {
+            store.device_keys()?
+        } else {
+            BTreeMap::new()
+        },
+        grants: if pushed {
+            store.device_grants()?
+        } else {
+            BTreeMap::new()
+        },
         vouchers: req.vouchers.clone(),
     })
 }
@@ -181,17 +192,12 @@ pub fn vet(peer: &Peer, prepared: Prepared) -> Vetted {
         grants,
         vouchers,
     } = prepared;
-    // Only a relay vouches, and only for keys this hub does not know yet:
-    // a key recorded at enrolment is never replaced by a relay's word.
-    let vouched: Vec<push::Vouched> = if peer.grant.role == Role::Hub {
-        push::vouched_keys(keys.get(&peer.device_id), &vouchers)
-            .into_iter()
-            .filter(|v| !keys.contains_key(&v.device))
-            .collect()
+    // Only a relay vouches.
+    let vouched = if peer.grant.role == Role::Hub {
+        push::take_vouchers(&mut keys, &peer.device_id, &vouchers)
     } else {
         Vec::new()
     };
-    keys.extend(vouched.iter().map(|v| (v.device.clone(), v.key)));
     // What each author may do: its grant as recorded here or as vouched for
     // now, never above the relay's clearance.
     let mut authors: BTreeMap<String, Grant> = BTreeMap::new();
@@ -246,15 +252,13 @@ fn vet_one(peer: &Peer, context: &Context<'_>, intake: Intake) -> Result<Receive
         local,
         authority,
     } = intake;
-    let (before, before_heads, before_ops) = match &local {
-        Some(doc) => {
-            let mut doc = doc.clone();
-            (
-                Some((doc.facts().map_err(|e| e.code())?, policy::shares_of(&doc))),
-                doc.head_hashes(),
-                doc.op_count(),
-            )
-        }
+    let mut local = local;
+    let (before, before_heads, before_ops) = match local.as_mut() {
+        Some(doc) => (
+            Some((doc.facts().map_err(|e| e.code())?, policy::shares_of(doc))),
+            doc.head_hashes(),
+            doc.op_count(),
+        ),
         None => (None, Vec::new(), 0),
     };
     // A relay's changes are replayed one at a time from here, each checked

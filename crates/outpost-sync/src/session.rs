@@ -12,7 +12,8 @@ use serde::Serialize;
 
 use crate::protocol::{DocPush, SyncRequest, SyncResponse, VERSION};
 use crate::push::{
-    Unsigned, Unusable, apply_push, local_copy, push_of, verify_changes, vouched_keys, vouchers_for,
+    Unsigned, Unusable, apply_push, local_copy, push_of, take_vouchers, verify_changes,
+    vouchers_for,
 };
 use crate::{heads_to_json, raw_id, report_id};
 
@@ -145,18 +146,19 @@ impl Session {
         let mut records = Vec::new();
         let mut hub_heads = Vec::new();
         let mut sigs = Vec::new();
-        // The hub's word for its authors' keys, checked against the key it
-        // gave at enrolment; keys known already are never replaced.
-        let mut keys = store.device_keys()?;
-        // Changes in this device's own name that it did not sign are forged.
-        if let Some(own) = store.public_key() {
-            keys.insert(store.device_id().to_string(), own);
+        // Keys are read only when documents came: a reconnect with nothing
+        // new costs no more than before signatures.
+        let mut keys = BTreeMap::new();
+        if !resp.docs.is_empty() {
+            keys = store.device_keys()?;
+            // Changes in this device's own name that it did not sign are forged.
+            if let Some(own) = store.public_key() {
+                keys.insert(store.device_id().to_string(), own);
+            }
         }
-        let vouched: Vec<_> = vouched_keys(keys.get(&self.peer), &resp.vouchers)
-            .into_iter()
-            .filter(|v| !keys.contains_key(&v.device))
-            .collect();
-        keys.extend(vouched.iter().map(|v| (v.device.clone(), v.key)));
+        // The hub's word for its authors' keys, checked against the key it
+        // gave at enrolment.
+        let vouched = take_vouchers(&mut keys, &self.peer, &resp.vouchers);
         for push in &resp.docs {
             let id = report_id(&push.id);
             match receive(store, push, &keys) {
@@ -191,11 +193,13 @@ impl Session {
             }
         }
         self.tally.docs_down += incoming.len() as u64;
-        store.save_all(&mut incoming, now)?;
-        store.record_authority(&records, now)?;
-        store.add_signatures(&sigs)?;
-        for v in &vouched {
-            store.record_device_key(&v.device, &v.key, &self.peer, Some(&v.grant))?;
+        if !incoming.is_empty() {
+            store.save_all(&mut incoming, now)?;
+            store.record_authority(&records, now)?;
+            store.add_signatures(&sigs)?;
+            for v in &vouched {
+                store.record_device_key(&v.device, &v.key, &self.peer, Some(&v.grant))?;
+            }
         }
         store.set_peer_heads(&self.peer, &hub_heads)?;
         self.cursor = resp.cursor;
@@ -220,12 +224,12 @@ fn receive(
     push: &DocPush,
     keys: &BTreeMap<String, PublicKey>,
 ) -> Result<(ReportDoc, Authority, Vec<ChangeSignature>), Incoming> {
-    let local =
+    let mut local =
         local_copy(store, report_id(&push.id)).map_err(|_| Incoming::Refuse("document.corrupt"))?;
-    let before = match &local {
-        Some(doc) => doc.clone().head_hashes(),
-        None => Vec::new(),
-    };
+    let before = local
+        .as_mut()
+        .map(ReportDoc::head_hashes)
+        .unwrap_or_default();
     let mut doc = apply_push(local, push).map_err(|why| match why {
         Unusable::MissingBase | Unusable::HeadsMismatch => Incoming::AskWhole,
         Unusable::WrongDocument => Incoming::Refuse("sync.wrong_document"),
