@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use outpost_report::policy::{self, Role};
 use outpost_report::signature::PublicKey;
 use outpost_report::{
-    Authority, Catalog, Classification, DeviceId, Grant, ReportDoc, ReportId, Timestamp,
+    Authority, Catalog, Classification, DeviceId, Facts, Grant, ReportDoc, ReportId, Timestamp,
 };
 use outpost_store::{ChangeSignature, Grant as StoredGrant, Scope, Store, StoreError};
 
@@ -295,8 +295,8 @@ fn vet_one(peer: &Peer, context: &Context<'_>, intake: Intake) -> Result<Receive
         }
         Err(push::Unsigned::Bad) => return Err("policy.bad_signature"),
     };
-    if peer.grant.role == Role::Hub {
-        let record = relayed(
+    let record = if peer.grant.role == Role::Hub {
+        relayed(
             peer,
             context,
             start,
@@ -304,54 +304,43 @@ fn vet_one(peer: &Peer, context: &Context<'_>, intake: Intake) -> Result<Receive
             authority,
             &mut doc,
             &before_heads,
-        )?;
-        return Ok(Received {
-            id: push.id,
-            doc,
-            peer_heads: heads_to_json(&push.heads),
-            record: Authority {
-                floor: after.classification(),
-                ..record
-            },
-            sigs,
-        });
-    }
-    let record = match (before, authority) {
-        (Some((before, shares)), Some(record)) => {
-            policy::check_change(&peer.grant, &record, &before, &shares, &after)
-                .map_err(refused)?;
-            let mut record = record;
-            // Lowering was checked above: the record follows what was accepted.
-            record.floor = after.classification();
-            record
-        }
-        // Held without a record (stored before records existed, or made
-        // here): the document as stored stands in for the record.
-        (Some((before, shares)), None) => {
-            let record = policy::record_of_document(&before);
-            policy::check_change(&peer.grant, &record, &before, &shares, &after)
-                .map_err(refused)?;
-            Authority {
-                floor: after.classification(),
-                ..record
+        )?
+    } else {
+        match before {
+            Some((before, shares)) => {
+                // Held without a record (stored before records existed, or
+                // made here): the document as stored stands in for it.
+                let record = authority.unwrap_or_else(|| policy::record_of_document(&before));
+                policy::check_change(&peer.grant, &record, &before, &shares, &after)
+                    .map_err(refused)?;
+                record
             }
-        }
-        (None, _) => {
-            let form = context.catalog.get(after.fixed_value("form"));
-            let Some(form) = form else {
-                return Err("document.unknown_form");
-            };
-            policy::check_create(&peer.grant, &after, form.headquarters_only).map_err(refused)?;
-            policy::record_for(&peer.grant, &after)
+            None => {
+                check_new(context, &peer.grant, &after)?;
+                policy::record_for(&peer.grant, &after)
+            }
         }
     };
     Ok(Received {
         id: push.id,
         doc,
         peer_heads: heads_to_json(&push.heads),
-        record,
+        // Lowering was checked above: the record follows what was accepted.
+        record: Authority {
+            floor: after.classification(),
+            ..record
+        },
         sigs,
     })
+}
+
+/// Checks a report `grant`'s device brings for the first time, by its form.
+fn check_new(context: &Context<'_>, grant: &Grant, facts: &Facts) -> Result<(), &'static str> {
+    let form = context
+        .catalog
+        .get(facts.fixed_value("form"))
+        .ok_or("document.unknown_form")?;
+    policy::check_create(grant, facts, form.headquarters_only).map_err(|r| r.code())
 }
 
 /// Checks what a relay carries change by change, in causal order, each
@@ -362,7 +351,7 @@ fn relayed(
     peer: &Peer,
     context: &Context<'_>,
     start: Option<ReportDoc>,
-    before: Option<(outpost_report::Facts, BTreeSet<String>)>,
+    before: Option<(Facts, BTreeSet<String>)>,
     authority: Option<Authority>,
     doc: &mut ReportDoc,
     before_heads: &[outpost_report::ChangeHash],
@@ -387,12 +376,7 @@ fn relayed(
                 policy::check_change(grant, r, b, shares, &facts).map_err(|r| r.code())?;
             }
             _ => {
-                let form = context
-                    .catalog
-                    .get(facts.fixed_value("form"))
-                    .ok_or("document.unknown_form")?;
-                policy::check_create(grant, &facts, form.headquarters_only)
-                    .map_err(|r| r.code())?;
+                check_new(context, grant, &facts)?;
                 record = Some(Authority {
                     vouched_by: Some(peer.device_id.clone()),
                     ..policy::record_for(grant, &facts)
