@@ -166,13 +166,15 @@ async fn enrol(
     let issued = token.clone();
     let (grant, hub_key) = blocking(&state, lang, move |store| {
         let grant = store
-            .redeem_enrolment_code(&req.code, &req.device_id, &req.name, &issued, now())
+            .redeem_enrolment_code(
+                &req.code,
+                &req.device_id,
+                &req.name,
+                &issued,
+                &device_key,
+                now(),
+            )
             .map_err(|e| ApiError::store(e, lang))?;
-        if grant.is_ok() {
-            store
-                .set_enrolled_key(&req.device_id, &device_key)
-                .map_err(|e| ApiError::store(e, lang))?;
-        }
         let hub_key = store.public_key().map(|k| k.to_hex()).unwrap_or_default();
         Ok(grant.map(|g| (g, hub_key)))
     })

@@ -87,13 +87,15 @@ impl Store {
     }
 
     /// Uses a code: on success the device is enrolled with `token` and the
-    /// code can never be used again.
+    /// key its changes will be signed with, in one transaction, and the code
+    /// can never be used again.
     pub fn redeem_enrolment_code(
         &mut self,
         code: &str,
         device_id: &str,
         name: &str,
         token: &str,
+        key: &outpost_report::signature::PublicKey,
         now: Timestamp,
     ) -> Result<std::result::Result<Grant, Refusal>> {
         let tx = self
@@ -134,8 +136,8 @@ impl Store {
             params![hash, device_id],
         )?;
         tx.execute(
-            "INSERT INTO enrolled_devices (device_id, name, unit, sector, role, clearance, token_sha256, enrolled_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO enrolled_devices (device_id, name, unit, sector, role, clearance, token_sha256, enrolled_at, public_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 device_id,
                 name,
@@ -144,7 +146,8 @@ impl Store {
                 grant.role,
                 grant.clearance,
                 sha256_hex(token.as_bytes()),
-                now.as_millis()
+                now.as_millis(),
+                key.as_bytes().as_slice()
             ],
         )?;
         tx.commit()?;

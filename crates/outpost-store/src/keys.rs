@@ -162,15 +162,6 @@ impl Store {
         Ok(outpost_report::signature::covered(doc, &changes, &heads))
     }
 
-    /// Records the key a device enrolled with this hub.
-    pub fn set_enrolled_key(&mut self, device_id: &str, key: &PublicKey) -> Result<()> {
-        self.conn.execute(
-            "UPDATE enrolled_devices SET public_key = ?2 WHERE device_id = ?1 AND public_key IS NULL",
-            params![device_id, key.as_bytes().as_slice()],
-        )?;
-        Ok(())
-    }
-
     /// Records a key learned from a hub: its own at enrolment, or a device's
     /// it vouched for, with the grant it vouched for. A key recorded once is
     /// never replaced.
