@@ -79,12 +79,13 @@ impl Store {
     /// This device's public key, to enrol with a hub. `None` only for a
     /// store opened at an older schema.
     pub fn public_key(&self) -> Option<PublicKey> {
-        self.signer.as_ref().map(|s| s.key.public())
+        self.writing.signer.as_ref().map(|s| s.key.public())
     }
 
     /// Vouches, as this hub, that `device` holds `key` and was granted `grant`.
     pub fn vouch(&self, device: &[u8; 16], key: &PublicKey, grant: &Grant) -> Option<Signature> {
-        self.signer
+        self.writing
+            .signer
             .as_ref()
             .map(|s| s.key.vouch(device, key, &grant_bytes_of(grant)))
     }
@@ -92,7 +93,7 @@ impl Store {
     /// Signs, without storing, the changes of `doc` after `since` that this
     /// device made: for a copy that travels without being saved here.
     pub fn sign_changes(&self, doc: &mut ReportDoc, since: &[ChangeHash]) -> Vec<ChangeSignature> {
-        let Some(signer) = &self.signer else {
+        let Some(signer) = &self.writing.signer else {
             return Vec::new();
         };
         let device = uuid::Uuid::from_bytes(signer.device).to_string();

@@ -78,14 +78,21 @@ pub struct Store {
     conn: Connection,
     dir: PathBuf,
     blobs: blobs::BlobDir,
+    /// What every write of a document uses: the forms and the signer.
+    writing: Writing,
+    device: DeviceId,
+    migrated: Migrated,
+}
+
+/// How a document is written: with its projections, by the forms, and
+/// signed where this device made it.
+struct Writing {
     /// Shared, so that work done away from the store (a hub vetting a push
     /// outside its lock) reads the same forms without copying them.
     catalog: std::sync::Arc<Catalog>,
-    device: DeviceId,
     /// Signs this device's changes as they are written (absent only when
     /// opened at an older schema, as tests of upgrades do).
     signer: Option<keys::Signer>,
-    migrated: Migrated,
 }
 
 impl std::fmt::Debug for Store {
@@ -159,9 +166,11 @@ impl Store {
             conn,
             dir: dir.to_path_buf(),
             blobs,
-            catalog: std::sync::Arc::new(Catalog::builtin()),
+            writing: Writing {
+                catalog: std::sync::Arc::new(Catalog::builtin()),
+                signer,
+            },
             device,
-            signer,
             migrated,
         };
         if store.migrated.from > 0 && store.migrated.from < store.migrated.to && projections_exist {
@@ -180,12 +189,12 @@ impl Store {
     }
 
     pub fn catalog(&self) -> &Catalog {
-        &self.catalog
+        &self.writing.catalog
     }
 
     /// The forms, for work done away from the store.
     pub fn shared_catalog(&self) -> std::sync::Arc<Catalog> {
-        self.catalog.clone()
+        self.writing.catalog.clone()
     }
 
     /// What opening did to the schema (from, to, and the backup made, if any).
@@ -245,14 +254,7 @@ impl Store {
             {
                 doc.merge(&mut stored)?;
             }
-            write_document(
-                &tx,
-                &self.catalog,
-                self.signer.as_ref(),
-                doc,
-                stored_heads.as_deref(),
-                now,
-            )?;
+            self.writing.write(&tx, doc, stored_heads.as_deref(), now)?;
         }
         tx.commit()?;
         // From here the callers hold copies; their further edits are sessions
@@ -297,14 +299,7 @@ impl Store {
         let (mut doc, stored) = stored_in(&tx, id)?.ok_or(StoreError::NotFound(id))?;
         doc.set_device(self.device);
         let out = edit(&mut doc)?;
-        write_document(
-            &tx,
-            &self.catalog,
-            self.signer.as_ref(),
-            &mut doc,
-            Some(&stored),
-            now,
-        )?;
+        self.writing.write(&tx, &mut doc, Some(&stored), now)?;
         tx.commit()?;
         Ok(out)
     }
@@ -340,6 +335,7 @@ impl Store {
             .optional()?;
         let kind = kind.ok_or(StoreError::NotFound(id))?;
         Ok(self
+            .writing
             .catalog
             .get(&kind)
             .and_then(|form| form.first_field(is_it))
@@ -399,7 +395,7 @@ impl Store {
                 // One unreadable document must not hide every other report;
                 // the doctor names it.
                 if let Ok(doc) = ReportDoc::load(&bytes) {
-                    projection::project(&tx, &self.catalog, &doc)?;
+                    projection::project(&tx, &self.writing.catalog, &doc)?;
                     n += 1;
                 }
             }
@@ -502,14 +498,7 @@ impl Store {
         }
         doc.set_device(self.device);
         doc.add_photo(&photo_ref)?;
-        write_document(
-            &tx,
-            &self.catalog,
-            self.signer.as_ref(),
-            &mut doc,
-            Some(&stored),
-            now,
-        )?;
+        self.writing.write(&tx, &mut doc, Some(&stored), now)?;
         tx.commit()?;
         Ok(photo_ref)
     }
@@ -563,14 +552,7 @@ impl Store {
         )?;
         doc.set_device(self.device);
         doc.add_voice_note(&note)?;
-        write_document(
-            &tx,
-            &self.catalog,
-            self.signer.as_ref(),
-            &mut doc,
-            Some(&stored),
-            now,
-        )?;
+        self.writing.write(&tx, &mut doc, Some(&stored), now)?;
         tx.commit()?;
         Ok(note)
     }
@@ -638,7 +620,7 @@ fn load_in(conn: &Connection, id: ReportId) -> Result<Option<ReportDoc>> {
 }
 
 /// A stored report and its stored heads, read in one query, for an edit
-/// that writes it back with [`write_document`].
+/// that writes it back with [`Writing::write`].
 fn stored_in(conn: &Connection, id: ReportId) -> Result<Option<(ReportDoc, String)>> {
     let row: Option<(Vec<u8>, String)> = conn
         .query_row(
@@ -653,36 +635,37 @@ fn stored_in(conn: &Connection, id: ReportId) -> Result<Option<(ReportDoc, Strin
     })
 }
 
-/// Writes `doc` and its projections unless its heads are `stored_heads`
-/// (what the caller read from the same row in this transaction).
-fn write_document(
-    conn: &Connection,
-    catalog: &Catalog,
-    signer: Option<&keys::Signer>,
-    doc: &mut ReportDoc,
-    stored_heads: Option<&str>,
-    now: Timestamp,
-) -> Result<()> {
-    let heads = heads_json(&doc.head_hashes());
-    let id = doc.id().to_string();
-    if stored_heads == Some(heads.as_str()) {
-        // Same heads, same document: no new sequence number, so peers are
-        // not sent what they already have, and the projections (a function
-        // of the document) already hold.
-        return Ok(());
+impl Writing {
+    /// Writes `doc` and its projections unless its heads are `stored_heads`
+    /// (what the caller read from the same row in this transaction).
+    fn write(
+        &self,
+        conn: &Connection,
+        doc: &mut ReportDoc,
+        stored_heads: Option<&str>,
+        now: Timestamp,
+    ) -> Result<()> {
+        let heads = heads_json(&doc.head_hashes());
+        let id = doc.id().to_string();
+        if stored_heads == Some(heads.as_str()) {
+            // Same heads, same document: no new sequence number, so peers are
+            // not sent what they already have, and the projections (a function
+            // of the document) already hold.
+            return Ok(());
+        }
+        conn.execute(
+            "INSERT INTO documents (report_id, bytes, heads, saved_at, seq)
+             VALUES (?1, ?2, ?3, ?4, (SELECT coalesce(max(seq), 0) + 1 FROM documents))
+             ON CONFLICT (report_id) DO UPDATE SET bytes = excluded.bytes, heads = excluded.heads,
+                 saved_at = excluded.saved_at, seq = excluded.seq",
+            params![id, doc.save(), heads, now.as_millis()],
+        )?;
+        if let Some(signer) = &self.signer {
+            let stored = stored_heads.and_then(parse_heads);
+            keys::sign_new_changes(conn, signer, doc, stored.as_deref())?;
+        }
+        projection::project(conn, &self.catalog, doc)
     }
-    conn.execute(
-        "INSERT INTO documents (report_id, bytes, heads, saved_at, seq)
-         VALUES (?1, ?2, ?3, ?4, (SELECT coalesce(max(seq), 0) + 1 FROM documents))
-         ON CONFLICT (report_id) DO UPDATE SET bytes = excluded.bytes, heads = excluded.heads,
-             saved_at = excluded.saved_at, seq = excluded.seq",
-        params![id, doc.save(), heads, now.as_millis()],
-    )?;
-    if let Some(signer) = signer {
-        let stored = stored_heads.and_then(parse_heads);
-        keys::sign_new_changes(conn, signer, doc, stored.as_deref())?;
-    }
-    projection::project(conn, catalog, doc)
 }
 
 fn index_blob(

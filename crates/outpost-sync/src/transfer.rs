@@ -195,6 +195,11 @@ impl BlobPass<'_> {
         media_type: &str,
         mut offset: u64,
     ) -> Result<(), SyncError> {
+        let hub_id = self.hub.hub_id.clone();
+        // Appends what arrived from the hub, durably; returns the new length.
+        let keep = |store: &mut Store, written: u64, bytes: &[u8]| {
+            store.append_partial(sha256, &hub_id, size, written, bytes, now())
+        };
         let mut attempts = 0;
         loop {
             let mut buffer: Vec<u8> = Vec::new();
@@ -205,14 +210,7 @@ impl BlobPass<'_> {
                     .download_blob(sha256, offset, |piece| {
                         buffer.extend_from_slice(piece);
                         if buffer.len() >= FLUSH {
-                            written = store.append_partial(
-                                sha256,
-                                &self.hub.hub_id,
-                                size,
-                                written,
-                                &buffer,
-                                now(),
-                            )?;
+                            written = keep(store, written, &buffer)?;
                             buffer.clear();
                         }
                         Ok(())
@@ -221,14 +219,7 @@ impl BlobPass<'_> {
             };
             // Whatever arrived before a cut is kept.
             if !buffer.is_empty() {
-                written = store.append_partial(
-                    sha256,
-                    &self.hub.hub_id,
-                    size,
-                    written,
-                    &buffer,
-                    now(),
-                )?;
+                written = keep(store, written, &buffer)?;
             }
             let moved = written - offset;
             self.spent += moved;
@@ -237,7 +228,7 @@ impl BlobPass<'_> {
             offset = written;
             match result {
                 Ok(_) if written >= size => {
-                    match store.finish_partial(sha256, &self.hub.hub_id, media_type, now()) {
+                    match store.finish_partial(sha256, &hub_id, media_type, now()) {
                         Ok(()) => {
                             // Served to this store's own peers (a camp hub's
                             // tablets) on the word of the hub above.
