@@ -160,6 +160,31 @@ fn push_after(
     }
 }
 
+/// `relay`'s word that `device` holds `key` and is a field device of `unit`
+/// in sector East, cleared CONFIDENTIAL.
+fn voucher(
+    relay: &outpost_store::Store,
+    device: [u8; 16],
+    key: &outpost_report::signature::PublicKey,
+    unit: &str,
+) -> outpost_sync::protocol::Voucher {
+    let grant = outpost_store::Grant {
+        unit: unit.into(),
+        sector: "East".into(),
+        role: "field".into(),
+        clearance: "CONFIDENTIAL".into(),
+    };
+    outpost_sync::protocol::Voucher {
+        device,
+        key: *key.as_bytes(),
+        sig: relay.vouch(&device, key, &grant).expect("the relay's key"),
+        role: grant.role,
+        unit: grant.unit,
+        sector: grant.sector,
+        clearance: grant.clearance,
+    }
+}
+
 /// Headquarters' hub, a camp hub enrolled with it as a relay, an analyst at
 /// HQ, and an ALPHA tablet at the camp whose incident report the camp has
 /// carried up: the stage for a compromised camp hub.
@@ -167,6 +192,7 @@ struct Chain {
     hq_hub: TestHub,
     camp: TestHub,
     camp_record: outpost_store::HubRecord,
+    camp_settings: outpost_hub::HubSettings,
     analyst: Device,
     tablet: Device,
     id: ReportId,
@@ -175,24 +201,7 @@ struct Chain {
 async fn chain() -> Chain {
     let hq_hub = TestHub::start().await;
     let camp = TestHub::start().await;
-    let code = hq_hub.code(
-        "SECTOR-EAST",
-        "East",
-        Role::Hub,
-        Classification::StrictlyConfidential,
-    );
-    let camp_record = outpost_sync::http::enrol(
-        &mut camp.store(),
-        &hq_hub.url,
-        &code,
-        "camp",
-        Lang::En,
-        None,
-    )
-    .await
-    .expect("camp enrols");
-    let mut camp_settings = outpost_hub::HubSettings::new(camp.dir.path().to_path_buf());
-    camp_settings.upstream = Some(hq_hub.url.clone());
+    let (camp_record, camp_settings) = camp.relay_below(&hq_hub).await;
     let analyst = Device::join(
         &hq_hub,
         "JMAC",
@@ -218,6 +227,7 @@ async fn chain() -> Chain {
         hq_hub,
         camp,
         camp_record,
+        camp_settings,
         analyst,
         tablet,
         id,
@@ -795,8 +805,8 @@ async fn a_relay_hub_cannot_forge_a_change_by_a_device_enrolled_at_hq() {
         camp,
         camp_record,
         analyst,
-        tablet: _tablet,
         id,
+        ..
     } = chain().await;
     let before = hub_heads(&hq_hub, id);
 
@@ -982,6 +992,7 @@ async fn a_relay_cannot_forge_a_field_devices_change_nor_swap_its_key() {
         mut analyst,
         tablet,
         id,
+        ..
     } = chain().await;
     analyst.sync().await;
     assert!(
@@ -1009,23 +1020,7 @@ async fn a_relay_cannot_forge_a_field_devices_change_nor_swap_its_key() {
         let sigs = forged_sigs(&mut doc, &base, &fake);
         let forged = push_after(&mut doc, &base, sigs);
         let vouchers = if vouch {
-            let grant = outpost_store::Grant {
-                unit: "ALPHA".into(),
-                sector: "East".into(),
-                role: "field".into(),
-                clearance: "CONFIDENTIAL".into(),
-            };
-            vec![outpost_sync::protocol::Voucher {
-                device: tablet_raw,
-                key: *fake.public().as_bytes(),
-                sig: camp_store
-                    .vouch(&tablet_raw, &fake.public(), &grant)
-                    .expect("the camp's key"),
-                role: grant.role,
-                unit: grant.unit,
-                sector: grant.sector,
-                clearance: grant.clearance,
-            }]
+            vec![voucher(&camp_store, tablet_raw, &fake.public(), "ALPHA")]
         } else {
             Vec::new()
         };
@@ -1253,12 +1248,11 @@ async fn a_review_made_at_a_camp_travels_up_and_a_field_change_is_held_to_its_un
         hq_hub,
         camp,
         camp_record,
+        camp_settings,
         mut analyst,
         tablet,
         id,
     } = chain().await;
-    let mut camp_settings = outpost_hub::HubSettings::new(camp.dir.path().to_path_buf());
-    camp_settings.upstream = Some(hq_hub.url.clone());
     // First review at the supercamp, by a reviewer enrolled there.
     let mut reviewer = Device::join(
         &camp,
@@ -1322,23 +1316,7 @@ async fn a_review_made_at_a_camp_travels_up_and_a_field_change_is_held_to_its_un
         let pushed = signed_push(device, &mut doc, &base);
         let raw_device = *device.store.device_id().as_uuid().as_bytes();
         let key = device.store.public_key().expect("a key");
-        let grant = outpost_store::Grant {
-            unit: unit.into(),
-            sector: "East".into(),
-            role: "field".into(),
-            clearance: "CONFIDENTIAL".into(),
-        };
-        let voucher = outpost_sync::protocol::Voucher {
-            device: raw_device,
-            key: *key.as_bytes(),
-            sig: camp_store
-                .vouch(&raw_device, &key, &grant)
-                .expect("the camp's key"),
-            role: grant.role,
-            unit: grant.unit,
-            sector: grant.sector,
-            clearance: grant.clearance,
-        };
+        let voucher = voucher(&camp_store, raw_device, &key, unit);
         SyncRequest {
             version: VERSION,
             request_id: rand::random(),

@@ -365,27 +365,7 @@ async fn a_review_travels_tablet_to_camp_to_hq_and_back() {
     let hq_hub = TestHub::start().await;
     let camp = TestHub::start().await;
     // The camp hub enrols with HQ like any device, as a hub.
-    {
-        let mut camp_store = camp.store();
-        let code = hq_hub.code(
-            "SECTOR-EAST",
-            "East",
-            Role::Hub,
-            Classification::StrictlyConfidential,
-        );
-        outpost_sync::http::enrol(
-            &mut camp_store,
-            &hq_hub.url,
-            &code,
-            "camp Gao",
-            Lang::En,
-            None,
-        )
-        .await
-        .expect("camp enrols at HQ");
-    }
-    let mut camp_settings = outpost_hub::HubSettings::new(camp.dir.path().to_path_buf());
-    camp_settings.upstream = Some(hq_hub.url.clone());
+    let (_, camp_settings) = camp.relay_below(&hq_hub).await;
     let mut tablet = Device::join(
         &camp,
         "BATGAO-1",

@@ -71,6 +71,25 @@ impl TestHub {
         code
     }
 
+    /// Enrols this hub with `upper` as a relay of sector East (cleared
+    /// STRICTLY CONFIDENTIAL), as a camp hub is; returns its record there and
+    /// the settings that make it sync upstream.
+    pub async fn relay_below(&self, upper: &TestHub) -> (HubRecord, HubSettings) {
+        let code = upper.code(
+            "SECTOR-EAST",
+            "East",
+            Role::Hub,
+            Classification::StrictlyConfidential,
+        );
+        let record =
+            outpost_sync::http::enrol(&mut self.store(), &upper.url, &code, "camp", Lang::En, None)
+                .await
+                .expect("the camp enrols upstream");
+        let mut settings = HubSettings::new(self.dir.path().to_path_buf());
+        settings.upstream = Some(upper.url.clone());
+        (record, settings)
+    }
+
     pub async fn stop(mut self) -> TempDir {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
