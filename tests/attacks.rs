@@ -1349,3 +1349,67 @@ async fn a_review_made_at_a_camp_travels_up_and_a_field_change_is_held_to_its_un
     hq_hub.stop().await;
     camp.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_voucher_the_relay_did_not_sign_vouches_for_nothing() {
+    let Chain {
+        hq_hub,
+        camp,
+        camp_record,
+        id,
+        ..
+    } = chain().await;
+    let before = hub_heads(&hq_hub, id);
+    // A device nobody enrolled writes in ALPHA's report, and someone other
+    // than the camp vouches that it is an ALPHA tablet.
+    let ghost = outpost_report::signature::DeviceKey::from_secret([11; 32]);
+    let ghost_id = outpost_report::DeviceId::from_uuid(uuid::Uuid::new_v4());
+    let ghost_raw = *ghost_id.as_uuid().as_bytes();
+    let mut doc = camp.store().load(id).expect("the camp holds it");
+    let base = doc.head_hashes();
+    doc.set_device(ghost_id);
+    doc.set_answer("un_wounded", &serde_json::json!(7), T0)
+        .expect("answer");
+    let sigs = forged_sigs(&mut doc, &base, &ghost);
+    let stranger = outpost_report::signature::DeviceKey::from_secret([12; 32]);
+    let grant = outpost_store::Grant {
+        unit: "ALPHA".into(),
+        sector: "East".into(),
+        role: "field".into(),
+        clearance: "CONFIDENTIAL".into(),
+    };
+    let voucher = outpost_sync::protocol::Voucher {
+        device: ghost_raw,
+        key: *ghost.public().as_bytes(),
+        sig: stranger.vouch(
+            &ghost_raw,
+            &ghost.public(),
+            &outpost_store::grant_bytes_of(&grant),
+        ),
+        role: grant.role,
+        unit: grant.unit,
+        sector: grant.sector,
+        clearance: grant.clearance,
+    };
+    let relay = HubClient::new(&hq_hub.url, Some(camp_record.token.clone()), Lang::En, None)
+        .expect("client");
+    let (resp, _) = relay
+        .exchange(&SyncRequest {
+            version: VERSION,
+            request_id: rand::random(),
+            since: 0,
+            docs: vec![push_after(&mut doc, &base, sigs)],
+            need_full: Vec::new(),
+            vouchers: vec![voucher],
+        })
+        .await
+        .expect("answered");
+    assert_eq!(
+        refusal(&resp),
+        "policy.unsigned",
+        "an author nobody vouched for"
+    );
+    assert_eq!(hub_heads(&hq_hub, id), before, "HQ's copy is untouched");
+    hq_hub.stop().await;
+    camp.stop().await;
+}
