@@ -429,13 +429,13 @@ async fn put_blob(
         return Err(too_large(lang, MAX_BLOB));
     }
     let (s, p) = (sha.clone(), peer.clone());
-    let (held, received) = blocking(&state, lang, move |store| {
-        require_uploadable(store, &p, &s, lang)?;
+    let (origins, held, received) = blocking(&state, lang, move |store| {
+        let origins = require_uploadable(store, &p, &s, lang)?;
         let held = store.has_blob(&s).map_err(|e| ApiError::store(e, lang))?;
         let received = store
             .partial_received(&s, &p.device_id)
             .map_err(|e| ApiError::store(e, lang))?;
-        Ok((held, received))
+        Ok((origins, held, received))
     })
     .await?;
     if held {
@@ -454,31 +454,43 @@ async fn put_blob(
     }
     // The body is drained by a task of its own: if the link drops and the
     // request is abandoned, every byte that reached the hub is still kept.
-    let task = tokio::spawn(receive_blob(
-        state.clone(),
-        body,
+    let upload = Upload {
         sha,
         size,
         offset,
         peer,
-        lang,
-        guard,
-    ));
+        origins,
+    };
+    let task = tokio::spawn(receive_blob(state.clone(), body, upload, lang, guard));
     task.await
         .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "sync.internal", lang))?
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn receive_blob(
-    state: Shared,
-    body: Body,
+/// One upload, as checked when its request began.
+struct Upload {
     sha: String,
     size: u64,
     offset: u64,
     peer: Peer,
+    /// The reports the uploader may change that name the file: its origin
+    /// once the bytes are in and verified.
+    origins: Vec<outpost_report::ReportId>,
+}
+
+async fn receive_blob(
+    state: Shared,
+    body: Body,
+    upload: Upload,
     lang: Lang,
     _guard: tokio::sync::OwnedMutexGuard<()>,
 ) -> Result<Response, ApiError> {
+    let Upload {
+        sha,
+        size,
+        offset,
+        peer,
+        origins,
+    } = upload;
     let mut stream = body.into_data_stream();
     let mut buffer = Vec::with_capacity(PIECE);
     let mut written = offset;
@@ -538,8 +550,7 @@ async fn receive_blob(
             Err(e) => return Err(ApiError::store(e, lang)),
         }
         // The bytes are proven: the file now comes from the reports this
-        // device may change that name it.
-        let origins = require_uploadable(store, &peer, &s, lang)?;
+        // device may change that name it (checked when the upload began).
         store
             .record_blob_origin(&s, &origins, &peer.device_id)
             .and_then(|()| store.set_peer_blob(&peer.device_id, &s))
