@@ -177,11 +177,13 @@ impl Facts {
     }
 }
 
-/// A bounded walk that renders a subtree with every concurrent value.
+/// A bounded walk that renders a subtree with every concurrent value, and
+/// in a files section (photos, voice notes) checks every `sha256` it meets.
 struct Walk<'a> {
     doc: &'a AutoCommit,
     values: usize,
     out: String,
+    files: bool,
 }
 
 impl Walk<'_> {
@@ -200,6 +202,7 @@ impl Walk<'_> {
         path: &str,
         depth: usize,
     ) -> Result<(), ShapeError> {
+        let file_ref = self.files && matches!(&prop, automerge::Prop::Map(k) if k == "sha256");
         let all = self
             .doc
             .get_all(obj, prop)
@@ -211,6 +214,9 @@ impl Walk<'_> {
                 return Err(ShapeError::TooLarge);
             }
             match value {
+                AmValue::Scalar(s) if file_ref && !s.as_str().is_some_and(is_file_ref) => {
+                    return Err(ShapeError::BadFileRef(format!("{s}")));
+                }
                 AmValue::Scalar(s) => self.scalar(&s),
                 AmValue::Object(kind) => self.object(&id, kind, path, depth + 1)?,
             }
@@ -313,26 +319,6 @@ fn is_int(s: &ScalarValue) -> bool {
 
 fn is_time(s: &ScalarValue) -> bool {
     matches!(s, ScalarValue::Int(_) | ScalarValue::Timestamp(_))
-}
-
-/// Checks every `sha256` value under a files section (photos, voice notes).
-fn file_refs(doc: &AutoCommit, obj: &ObjId, depth: usize) -> Result<(), ShapeError> {
-    if depth > MAX_DEPTH {
-        return Err(ShapeError::TooDeep("files".into()));
-    }
-    for key in doc.keys(obj) {
-        for (value, id) in doc.get_all(obj, key.as_str()).unwrap_or_default() {
-            match value {
-                AmValue::Object(ObjType::Map) => file_refs(doc, &id, depth + 1)?,
-                AmValue::Scalar(s) if key == "sha256" => match s.as_str() {
-                    Some(r) if is_file_ref(r) => {}
-                    _ => return Err(ShapeError::BadFileRef(format!("{s}"))),
-                },
-                _ => {}
-            }
-        }
-    }
-    Ok(())
 }
 
 impl ReportDoc {
@@ -442,9 +428,11 @@ impl ReportDoc {
             doc,
             values: 0,
             out: String::new(),
+            files: false,
         };
         let mut render = |key: &str| -> Result<String, ShapeError> {
             walk.out.clear();
+            walk.files = matches!(key, "photos" | "voice_notes");
             if let Some(obj) = maps.get(key) {
                 walk.object(obj, ObjType::Map, key, 1)?;
             }
@@ -455,13 +443,9 @@ impl ReportDoc {
         }
         facts.shares = render("shares")?;
         facts.stages = render("pipeline")?;
-        for key in ["photos", "voice_notes"] {
-            if let Some(obj) = maps.get(key) {
-                file_refs(doc, obj, 1)?;
-            }
-        }
 
         let comments = maps["comments"].clone();
+        walk.files = false;
         for key in doc.keys(&comments) {
             walk.out.clear();
             walk.values(&comments, key.as_str().into(), "comments", 1)?;
