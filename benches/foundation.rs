@@ -71,7 +71,12 @@ fn main() {
 
     // 1. Saving one report, durably (synchronous=FULL), one transaction each.
     let dir = tempfile::tempdir().expect("tmp");
-    let mut store = Store::open(dir.path(), SystemClock.now()).expect("open");
+    let mut store = Store::unlock(
+        dir.path(),
+        &outpost_store::Passphrase::new("bench passphrase"),
+        SystemClock.now(),
+    )
+    .expect("open");
     let mut times = Vec::with_capacity(sizes.saves);
     let mut bytes = 0usize;
     for n in 0..sizes.saves {
@@ -115,7 +120,12 @@ fn main() {
     // 2. A store of many reports.
     let dir = tempfile::tempdir().expect("tmp");
     {
-        let mut store = Store::open(dir.path(), SystemClock.now()).expect("open");
+        let mut store = Store::unlock(
+            dir.path(),
+            &outpost_store::Passphrase::new("bench passphrase"),
+            SystemClock.now(),
+        )
+        .expect("open");
         let t = Instant::now();
         for chunk in (0..sizes.store).collect::<Vec<_>>().chunks(500) {
             let mut docs: Vec<_> = chunk
@@ -134,7 +144,12 @@ fn main() {
         .map(|m| m.len())
         .unwrap_or(0);
     let t = Instant::now();
-    let store = Store::open(dir.path(), SystemClock.now()).expect("reopen");
+    let store = Store::unlock(
+        dir.path(),
+        &outpost_store::Passphrase::new("bench passphrase"),
+        SystemClock.now(),
+    )
+    .expect("reopen");
     println!(
         "open a store of {} reports: {} (database {:.1} MB)",
         sizes.store,

@@ -164,12 +164,22 @@ fn main() {
         if full { "full" } else { "quick" }
     );
     let dir = tempfile::tempdir().expect("tmp");
-    let mut store = Store::open(dir.path(), SystemClock.now()).expect("open");
+    let mut store = Store::unlock(
+        dir.path(),
+        &outpost_store::Passphrase::new("bench passphrase"),
+        SystemClock.now(),
+    )
+    .expect("open");
     let mut rng = rand::rngs::StdRng::seed_from_u64(5);
     let t = Instant::now();
     fill(&mut store, n, &mut rng);
     println!("filled in {:.1} s", t.elapsed().as_secs_f64());
-    let mut store = Store::open(dir.path(), SystemClock.now()).expect("reopen");
+    let mut store = Store::unlock(
+        dir.path(),
+        &outpost_store::Passphrase::new("bench passphrase"),
+        SystemClock.now(),
+    )
+    .expect("reopen");
     // Tablet-sized photos for the figures; small ones for the quick pass.
     open_report(&mut store, 50, if full { 2000 } else { 320 });
 

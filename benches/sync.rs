@@ -32,7 +32,15 @@ async fn start_hub() -> Hub {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let settings = outpost_hub::HubSettings::new(dir.path().to_path_buf());
+    let settings = outpost_hub::HubSettings::new(
+        dir.path().to_path_buf(),
+        outpost_store::unlock(
+            dir.path(),
+            &outpost_store::Passphrase::new("bench passphrase"),
+            SystemClock.now(),
+        )
+        .expect("hub key"),
+    );
     tokio::spawn(async move {
         let _ = outpost_hub::launch(settings, listener, async {
             let _ = stopped.await;
@@ -50,12 +58,21 @@ async fn enrolled_tablet(hub: &Hub) -> (tempfile::TempDir, Store, outpost_store:
         role: "field".into(),
         clearance: "CONFIDENTIAL".into(),
     };
-    Store::open(hub.dir.path(), SystemClock.now())
-        .expect("hub store")
-        .add_enrolment_code(&code, &grant, SystemClock.now(), 3_600_000)
-        .expect("code");
+    Store::unlock(
+        hub.dir.path(),
+        &outpost_store::Passphrase::new("bench passphrase"),
+        SystemClock.now(),
+    )
+    .expect("hub store")
+    .add_enrolment_code(&code, &grant, SystemClock.now(), 3_600_000)
+    .expect("code");
     let dir = tempfile::tempdir().expect("tablet dir");
-    let mut store = Store::open(dir.path(), SystemClock.now()).expect("tablet store");
+    let mut store = Store::unlock(
+        dir.path(),
+        &outpost_store::Passphrase::new("bench passphrase"),
+        SystemClock.now(),
+    )
+    .expect("tablet store");
     let record = outpost_sync::http::enrol(
         &mut store,
         &format!("http://{}", hub.addr),

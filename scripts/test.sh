@@ -9,10 +9,11 @@ if ! command -v cargo >/dev/null 2>&1; then
     echo "cargo not found: install the Rust toolchain (rustup) first" >&2
     exit 1
 fi
-# A C compiler (bundled SQLite, ring), WebKitGTK (the app), and for the
+# A C compiler (bundled SQLCipher, ring), OpenSSL's headers (SQLCipher's
+# cipher), WebKitGTK (the app), and for the
 # end-to-end tests Xvfb, WebKitWebDriver and ImageMagick.
 source scripts/packages.sh
-install_packages build-essential pkg-config libwebkit2gtk-4.1-dev librsvg2-dev xvfb xauth webkit2gtk-driver imagemagick
+install_packages build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev librsvg2-dev xvfb xauth webkit2gtk-driver imagemagick
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --version '^2' --locked
 

@@ -9,6 +9,13 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Files this program creates (stores, exports, printed reports) are
+    // readable by their owner only.
+    // SAFETY: called once at start, before any thread exists.
+    #[cfg(unix)]
+    unsafe {
+        libc::umask(0o077);
+    }
     let args = cli::Args::parse();
     // `outpost report list | head` should stop quietly when head is done, as
     // Unix tools do, rather than panic on the closed pipe. Not for commands

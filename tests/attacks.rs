@@ -845,7 +845,11 @@ async fn a_stored_report_that_no_longer_loads_is_quarantined_and_syncs_go_on() {
     let fine = file_report(&mut tablet.store, "patrol", Classification::Confidential);
     tablet.sync().await;
     {
-        let db = rusqlite::Connection::open(hub.dir.path().join("outpost.db")).expect("open");
+        let db = outpost_store::database_connection(
+            &hub.dir.path().join("outpost.db"),
+            &util::key(hub.dir.path()),
+        )
+        .expect("open");
         let n = db
             .execute(
                 "UPDATE documents SET bytes = x'00ff00ff' WHERE report_id = ?1",
@@ -1128,7 +1132,7 @@ async fn a_field_device_is_not_offered_headquarters_actions() {
             util::stderr(&out)
         );
     }
-    let store = outpost_store::Store::open(&data, T0).expect("store");
+    let store = outpost_store::Store::unlock(&data, &crate::util::pass(), T0).expect("store");
     assert_eq!(
         store.load(id.parse().expect("id")).expect("held").heads(),
         before,

@@ -271,8 +271,11 @@ fn photos_are_added_deduplicated_listed_and_bad_files_refused() {
     for v in ["original", "preview", "thumbnail"] {
         let sha = p[v]["sha256"].as_str().expect("hash");
         assert!(human.contains(sha), "show lists the {v} hash:\n{human}");
+        // Sealed on disk; its content, unsealed, is what the hash names.
+        assert!(data.join("blobs").join(&sha[..2]).join(sha).exists());
+        let store = outpost_store::Store::unlock(data, &util::pass(), util::T0).expect("store");
         assert_eq!(
-            util::sha256_of_file(&data.join("blobs").join(&sha[..2]).join(sha)),
+            outpost_media::sha256_hex(&store.read_blob(sha).expect("readable")),
             sha,
             "the {v} blob is stored under its hash"
         );
@@ -351,7 +354,11 @@ fn doctor_reports_a_missing_blob_and_rebuild_restores_the_list() {
     assert!(healthy.contains("healthy"), "{healthy}");
 
     // The list is derived data: losing it loses nothing.
-    let conn = rusqlite::Connection::open(data.join(outpost_store::DATABASE_FILE)).expect("raw");
+    let conn = outpost_store::database_connection(
+        &data.join(outpost_store::DATABASE_FILE),
+        &crate::util::key(data),
+    )
+    .expect("raw");
     conn.execute("DELETE FROM reports", [])
         .expect("drop list rows");
     drop(conn);

@@ -23,8 +23,12 @@ fn crash_child() {
     let Some(dir) = std::env::var_os(CHILD_DIR) else {
         return;
     };
-    let mut store =
-        Store::open(std::path::Path::new(&dir), SystemClock.now()).expect("child opens the store");
+    let mut store = Store::unlock(
+        std::path::Path::new(&dir),
+        &crate::util::pass(),
+        SystemClock.now(),
+    )
+    .expect("child opens the store");
     let form = util::form("patrol");
     let photo =
         outpost_media::process(&util::jpeg(320, 240, 7), &Default::default()).expect("a photo");
@@ -109,8 +113,8 @@ fn acknowledged_reports_survive_sigkill() {
         acknowledged.len() >= ROUNDS,
         "the child acknowledged saves before being killed"
     );
-    let store =
-        Store::open(dir.path(), SystemClock.now()).expect("the store opens after the crashes");
+    let store = Store::unlock(dir.path(), &crate::util::pass(), SystemClock.now())
+        .expect("the store opens after the crashes");
     let report = store.doctor().expect("doctor runs");
     assert_eq!(report.integrity, ["ok"], "PRAGMA integrity_check is ok");
     assert!(

@@ -34,7 +34,7 @@ fn wav(seconds: u32) -> Vec<u8> {
 #[test]
 fn a_debrief_step_and_answers_typed_but_not_valid_survive_reopening_the_store() {
     let dir = tempfile::tempdir().expect("dir");
-    let mut store = Store::open(dir.path(), T0).expect("store");
+    let mut store = Store::unlock(dir.path(), &crate::util::pass(), T0).expect("store");
     let mut submitted = util::template_report("patrol", util::report_id(1), store.device_id());
     store.save(&mut submitted, T0).expect("save");
     let older = submitted.id();
@@ -56,7 +56,7 @@ fn a_debrief_step_and_answers_typed_but_not_valid_survive_reopening_the_store() 
         .expect("pending");
     drop(store);
 
-    let mut store = Store::open(dir.path(), T0).expect("reopened");
+    let mut store = Store::unlock(dir.path(), &crate::util::pass(), T0).expect("reopened");
     let open = store
         .open_debrief()
         .expect("query")
@@ -170,7 +170,7 @@ async fn a_voice_note_is_checked_and_travels_with_the_previews() {
 #[test]
 fn the_confirmed_read_back_and_step_notes_are_kept_in_the_report() {
     let dir = tempfile::tempdir().expect("dir");
-    let mut store = Store::open(dir.path(), T0).expect("store");
+    let mut store = Store::unlock(dir.path(), &crate::util::pass(), T0).expect("store");
     let mut doc = util::template_report("patrol", util::report_id(3), store.device_id());
     store.save(&mut doc, T0).expect("save");
     let id = doc.id();

@@ -72,7 +72,7 @@ fn csv_ids_and_levels(path: &Path) -> Vec<(ReportId, String)> {
 #[test]
 fn csv_and_geojson_reimport_and_match_the_filtered_list() {
     let dir = tempfile::tempdir().expect("dir");
-    let mut store = Store::open(dir.path(), util::T0).expect("store");
+    let mut store = Store::unlock(dir.path(), &crate::util::pass(), util::T0).expect("store");
     fill(&mut store, 60);
     let csv_path = dir.path().join("north-incidents.csv");
     export(dir.path(), "csv", &NORTH_INCIDENTS, &csv_path);
@@ -138,7 +138,7 @@ fn csv_and_geojson_reimport_and_match_the_filtered_list() {
 #[test]
 fn an_export_never_holds_a_report_above_the_exporters_clearance() {
     let dir = tempfile::tempdir().expect("dir");
-    let mut store = Store::open(dir.path(), util::T0).expect("store");
+    let mut store = Store::unlock(dir.path(), &crate::util::pass(), util::T0).expect("store");
     fill(&mut store, 30);
     let out = dir.path().join("all.csv");
     let refused = outpost(dir.path())
@@ -206,7 +206,7 @@ async fn an_enrolled_device_exports_at_most_at_its_granted_clearance() {
 fn a_report_prints_as_html_in_either_language_with_its_classification_on_each_page() {
     use outpost_report::{Lang, Readback};
     let dir = tempfile::tempdir().expect("dir");
-    let mut store = Store::open(dir.path(), util::T0).expect("store");
+    let mut store = Store::unlock(dir.path(), &crate::util::pass(), util::T0).expect("store");
     let mut doc = util::template_report("patrol", util::report_id(900), store.device_id());
     let now = SystemClock.now();
     doc.set_classification(Classification::Confidential, now)
@@ -258,7 +258,7 @@ fn a_report_prints_as_html_in_either_language_with_its_classification_on_each_pa
 #[test]
 fn a_typed_formula_is_neutralised_in_the_csv_and_re_parses_as_text() {
     let dir = tempfile::tempdir().expect("dir");
-    let mut store = Store::open(dir.path(), util::T0).expect("store");
+    let mut store = Store::unlock(dir.path(), &crate::util::pass(), util::T0).expect("store");
     let form = util::form("patrol");
     let formulas = [
         "=HYPERLINK(\"http://x\",\"open\")",

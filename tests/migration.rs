@@ -3,12 +3,15 @@
 
 use outpost_report::{Lang, ReportDoc};
 use outpost_store::{MIGRATIONS, ReportFilter, Store, StoreError};
-use rusqlite::Connection;
 
 use crate::util::{self, T0};
 
 fn user_version(path: &std::path::Path) -> i64 {
-    let conn = Connection::open(path.join(outpost_store::DATABASE_FILE)).expect("raw open");
+    let conn = outpost_store::database_connection(
+        &path.join(outpost_store::DATABASE_FILE),
+        &crate::util::key(path),
+    )
+    .expect("raw open");
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("user_version")
 }
@@ -20,10 +23,15 @@ fn a_first_schema_database_opens_after_later_migrations() {
     let ids: Vec<_> = (0..5).map(util::report_id).collect();
     {
         // What the first schema held: documents only, written as it wrote them.
-        let store = Store::open_with_schema(dir.path(), first, T0).expect("schema-1 store");
+        let store = Store::open_with_schema(dir.path(), &crate::util::key(dir.path()), first, T0)
+            .expect("schema-1 store");
         assert_eq!(store.schema_version().expect("version"), 1);
         drop(store);
-        let conn = Connection::open(dir.path().join(outpost_store::DATABASE_FILE)).expect("raw");
+        let conn = outpost_store::database_connection(
+            &dir.path().join(outpost_store::DATABASE_FILE),
+            &crate::util::key(dir.path()),
+        )
+        .expect("raw");
         for (n, id) in ids.iter().enumerate() {
             let kind = ["patrol", "incident", "qip"][n % 3];
             let mut doc = util::template_report(kind, *id, util::device(1));
@@ -35,8 +43,8 @@ fn a_first_schema_database_opens_after_later_migrations() {
         }
     }
 
-    let store =
-        Store::open(dir.path(), T0).expect("the old database opens with the current schema");
+    let store = Store::unlock(dir.path(), &crate::util::pass(), T0)
+        .expect("the old database opens with the current schema");
     let migrated = store.migrated().clone();
     assert_eq!(
         (migrated.from, migrated.to),
@@ -49,7 +57,8 @@ fn a_first_schema_database_opens_after_later_migrations() {
         "the backup file exists: {}",
         backup.display()
     );
-    let conn = Connection::open(&backup).expect("the backup is a database");
+    let conn = outpost_store::database_connection(&backup, &crate::util::key(dir.path()))
+        .expect("the backup is a database");
     let v: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("version");
@@ -80,13 +89,18 @@ fn a_first_schema_database_opens_after_later_migrations() {
 fn an_older_build_refuses_a_newer_database_and_leaves_it_untouched() {
     let dir = tempfile::tempdir().expect("tmp");
     {
-        let mut store = Store::open(dir.path(), T0).expect("current store");
+        let mut store = Store::unlock(dir.path(), &crate::util::pass(), T0).expect("current store");
         let mut doc = util::template_report("patrol", util::report_id(1), store.device_id());
         store.save(&mut doc, T0).expect("save");
     }
     let before = user_version(dir.path());
-    let err = Store::open_with_schema(dir.path(), &MIGRATIONS[..1], T0)
-        .expect_err("an older build must refuse");
+    let err = Store::open_with_schema(
+        dir.path(),
+        &crate::util::key(dir.path()),
+        &MIGRATIONS[..1],
+        T0,
+    )
+    .expect_err("an older build must refuse");
     assert!(
         matches!(err, StoreError::TooNew { found, supported: 1 } if found == MIGRATIONS.len()),
         "refused as too new: {err:?}"
@@ -101,7 +115,8 @@ fn an_older_build_refuses_a_newer_database_and_leaves_it_untouched() {
         before,
         "the schema version is unchanged"
     );
-    let store = Store::open(dir.path(), T0).expect("the current build still opens it");
+    let store = Store::unlock(dir.path(), &crate::util::pass(), T0)
+        .expect("the current build still opens it");
     let mut doc: ReportDoc = store
         .load(util::report_id(1))
         .expect("the report is intact");

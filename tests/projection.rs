@@ -113,7 +113,11 @@ fn rebuild_equals_the_incremental_projection() {
                 .expect("photo");
         }
     }
-    let conn = Connection::open(t.path().join(outpost_store::DATABASE_FILE)).expect("raw");
+    let conn = outpost_store::database_connection(
+        &t.path().join(outpost_store::DATABASE_FILE),
+        &crate::util::key(t.path()),
+    )
+    .expect("raw");
     let incremental = dump(&conn);
     assert!(
         incremental.len() > REPORTS,

@@ -20,7 +20,7 @@ struct Made {
 
 fn filled(n: usize) -> (tempfile::TempDir, Store, Vec<Made>) {
     let dir = tempfile::tempdir().expect("dir");
-    let mut store = Store::open(dir.path(), util::T0).expect("store");
+    let mut store = Store::unlock(dir.path(), &crate::util::pass(), util::T0).expect("store");
     let mut rng = rand::rngs::StdRng::seed_from_u64(9);
     let mut made = Vec::new();
     let mut docs = Vec::new();
@@ -191,7 +191,7 @@ fn unit_status_language_and_time_narrow_and_sort() {
 fn qip_assessments_move_through_the_pipeline_with_days_per_stage_and_overdue_flags() {
     use outpost_report::pipeline::{QipStage, StageEntry};
     let dir = tempfile::tempdir().expect("dir");
-    let mut store = Store::open(dir.path(), util::T0).expect("store");
+    let mut store = Store::unlock(dir.path(), &crate::util::pass(), util::T0).expect("store");
     let now = SystemClock.now().as_millis();
     let day = |d: i64| Timestamp::from_millis(now - d * 86_400_000);
     let mut ids = Vec::new();

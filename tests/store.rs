@@ -255,7 +255,7 @@ fn a_comment_is_searchable_once_saved() {
 fn the_device_keeps_its_identity_and_profile_across_restarts() {
     let dir = tempfile::tempdir().expect("tmp");
     let (id, profile) = {
-        let mut store = Store::open(dir.path(), T0).expect("open");
+        let mut store = Store::unlock(dir.path(), &crate::util::pass(), T0).expect("open");
         let profile = outpost_store::Profile {
             author: "Sgt. K. Mensah".into(),
             unit: "GHANBATT".into(),
@@ -264,7 +264,7 @@ fn the_device_keeps_its_identity_and_profile_across_restarts() {
         store.set_profile(&profile).expect("profile");
         (store.device_id(), profile)
     };
-    let store = Store::open(dir.path(), T0).expect("reopen");
+    let store = Store::unlock(dir.path(), &crate::util::pass(), T0).expect("reopen");
     assert_eq!(store.device_id(), id, "one device, one identity");
     assert_eq!(store.profile().expect("profile"), profile);
 }

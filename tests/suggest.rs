@@ -34,7 +34,7 @@ fn at(hours: i64) -> String {
 #[test]
 fn incidents_close_in_place_and_time_are_suggested_as_one_event() {
     let dir = tempfile::tempdir().expect("dir");
-    let mut store = Store::open(dir.path(), util::T0).expect("store");
+    let mut store = Store::unlock(dir.path(), &crate::util::pass(), util::T0).expect("store");
     let place = |lat: f64, lon: f64| json!({"lat": lat, "lon": lon, "place": "Ansongo"});
     let incident = |t: i64, loc: serde_json::Value, kind: &str| json!({"occurred_at": at(t), "ended_at": at(t + 1), "incident_location": loc, "incident_type": kind});
     let u = Classification::Unclassified;
@@ -126,7 +126,7 @@ fn incidents_close_in_place_and_time_are_suggested_as_one_event() {
         "--to",
         &second.to_string(),
     ]));
-    let store = Store::open(dir.path(), util::T0).expect("reopen");
+    let store = Store::unlock(dir.path(), &crate::util::pass(), util::T0).expect("reopen");
     for (a, b) in [(first, second), (second, first)] {
         let links = store.load(a).expect("load").links();
         assert_eq!(links.len(), 1);
@@ -146,7 +146,7 @@ fn incidents_close_in_place_and_time_are_suggested_as_one_event() {
 #[test]
 fn qip_assessments_of_the_same_community_or_nearby_and_category_are_flagged() {
     let dir = tempfile::tempdir().expect("dir");
-    let mut store = Store::open(dir.path(), util::T0).expect("store");
+    let mut store = Store::unlock(dir.path(), &crate::util::pass(), util::T0).expect("store");
     let u = Classification::Unclassified;
     let qip = |community: &str, lat: f64, lon: f64, category: &str, hours: i64| {
         json!({

@@ -498,7 +498,7 @@ async fn a_hub_serves_tls_with_a_mission_certificate_authority() {
     );
 
     let stranger_dir = tempfile::tempdir().expect("dir");
-    let mut stranger = Store::open(stranger_dir.path(), T0).expect("store");
+    let mut stranger = Store::unlock(stranger_dir.path(), &crate::util::pass(), T0).expect("store");
     let refused =
         outpost_sync::http::enrol(&mut stranger, &https, &code, "no CA", Lang::En, None).await;
     let refused = refused.expect_err("an unknown authority is not trusted");
@@ -548,7 +548,7 @@ async fn a_hub_serves_tls_with_a_mission_certificate_authority() {
     elsewhere.stop().await;
 
     let dir = tempfile::tempdir().expect("dir");
-    let mut store = Store::open(dir.path(), T0).expect("store");
+    let mut store = Store::unlock(dir.path(), &crate::util::pass(), T0).expect("store");
     let hub_record =
         outpost_sync::http::enrol(&mut store, &https, &code, "tablet", Lang::En, Some(ca_pem))
             .await

@@ -40,7 +40,8 @@ fn hub_child() {
             .await
             .expect("bind the same port again");
         println!("listening");
-        let settings = outpost_hub::HubSettings::new(dir.into());
+        let key = crate::util::key(std::path::Path::new(&dir));
+        let settings = outpost_hub::HubSettings::new(dir.into(), key);
         outpost_hub::launch(settings, listener, std::future::pending())
             .await
             .expect("serve");
@@ -86,7 +87,7 @@ fn tablet_code(hub_dir: &std::path::Path) -> String {
         role: "field".into(),
         clearance: "CONFIDENTIAL".into(),
     };
-    Store::open(hub_dir, SystemClock.now())
+    Store::unlock(hub_dir, &crate::util::pass(), SystemClock.now())
         .expect("hub store")
         .add_enrolment_code(&code, &grant, T0, i64::MAX / 4)
         .expect("code");
@@ -170,7 +171,7 @@ async fn a_hub_killed_mid_sync_loses_and_duplicates_nothing() {
         "nothing is left waiting"
     );
 
-    let hub_store = Store::open(hub_dir.path(), SystemClock.now())
+    let hub_store = Store::unlock(hub_dir.path(), &crate::util::pass(), SystemClock.now())
         .expect("the hub's store opens after the kills");
     let doctor = hub_store.doctor().expect("doctor");
     assert!(
@@ -482,7 +483,7 @@ async fn enrolment_codes_work_once() {
     );
     let _first = Device::enrol(&hub.url, &code.to_lowercase()).await;
     let dir = tempfile::tempdir().expect("dir");
-    let mut store = Store::open(dir.path(), T0).expect("store");
+    let mut store = Store::unlock(dir.path(), &crate::util::pass(), T0).expect("store");
     let again = outpost_sync::http::enrol(&mut store, &hub.url, &code, "second", Lang::Fr, None)
         .await
         .expect_err("used");
@@ -522,7 +523,7 @@ fn hub_with(
     reports: &[(Classification, &str, &str, Vec<String>)],
 ) -> (tempfile::TempDir, Store, Vec<ReportId>) {
     let dir = tempfile::tempdir().expect("dir");
-    let mut store = Store::open(dir.path(), T0).expect("hub store");
+    let mut store = Store::unlock(dir.path(), &crate::util::pass(), T0).expect("hub store");
     let form = util::form("incident");
     let mut ids = Vec::new();
     let mut docs: Vec<ReportDoc> = reports
@@ -581,7 +582,7 @@ proptest! {
         let peer = Peer::new("peer", role, unit, sector, clearance);
         let scope = peer.scope.clone();
         let device_dir = tempfile::tempdir().expect("dir");
-        let mut device = Store::open(device_dir.path(), T0).expect("device store");
+        let mut device = Store::unlock(device_dir.path(), &crate::util::pass(), T0).expect("device store");
         sync_direct(&mut hub, &peer, &mut device);
 
         let received: BTreeSet<ReportId> = device.report_ids().expect("ids").into_iter().collect();
@@ -624,7 +625,7 @@ fn a_report_hq_shares_reaches_the_other_unit_up_to_its_clearance() {
     ];
     let mut stores: Vec<Store> = dirs
         .iter()
-        .map(|d| Store::open(d.path(), T0).expect("store"))
+        .map(|d| Store::unlock(d.path(), &crate::util::pass(), T0).expect("store"))
         .collect();
     sync_direct(&mut hub, &cleared, &mut stores[0]);
     assert!(
@@ -653,7 +654,7 @@ fn a_report_hq_shares_reaches_the_other_unit_up_to_its_clearance() {
 fn a_device_may_not_push_what_it_is_not_cleared_for() {
     let (_hub_dir, mut hub, _) = hub_with(&[]);
     let device_dir = tempfile::tempdir().expect("dir");
-    let mut device = Store::open(device_dir.path(), T0).expect("device");
+    let mut device = Store::unlock(device_dir.path(), &crate::util::pass(), T0).expect("device");
     device
         .set_profile(&outpost_store::Profile {
             author: "Lt. A. Traoré".into(),
@@ -710,7 +711,8 @@ async fn the_command_line_says_so_when_the_hub_dies_mid_upload() {
         .spawn()
         .expect("outpost sync starts");
     // Kill the hub once part of the original is durably at the hub.
-    let hub_store = Store::open(hub_dir.path(), SystemClock.now()).expect("hub store");
+    let hub_store =
+        Store::unlock(hub_dir.path(), &crate::util::pass(), SystemClock.now()).expect("hub store");
     let sender = tablet.store.device_id().to_string();
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     let received = loop {

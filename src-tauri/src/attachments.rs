@@ -69,7 +69,7 @@ pub async fn add_photo(app: tauri::AppHandle, request: Request<'_>) -> Result<Re
         let processed = outpost_media::process(&up.bytes, &Default::default())
             .map_err(|e| UiError::app(lang, e.code(), &e.args()))?;
         let state = app.state::<AppStore>();
-        let mut store = state.lock();
+        let mut store = state.store(lang)?;
         let field = store
             .attachment_field(up.report, |k| {
                 matches!(k, outpost_report::FieldKind::Photos { .. })
@@ -95,7 +95,7 @@ pub async fn add_voice_note(
     tauri::async_runtime::spawn_blocking(move || {
         let lang = up.lang;
         let state = app.state::<AppStore>();
-        let mut store = state.lock();
+        let mut store = state.store(lang)?;
         let field = store
             .attachment_field(up.report, |k| {
                 matches!(k, outpost_report::FieldKind::VoiceNotes { .. })
@@ -126,7 +126,7 @@ pub fn file(
     lang: String,
 ) -> Result<Response, UiError> {
     let lang = lang_of(&lang);
-    let store = store.lock();
+    let store = store.store(lang)?;
     // A file is shown only as part of a report the person may see.
     let run = || -> Result<Option<Vec<u8>>, outpost_store::StoreError> {
         if store.viewer_may_see_blob(&store.viewer()?, &sha256)? {

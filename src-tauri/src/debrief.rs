@@ -19,7 +19,12 @@ use crate::state::{AppStore, now};
 /// picks), steps and prompts included: the debrief is driven by them.
 #[tauri::command]
 pub fn forms(store: tauri::State<'_, AppStore>) -> Vec<Form> {
-    store.lock().catalog().forms().cloned().collect()
+    // The forms are the build's own, not the store's: shown even when locked.
+    let _ = store;
+    outpost_report::Catalog::builtin()
+        .forms()
+        .cloned()
+        .collect()
 }
 
 /// A report as the debrief, the plain form and the report screen show it.
@@ -58,10 +63,10 @@ fn report_command<'a>(
     state: &'a AppStore,
     id: &str,
     lang: &str,
-) -> Result<(std::sync::MutexGuard<'a, Store>, ReportId, Lang), UiError> {
+) -> Result<(crate::state::StoreGuard<'a>, ReportId, Lang), UiError> {
     let lang = lang_of(lang);
     let id = parse_id(id, lang)?;
-    Ok((state.lock(), id, lang))
+    Ok((state.store(lang)?, id, lang))
 }
 
 fn form_of<'a>(store: &'a Store, doc: &ReportDoc, lang: Lang) -> Result<&'a Form, UiError> {
@@ -178,7 +183,7 @@ pub fn start_report(
     lang: String,
 ) -> Result<ReportView, UiError> {
     let lang = lang_of(&lang);
-    let mut store = store.lock();
+    let mut store = store.store(lang)?;
     let form = form_by_id(&store, &kind, lang)?.clone();
     let level = classification_of(&classification, lang)?;
     let new = new_report(&store, level, ReviewStatus::Draft, lang)?;

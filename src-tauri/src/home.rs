@@ -37,7 +37,7 @@ pub struct AppState {
 #[tauri::command]
 pub fn app_state(store: tauri::State<'_, AppStore>, lang: String) -> Result<AppState, UiError> {
     let lang = lang_of(&lang);
-    let store = store.lock();
+    let store = store.store(lang)?;
     let run = || -> Result<AppState, StoreError> {
         let profile = store.profile()?;
         let hub = store.hub(None)?;
@@ -154,7 +154,8 @@ pub fn list_reports(
         limit: Some(HOME_PAGE),
         ..my_reports()
     };
-    lines(&store.lock(), newest).map_err(|e| UiError::store(e, lang_of(&lang)))
+    let lang = lang_of(&lang);
+    lines(&*store.store(lang)?, newest).map_err(|e| UiError::store(e, lang))
 }
 
 /// What headquarters asked this unit to look for, still standing.
@@ -167,7 +168,8 @@ pub fn standing_questions(
         kind: Some(STANDING_QUESTION.into()),
         ..Default::default()
     };
-    let mut found = lines(&store.lock(), asked).map_err(|e| UiError::store(e, lang_of(&lang)))?;
+    let lang = lang_of(&lang);
+    let mut found = lines(&*store.store(lang)?, asked).map_err(|e| UiError::store(e, lang))?;
     found.retain(|l| l.status != ReviewStatus::Closed.as_str());
     Ok(found)
 }

@@ -79,7 +79,7 @@ fn pending(store: &Store, hub_id: &str) -> Result<Pending, StoreError> {
 #[tauri::command]
 pub fn sync_status(store: tauri::State<'_, AppStore>, lang: String) -> Result<SyncStatus, UiError> {
     let lang = lang_of(&lang);
-    let store = store.lock();
+    let store = store.store(lang)?;
     let run = || -> Result<SyncStatus, StoreError> {
         let hub = store.hub(None)?;
         Ok(SyncStatus {
@@ -102,7 +102,7 @@ pub fn set_author(
     lang: String,
 ) -> Result<(), UiError> {
     let lang = lang_of(&lang);
-    let mut store = store.lock();
+    let mut store = store.store(lang)?;
     let run = |store: &mut Store| -> Result<(), StoreError> {
         let profile = store.profile()?;
         store.set_profile(&Profile {
@@ -140,13 +140,14 @@ pub async fn enrol(
         return Err(UiError::app(lang, "app.hub_address", &[("given", url)]));
     }
     let dir = app.state::<AppStore>().dir.clone();
+    let key = app.state::<AppStore>().key(lang)?;
     let handle = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
         let name = std::fs::read_to_string("/etc/hostname")
             .map(|s| s.trim().to_string())
             .unwrap_or_else(|_| "outpost tablet".into());
         let run = || -> Result<(), SyncError> {
-            let mut store = Store::open(&dir, now())?;
+            let mut store = Store::open(&dir, &key, now())?;
             let ca = ca_pem.filter(|p| !p.trim().is_empty());
             network()?.block_on(outpost_sync::http::enrol(
                 &mut store,
@@ -208,11 +209,13 @@ pub async fn sync_now(
         .parse()
         .map_err(|_| UiError::app(lang, "app.unknown_budget", &[("given", budget.clone())]))?;
     let dir = app.state::<AppStore>().dir.clone();
+    let key = app.state::<AppStore>().key(lang)?;
+    let handle = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
         let run = || -> Result<SyncReport, SyncError> {
-            let mut store = Store::open(&dir, now())?;
+            let mut store = Store::open(&dir, &key, now())?;
             let hub = store.hub(None)?.ok_or(SyncError::NotEnrolled)?;
-            network()?.block_on(outpost_sync::http::sync_with_progress(
+            let synced = network()?.block_on(outpost_sync::http::sync_with_progress(
                 &mut store,
                 &hub,
                 &budget,
@@ -221,7 +224,14 @@ pub async fn sync_now(
                     // A closed screen stops listening; the sync goes on.
                     let _ = on_progress.send(p.into());
                 },
-            ))
+            ));
+            synced.map_err(|e| {
+                if e.orders_wipe() {
+                    // The app's own connection goes first, then the files.
+                    handle.state::<AppStore>().lock();
+                }
+                outpost_sync::http::obey_revocation(store, e)
+            })
         };
         run().map_err(|e| UiError::sync(e, lang))
     })

@@ -9,12 +9,14 @@ mod debrief;
 mod error;
 mod home;
 mod hub;
+mod lock;
 mod review;
 mod state;
 
 use std::path::PathBuf;
 
-use outpost_store::Store;
+use std::time::Duration;
+
 use tauri::Manager;
 
 /// Where the app keeps its store: `$OUTPOST_DATA`, else the platform's app
@@ -26,14 +28,34 @@ fn data_dir(app: &tauri::App) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("outpost-data"))
 }
 
+/// How long the app stays unlocked with nothing done: `$OUTPOST_LOCK_AFTER`
+/// seconds, else five minutes.
+fn lock_after() -> Duration {
+    std::env::var("OUTPOST_LOCK_AFTER")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .filter(|&s| s > 0)
+        .map_or(Duration::from_secs(5 * 60), Duration::from_secs)
+}
+
 fn main() {
+    // Whatever the app writes outside the store (nothing, today) is private too.
+    // SAFETY: called once at start, before any thread exists.
+    unsafe {
+        libc::umask(0o077);
+    }
     outpost_sync::http::install_crypto();
     tauri::Builder::default()
         .setup(|app| {
-            let dir = data_dir(app);
-            let store = Store::open(&dir, state::now())
-                .map_err(|e| format!("cannot open the store in {}: {e}", dir.display()))?;
-            app.manage(state::AppStore::new(store));
+            // The store stays locked until the PIN is given on the lock screen.
+            app.manage(state::AppStore::new(data_dir(app), lock_after()));
+            let handle = app.handle().clone();
+            std::thread::spawn(move || {
+                loop {
+                    std::thread::sleep(Duration::from_secs(1));
+                    handle.state::<state::AppStore>().lock_if_idle();
+                }
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -68,6 +90,10 @@ fn main() {
             review::print_report,
             review::weekly_summary,
             home::standing_questions,
+            lock::lock_state,
+            lock::unlock,
+            lock::lock_now,
+            lock::wipe_device,
         ])
         .run(tauri::generate_context!())
         .expect("the Outpost window runs");

@@ -358,9 +358,9 @@ fn cleared(store: &Store, id: ReportId, who: &Reviewer, lang: Lang) -> Result<Re
 fn reviewer_command<'a>(
     state: &'a AppStore,
     lang: &str,
-) -> Result<(std::sync::MutexGuard<'a, Store>, Reviewer, Lang), UiError> {
+) -> Result<(crate::state::StoreGuard<'a>, Reviewer, Lang), UiError> {
     let lang = lang_of(lang);
-    let store = state.lock();
+    let store = state.store(lang)?;
     let who = reviewer(&store, lang)?;
     Ok((store, who, lang))
 }
@@ -370,7 +370,7 @@ fn review_command<'a>(
     state: &'a AppStore,
     id: &str,
     lang: &str,
-) -> Result<(std::sync::MutexGuard<'a, Store>, ReportId, Reviewer, Lang), UiError> {
+) -> Result<(crate::state::StoreGuard<'a>, ReportId, Reviewer, Lang), UiError> {
     let id = parse_id(id, lang_of(lang))?;
     let (store, who, lang) = reviewer_command(state, lang)?;
     Ok((store, id, who, lang))

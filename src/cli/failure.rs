@@ -37,6 +37,12 @@ pub enum CliError {
     SyncRefused { count: usize },
     #[error("this device may not do that: {0}")]
     Refused(outpost_report::policy::Refusal),
+    #[error("the store is locked and no passphrase was given")]
+    Locked,
+    #[error("the two passphrases differ")]
+    PassphrasesDiffer,
+    #[error("wiping needs --yes")]
+    WipeNotConfirmed,
 }
 
 impl CliError {
@@ -55,6 +61,9 @@ impl CliError {
             CliError::UnknownStage { .. } => "report.unknown_stage",
             CliError::SyncRefused { .. } => "sync.refused",
             CliError::Refused(r) => r.code(),
+            CliError::Locked => "store.locked",
+            CliError::PassphrasesDiffer => "store.passphrases_differ",
+            CliError::WipeNotConfirmed => "store.wipe_not_confirmed",
         }
     }
 
@@ -77,7 +86,10 @@ impl CliError {
                 vec![("given", given.clone())]
             }
             CliError::SyncRefused { count } => vec![("count", count.to_string())],
-            CliError::Refused(_) => vec![],
+            CliError::Refused(_)
+            | CliError::Locked
+            | CliError::PassphrasesDiffer
+            | CliError::WipeNotConfirmed => vec![],
         }
     }
 }
@@ -135,6 +147,27 @@ pub fn render(err: &anyhow::Error, lang: Lang) -> String {
 }
 
 pub fn exit_code(err: &anyhow::Error) -> u8 {
+    // The store could not be unlocked: a script tells this apart from a
+    // failed command.
+    let unlocking = err.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<StoreError>(),
+            Some(
+                StoreError::WrongPassphrase { .. }
+                    | StoreError::UnlockDelayed { .. }
+                    | StoreError::PassphraseTooShort { .. }
+                    | StoreError::KeyDamaged { .. }
+                    | StoreError::KeyMissing { .. }
+                    | StoreError::WrongKey
+            )
+        ) || matches!(
+            c.downcast_ref::<CliError>(),
+            Some(CliError::Locked | CliError::PassphrasesDiffer)
+        )
+    });
+    if unlocking {
+        return 5;
+    }
     match err.chain().find_map(|c| c.downcast_ref::<CliError>()) {
         Some(CliError::InvalidAnswers(_)) => 3,
         Some(CliError::SyncRefused { .. }) => 4,

@@ -110,6 +110,16 @@ pub enum Command {
         #[arg(long)]
         ca_cert: Option<PathBuf>,
     },
+    /// Wrap the store's key with a new passphrase (the new one from
+    /// OUTPOST_NEW_PASSPHRASE or a prompt).
+    Passphrase,
+    /// Destroy this device's key, then its data: nothing on it can be read
+    /// afterwards, by anyone. Reports not yet synced are lost.
+    Wipe {
+        /// Confirms: there is no undo.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Sync with a hub: documents both ways, then photos as the link budget allows.
     Sync {
         /// The hub (default: the one this device enrolled with last).
@@ -146,6 +156,8 @@ pub fn run(args: Args) -> Result<()> {
             ca_cert,
         } => sync::enrol(&dir, &hub, &code, name, ca_cert, lang),
         Command::Sync { hub, budget, json } => sync::sync(&dir, hub.as_deref(), budget, json, lang),
+        Command::Passphrase => store::change_passphrase(&dir),
+        Command::Wipe { yes } => store::wipe(&dir, yes),
     }
 }
 

@@ -5,11 +5,84 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use outpost_report::time::{Clock, SystemClock};
 use outpost_report::{Lang, ReportDoc};
-use outpost_store::{Profile, Store};
+use outpost_store::{Passphrase, Profile, Store};
 
+use super::failure::CliError;
+
+/// Unlocks and opens the store in `dir`. The passphrase comes from
+/// `OUTPOST_PASSPHRASE`, else from a prompt on the terminal; a script with
+/// neither is told how to give it rather than left waiting.
 pub fn open(dir: &Path) -> Result<Store> {
-    Store::open(dir, SystemClock.now())
+    let passphrase = passphrase(dir)?;
+    Store::unlock(dir, &passphrase, SystemClock.now())
         .with_context(|| format!("opening the store in {}", dir.display()))
+}
+
+fn passphrase(dir: &Path) -> Result<Passphrase> {
+    use std::io::IsTerminal;
+    if let Ok(text) = std::env::var("OUTPOST_PASSPHRASE") {
+        return Ok(Passphrase::new(text));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::Locked.into());
+    }
+    let first_time = !outpost_store::has_key(dir);
+    let prompt = if first_time {
+        format!(
+            "New passphrase or PIN for {} (at least {} characters): ",
+            dir.display(),
+            outpost_store::MIN_PASSPHRASE_CHARS
+        )
+    } else {
+        format!("Passphrase for {}: ", dir.display())
+    };
+    let text = rpassword::prompt_password(prompt).context("reading the passphrase")?;
+    if first_time {
+        let again =
+            rpassword::prompt_password("The same again: ").context("reading the passphrase")?;
+        if again != text {
+            return Err(CliError::PassphrasesDiffer.into());
+        }
+    }
+    Ok(Passphrase::new(text))
+}
+
+/// Wraps the store's key with a new passphrase, given in
+/// `OUTPOST_NEW_PASSPHRASE` or at a prompt.
+pub fn change_passphrase(dir: &Path) -> Result<()> {
+    use std::io::IsTerminal;
+    let old = passphrase(dir)?;
+    let new = match std::env::var("OUTPOST_NEW_PASSPHRASE") {
+        Ok(text) => Passphrase::new(text),
+        Err(_) if std::io::stdin().is_terminal() => {
+            let text = rpassword::prompt_password("New passphrase or PIN: ")
+                .context("reading the passphrase")?;
+            let again =
+                rpassword::prompt_password("The same again: ").context("reading the passphrase")?;
+            if again != text {
+                return Err(CliError::PassphrasesDiffer.into());
+            }
+            Passphrase::new(text)
+        }
+        Err(_) => return Err(CliError::Locked.into()),
+    };
+    outpost_store::change_passphrase(dir, &old, &new, SystemClock.now())?;
+    eprintln!("the passphrase of {} is changed", dir.display());
+    Ok(())
+}
+
+/// Destroys the store's key, then its files. Needs no passphrase: a device
+/// about to be taken is wiped by whoever holds it.
+pub fn wipe(dir: &Path, yes: bool) -> Result<()> {
+    if !yes {
+        return Err(CliError::WipeNotConfirmed.into());
+    }
+    outpost_store::wipe(dir).with_context(|| format!("wiping {}", dir.display()))?;
+    eprintln!(
+        "{}: the key is destroyed and the data removed",
+        dir.display()
+    );
+    Ok(())
 }
 
 pub fn profile(

@@ -59,7 +59,10 @@ pub fn sync(
     let mut store = open(dir)?;
     let record = store.hub(hub)?.ok_or(SyncError::NotEnrolled)?;
     let report =
-        runtime()?.block_on(outpost_sync::http::sync(&mut store, &record, &budget, lang))?;
+        match runtime()?.block_on(outpost_sync::http::sync(&mut store, &record, &budget, lang)) {
+            Ok(report) => report,
+            Err(e) => return Err(outpost_sync::http::obey_revocation(store, e).into()),
+        };
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

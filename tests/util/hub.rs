@@ -28,7 +28,7 @@ impl TestHub {
     }
 
     pub async fn start_with(dir: TempDir, tweak: impl FnOnce(&mut HubSettings)) -> TestHub {
-        let mut settings = HubSettings::new(dir.path().to_path_buf());
+        let mut settings = HubSettings::new(dir.path().to_path_buf(), crate::util::key(dir.path()));
         tweak(&mut settings);
         // Bind first, then serve: no race, no sleep.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -54,7 +54,8 @@ impl TestHub {
 
     /// A second connection to the hub's store, for setting up and checking.
     pub fn store(&self) -> Store {
-        Store::open(self.dir.path(), SystemClock.now()).expect("the hub's store opens")
+        Store::unlock(self.dir.path(), &crate::util::pass(), SystemClock.now())
+            .expect("the hub's store opens")
     }
 
     pub fn code(&self, unit: &str, sector: &str, role: Role, clearance: Classification) -> String {
@@ -85,7 +86,10 @@ impl TestHub {
             outpost_sync::http::enrol(&mut self.store(), &upper.url, &code, "camp", Lang::En, None)
                 .await
                 .expect("the camp enrols upstream");
-        let mut settings = HubSettings::new(self.dir.path().to_path_buf());
+        let mut settings = HubSettings::new(
+            self.dir.path().to_path_buf(),
+            crate::util::key(self.dir.path()),
+        );
         settings.upstream = Some(upper.url.clone());
         (record, settings)
     }
@@ -111,7 +115,8 @@ pub struct Device {
 impl Device {
     pub async fn enrol(url: &str, code: &str) -> Device {
         let dir = tempfile::tempdir().expect("device dir");
-        let mut store = Store::open(dir.path(), SystemClock.now()).expect("device store");
+        let mut store = Store::unlock(dir.path(), &crate::util::pass(), SystemClock.now())
+            .expect("device store");
         let hub = outpost_sync::http::enrol(&mut store, url, code, "test device", Lang::En, None)
             .await
             .expect("enrolment");

@@ -59,6 +59,18 @@ pub fn template_report(kind: &str, id: ReportId, dev: DeviceId) -> ReportDoc {
     doc
 }
 
+/// The passphrase every test store is set up with.
+pub const PASSPHRASE: &str = "test passphrase";
+
+pub fn pass() -> outpost_store::Passphrase {
+    outpost_store::Passphrase::new(PASSPHRASE)
+}
+
+/// The data key of the (test) store in `dir`, setting one up if needed.
+pub fn key(dir: &Path) -> outpost_store::DataKey {
+    outpost_store::unlock(dir, &pass(), T0).expect("the test passphrase unlocks the store")
+}
+
 /// A store in its own temporary directory.
 pub struct TestStore {
     pub dir: TempDir,
@@ -68,7 +80,7 @@ pub struct TestStore {
 impl TestStore {
     pub fn new() -> TestStore {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let store = Store::open(dir.path(), T0).expect("a new store opens");
+        let store = Store::unlock(dir.path(), &crate::util::pass(), T0).expect("a new store opens");
         TestStore { dir, store }
     }
 
@@ -83,6 +95,7 @@ pub fn outpost(data: &Path) -> Command {
     cmd.arg("--data")
         .arg(data)
         .env_remove("OUTPOST_DATA")
+        .env("OUTPOST_PASSPHRASE", PASSPHRASE)
         .env("OUTPOST_LANG", "en");
     cmd
 }

@@ -13,6 +13,13 @@ export const bin = (name) => join(target, "debug", name);
 export const artifacts = join(root, "tests", "artifacts");
 mkdirSync(artifacts, { recursive: true });
 
+/**
+ * The PIN of every store in these tests: the command line and the hub read it
+ * from the environment, the app is given it on its lock screen.
+ */
+export const PIN = "246810";
+process.env.OUTPOST_PASSPHRASE = PIN;
+
 export function tempDir(prefix) {
   return mkdtempSync(join(tmpdir(), `outpost-e2e-${prefix}-`));
 }
@@ -62,7 +69,26 @@ export class App {
     this.lang = lang;
   }
 
-  async start() {
+  /** Starts the app and unlocks it with the tests' PIN (unless `locked`). */
+  async start({ locked = false } = {}) {
+    await this.launch();
+    if (!locked) await this.unlock();
+    return this.browser;
+  }
+
+  /** Types the PIN on the lock screen (twice, the first time) and waits for the app. */
+  async unlock(pin = PIN) {
+    const browser = this.browser;
+    const field = await browser.$("#pin");
+    await field.waitForExist({ timeout: 30_000 });
+    await field.setValue(pin);
+    const again = await browser.$("#pin-again");
+    if (await again.isExisting()) await again.setValue(pin);
+    await browser.$("#unlock").click();
+    await waitFor(async () => (await browser.$("main").getAttribute("data-screen")) !== "lock", "the app unlocked");
+  }
+
+  async launch() {
     this.port = port();
     this.startedAt = performance.now();
     this.driver = spawn("tauri-driver", ["--port", String(this.port)], {
@@ -83,7 +109,6 @@ export class App {
       logLevel: "error",
       capabilities: { "tauri:options": { application: bin("outpost-app") } },
     });
-    return this.browser;
   }
 
   /** Pids of this app's processes (the app runs on store `data`). */

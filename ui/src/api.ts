@@ -295,7 +295,18 @@ function upload<T>(cmd: string, bytes: Uint8Array, headers: Record<string, strin
   return invoke<T>(cmd, bytes, { headers });
 }
 
+export interface LockState {
+  set_up: boolean;
+  unlocked: boolean;
+  min_length: number;
+  lock_after_seconds: number;
+}
+
 export const api = {
+  lockState: () => invoke<LockState>("lock_state"),
+  unlock: (pin: string, lang: Lang) => invoke<LockState>("unlock", { pin, lang }),
+  lockNow: () => invoke<LockState>("lock_now"),
+  wipeDevice: (lang: Lang) => invoke<LockState>("wipe_device", { lang }),
   appState: (lang: Lang) => invoke<AppState>("app_state", { lang }),
   listReports: (lang: Lang) => invoke<ReportLine[]>("list_reports", { lang }),
   forms: () => invoke<Form[]>("forms"),

@@ -7,6 +7,7 @@ import { type Navigator, renderPlainForm, renderReadback, renderStep, Session } 
 import { button, el } from "./dom";
 import type { Form } from "./forms";
 import { renderHome, renderStart } from "./home";
+import { renderLock } from "./lock";
 import { type Lang, t } from "./i18n";
 import { renderMap, type View, wholeCountry } from "./map";
 import { renderReport } from "./report";
@@ -118,6 +119,7 @@ function toolbar(): HTMLElement {
     button(t(lang, "ui.home"), "", () => void go({ name: "home" }), "to-home-bar"),
     ...(reviewer ? [button(t(lang, "ui.review"), "", () => void go({ name: "review" }), "to-review")] : []),
     button(t(lang, "ui.sync"), "", () => void go({ name: "sync" }), "to-sync"),
+    button(t(lang, "lock.lock"), "", () => void leave().then(() => api.lockNow()).then(showLock), "lock-now"),
     button(t(lang, "ui.switch_lang"), "", () => {
       void leave().then(() => {
         lang = lang === "en" ? "fr" : "en";
@@ -341,8 +343,51 @@ function reviewTabs(current: string): HTMLElement {
   return head;
 }
 
+/** Whether the lock screen is up (the screen behind it is kept). */
+let locked = false;
+
+/** Draws the lock screen; unlocking returns to the screen that was open. */
+async function showLock(): Promise<void> {
+  locked = true;
+  session = null;
+  fetched = null;
+  const state = await api.lockState();
+  document.documentElement.lang = lang;
+  document.documentElement.classList.toggle("sunlight", sunlight);
+  const main = el("main");
+  main.dataset.screen = "lock";
+  renderLock(main, lang, state, {
+    unlock: async (pin) => {
+      await api.unlock(pin, lang);
+      locked = false;
+      await resume();
+    },
+    wipe: async () => {
+      await api.wipeDevice(lang).catch(fail);
+      screen = { name: "home" };
+      reviewer = false;
+      forms = null;
+      await showLock();
+      const done = el("p", "news", t(lang, "lock.wiped"));
+      done.id = "wiped";
+      done.setAttribute("role", "status");
+      root.querySelector(".lock-card")?.prepend(done);
+    },
+    switchLang: () => {
+      lang = lang === "en" ? "fr" : "en";
+      localStorage.setItem("outpost.lang", lang);
+      void showLock();
+    },
+  });
+  root.replaceChildren(main);
+}
+
 function fail(e: unknown): void {
   const err = asAppError(e);
+  if (err.code === "app.locked") {
+    void showLock();
+    return;
+  }
   const box = el("div", "error");
   box.setAttribute("role", "alert");
   box.dataset.code = err.code;
@@ -366,6 +411,24 @@ async function show(): Promise<void> {
 }
 
 async function boot(): Promise<void> {
+  const state = await api.lockState().catch(() => null);
+  if (!state?.unlocked) {
+    await showLock();
+  } else {
+    await resume();
+  }
+  document.body.dataset.ready = String(performance.now().toFixed(1));
+  // The Rust side locks after a while with nothing done; follow it.
+  window.setInterval(() => {
+    if (locked) return;
+    void api.lockState().then((s) => {
+      if (!s.unlocked && !locked) void leave().then(showLock);
+    });
+  }, 2000);
+}
+
+/** Opens where the person left off: the debrief step that was open, else home. */
+async function resume(): Promise<void> {
   try {
     const state = await api.appState(lang);
     learn(state);
@@ -383,7 +446,6 @@ async function boot(): Promise<void> {
     screen = { name: "home" };
   }
   await show();
-  document.body.dataset.ready = String(performance.now().toFixed(1));
 }
 
 // Closing the window must not lose the last words typed.

@@ -38,6 +38,8 @@ pub use error::ApiError;
 #[derive(Debug, Clone)]
 pub struct HubSettings {
     pub data: PathBuf,
+    /// The store's data key, unlocked when the hub starts.
+    pub key: outpost_store::DataKey,
     /// The next hub up (camp → sector → HQ), if any. This hub must have been
     /// enrolled there (`outpost --data DIR enrol --hub URL --code CODE`).
     pub upstream: Option<String>,
@@ -56,9 +58,10 @@ pub struct HubSettings {
 }
 
 impl HubSettings {
-    pub fn new(data: PathBuf) -> HubSettings {
+    pub fn new(data: PathBuf, key: outpost_store::DataKey) -> HubSettings {
         HubSettings {
             data,
+            key,
             upstream: None,
             upstream_every: std::time::Duration::from_secs(60),
             upstream_budget: outpost_sync::LinkBudget::wifi(),
@@ -115,7 +118,7 @@ pub async fn launch(
 ) -> Result<(), HubError> {
     // Refuse a bad certificate before anything else starts.
     let tls = settings.tls.as_ref().map(tls::server_config).transpose()?;
-    let store = Store::open(&settings.data, SystemClock.now())?;
+    let store = Store::open(&settings.data, &settings.key, SystemClock.now())?;
     let hub_id = store.device_id().to_string();
     let state = Arc::new(HubState {
         store: Mutex::new(store),

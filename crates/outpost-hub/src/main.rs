@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use outpost_hub::{HubSettings, launch};
 use outpost_report::Classification;
 use outpost_report::time::{Clock, SystemClock};
-use outpost_store::{Grant, Store};
+use outpost_store::{DataKey, Grant, Passphrase, Store};
 use outpost_sync::{LinkBudget, Role};
 
 #[derive(Debug, Parser)]
@@ -22,12 +22,45 @@ struct Args {
     command: Command,
 }
 
+/// How the hub's store is unlocked: a passphrase in a file only its owner
+/// can read, or in the environment.
+#[derive(Debug, clap::Args)]
+struct Unlock {
+    /// A file (mode 0600) whose first line is the store's passphrase;
+    /// without it, `OUTPOST_PASSPHRASE` is used. The first start sets the
+    /// passphrase up.
+    #[arg(long, env = "OUTPOST_PASSPHRASE_FILE")]
+    passphrase_file: Option<PathBuf>,
+}
+
+impl Unlock {
+    fn open(&self, data: &std::path::Path) -> Result<Store> {
+        let key = self.key(data)?;
+        Ok(Store::open(data, &key, SystemClock.now())?)
+    }
+
+    fn key(&self, data: &std::path::Path) -> Result<DataKey> {
+        let passphrase = match (&self.passphrase_file, std::env::var("OUTPOST_PASSPHRASE")) {
+            (Some(file), _) => Passphrase::from_file(file)?,
+            (None, Ok(text)) => Passphrase::new(text),
+            (None, Err(_)) => anyhow::bail!(
+                "the hub's store is encrypted: give its passphrase with --passphrase-file FILE \
+                 (mode 0600) or OUTPOST_PASSPHRASE"
+            ),
+        };
+        outpost_store::unlock(data, &passphrase, SystemClock.now())
+            .with_context(|| format!("unlocking the store in {}", data.display()))
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve devices on ADDR (e.g. 0.0.0.0:7878) until interrupted.
     Serve {
         #[arg(long)]
         data: PathBuf,
+        #[command(flatten)]
+        unlock: Unlock,
         #[arg(long, default_value = "127.0.0.1:7878")]
         listen: String,
         /// The next hub up; this hub must be enrolled there first
@@ -67,6 +100,8 @@ enum Command {
     Enrol {
         #[arg(long)]
         data: PathBuf,
+        #[command(flatten)]
+        unlock: Unlock,
         #[arg(long)]
         unit: String,
         #[arg(long, default_value = "")]
@@ -85,12 +120,16 @@ enum Command {
     Revoke {
         #[arg(long)]
         data: PathBuf,
+        #[command(flatten)]
+        unlock: Unlock,
         device: String,
     },
     /// Devices enrolled here, when each last synced, and what each is missing.
     Status {
         #[arg(long)]
         data: PathBuf,
+        #[command(flatten)]
+        unlock: Unlock,
     },
 }
 
@@ -108,12 +147,25 @@ fn new_code() -> String {
         .join("-")
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
-    let args = Args::parse();
+fn main() -> Result<()> {
+    // Everything a hub writes (its store, certificates and keys) is
+    // readable by its owner only.
+    // SAFETY: called once at start, before the runtime's threads exist.
+    unsafe {
+        libc::umask(0o077);
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?
+        .block_on(run(Args::parse()))
+}
+
+async fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Serve {
             data,
+            unlock,
             listen,
             upstream,
             upstream_every,
@@ -136,6 +188,7 @@ async fn main() -> Result<()> {
                     data.display()
                 ),
             };
+            let key = unlock.key(&data)?;
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("listening on {listen}"))?;
@@ -145,7 +198,7 @@ async fn main() -> Result<()> {
                 if tls.is_some() { "https" } else { "http" },
                 listener.local_addr()?
             );
-            let mut settings = HubSettings::new(data);
+            let mut settings = HubSettings::new(data, key);
             settings.upstream = upstream;
             settings.upstream_every = Duration::from_secs(upstream_every.max(1));
             settings.upstream_budget = upstream_budget;
@@ -172,13 +225,14 @@ async fn main() -> Result<()> {
         }
         Command::Enrol {
             data,
+            unlock,
             unit,
             sector,
             role,
             clearance,
             valid_hours,
         } => {
-            let mut store = Store::open(&data, SystemClock.now())?;
+            let mut store = unlock.open(&data)?;
             let code = new_code();
             let grant = Grant {
                 unit,
@@ -193,15 +247,19 @@ async fn main() -> Result<()> {
                 grant.role, grant.unit, grant.sector, grant.clearance
             );
         }
-        Command::Revoke { data, device } => {
-            let mut store = Store::open(&data, SystemClock.now())?;
+        Command::Revoke {
+            data,
+            unlock,
+            device,
+        } => {
+            let mut store = unlock.open(&data)?;
             if !store.revoke_device(&device, SystemClock.now())? {
                 anyhow::bail!("no device {device} is enrolled with this hub");
             }
             eprintln!("device {device} revoked: its next request is refused");
         }
-        Command::Status { data } => {
-            let store = Store::open(&data, SystemClock.now())?;
+        Command::Status { data, unlock } => {
+            let store = unlock.open(&data)?;
             let status =
                 outpost_hub::upstream::status_json(&store, &store.device_id().to_string())?;
             println!("{}", serde_json::to_string_pretty(&status)?);

@@ -45,7 +45,7 @@ pub async fn sync_once(
     settings: &HubSettings,
     url: &str,
 ) -> anyhow::Result<outpost_sync::http::SyncReport> {
-    let mut store = Store::open(&settings.data, SystemClock.now())?;
+    let mut store = Store::open(&settings.data, &settings.key, SystemClock.now())?;
     let hub = store
         .hub(Some(url))?
         .ok_or_else(|| anyhow::anyhow!("this hub is not enrolled with {url}: run `outpost --data DIR enrol --hub {url} --code CODE`"))?;

@@ -9,9 +9,13 @@ use outpost_report::Lang;
 use outpost_report::time::{Clock, SystemClock};
 use outpost_store::{Grant, Store};
 
+const PASSPHRASE: &str = "hub test passphrase";
+
 fn hub(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_outpost-hub"));
-    cmd.args(args);
+    cmd.args(args)
+        .env("OUTPOST_PASSPHRASE", PASSPHRASE)
+        .env_remove("OUTPOST_PASSPHRASE_FILE");
     cmd
 }
 
@@ -109,25 +113,34 @@ async fn init_tls_makes_an_authority_once_and_the_hub_serves_https_with_it() {
     );
 
     let code = "SERVETEST1";
-    Store::open(data.path(), SystemClock.now())
-        .expect("hub store")
-        .add_enrolment_code(
-            code,
-            &Grant {
-                unit: "BATGAO-1".into(),
-                sector: "East".into(),
-                role: "field".into(),
-                clearance: "CONFIDENTIAL".into(),
-            },
-            SystemClock.now(),
-            3_600_000,
-        )
-        .expect("code");
+    Store::unlock(
+        data.path(),
+        &outpost_store::Passphrase::new(PASSPHRASE),
+        SystemClock.now(),
+    )
+    .expect("hub store")
+    .add_enrolment_code(
+        code,
+        &Grant {
+            unit: "BATGAO-1".into(),
+            sector: "East".into(),
+            role: "field".into(),
+            clearance: "CONFIDENTIAL".into(),
+        },
+        SystemClock.now(),
+        3_600_000,
+    )
+    .expect("code");
     let port = free_port();
     let (mut child, said) = serve(data.path(), port);
     assert!(said.contains("https://"), "HTTPS by default: {said}");
     let device = tempfile::tempdir().expect("dir");
-    let mut store = Store::open(device.path(), SystemClock.now()).expect("device store");
+    let mut store = Store::unlock(
+        device.path(),
+        &outpost_store::Passphrase::new(PASSPHRASE),
+        SystemClock.now(),
+    )
+    .expect("device store");
     let record = outpost_sync::http::enrol(
         &mut store,
         &format!("https://localhost:{port}"),

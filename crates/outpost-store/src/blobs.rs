@@ -1,26 +1,33 @@
-//! Content-addressed files: `blobs/<first two hex>/<sha256>`.
+//! Content-addressed files: `blobs/<first two hex>/<sha256>`, each sealed
+//! with the store's data key (the name is the hash of the plain content).
 //!
 //! A file is written under a temporary name, synced, renamed into place and its
 //! directory synced, so a crash leaves either nothing or the whole file — never
 //! a truncated file under a valid hash. The same content is stored once.
+//! Files being received are kept in the database until complete (see
+//! `Store::append_partial`), so they are encrypted with it.
 
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use outpost_media::sha256_hex;
 
+use crate::data_key::{DataKey, is_sealed, private_dir};
 use crate::error::{Result, StoreError};
 
 #[derive(Debug, Clone)]
 pub(crate) struct BlobDir {
     root: PathBuf,
+    key: DataKey,
 }
 
 impl BlobDir {
-    pub(crate) fn open(root: PathBuf) -> Result<BlobDir> {
-        fs::create_dir_all(root.join("tmp")).map_err(|e| StoreError::io(&root, e))?;
-        Ok(BlobDir { root })
+    pub(crate) fn open(root: PathBuf, key: DataKey) -> Result<BlobDir> {
+        private_dir(&root)?;
+        private_dir(&root.join("tmp"))?;
+        Ok(BlobDir { root, key })
     }
 
     /// Where file `sha256` lives. Callers that write check the name with
@@ -37,12 +44,24 @@ impl BlobDir {
         if path.exists() && self.verify(&sha).is_ok() {
             return Ok(sha);
         }
+        self.write(&sha, &self.key.seal(sha.as_bytes(), bytes), nonce)?;
+        Ok(sha)
+    }
+
+    /// Puts already sealed bytes in place as file `sha256`.
+    fn write(&self, sha256: &str, sealed: &[u8], nonce: u64) -> Result<()> {
+        let path = self.path(sha256);
         let dir = path.parent().unwrap_or(&self.root).to_path_buf();
-        fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
-        let tmp = self.root.join("tmp").join(format!("{sha}.{nonce:016x}"));
+        private_dir(&dir)?;
+        let tmp = self.root.join("tmp").join(format!("{sha256}.{nonce:016x}"));
         let written = (|| {
-            let mut f = File::create(&tmp)?;
-            f.write_all(bytes)?;
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&tmp)?;
+            f.write_all(sealed)?;
             f.sync_all()
         })();
         if let Err(e) = written {
@@ -50,14 +69,13 @@ impl BlobDir {
             return Err(StoreError::io(&tmp, e));
         }
         fs::rename(&tmp, &path).map_err(|e| StoreError::io(&path, e))?;
-        sync_dir(&dir)?;
-        Ok(sha)
+        sync_dir(&dir)
     }
 
     pub(crate) fn read(&self, sha256: &str) -> Result<Vec<u8>> {
         named(sha256)?;
         let path = self.path(sha256);
-        let bytes = match fs::read(&path) {
+        let sealed = match fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(StoreError::BlobMissing {
@@ -66,10 +84,15 @@ impl BlobDir {
             }
             Err(e) => return Err(StoreError::io(path, e)),
         };
+        let corrupt = || StoreError::BlobCorrupt {
+            sha256: sha256.to_string(),
+        };
+        let bytes = self
+            .key
+            .open(sha256.as_bytes(), &sealed)
+            .ok_or_else(corrupt)?;
         if sha256_hex(&bytes) != sha256 {
-            return Err(StoreError::BlobCorrupt {
-                sha256: sha256.to_string(),
-            });
+            return Err(corrupt());
         }
         Ok(bytes)
     }
@@ -78,61 +101,42 @@ impl BlobDir {
         self.read(sha256).map(|_| ())
     }
 
-    /// The partial file of `sha256` as sent by `peer`: one per peer, named
-    /// by a digest of the peer's id so that no id becomes a path.
-    fn partial_path(&self, sha256: &str, peer: &str) -> PathBuf {
-        let tag = &sha256_hex(peer.as_bytes())[..16];
-        self.root
-            .join("tmp")
-            .join(format!("{sha256}.{tag}.partial"))
-    }
-
-    /// Appends to a partial file at `offset` (truncating anything past it
-    /// that was never recorded) and syncs; returns the new length.
-    pub(crate) fn append_partial(
-        &self,
-        sha256: &str,
-        peer: &str,
-        offset: u64,
-        bytes: &[u8],
-    ) -> Result<u64> {
-        use std::fs::OpenOptions;
+    /// Checks a complete received file against its hash and puts it in
+    /// place. Returns its length.
+    pub(crate) fn finish(&self, sha256: &str, bytes: &[u8]) -> Result<u64> {
         named(sha256)?;
-        let path = self.partial_path(sha256, peer);
-        let written = (|| {
-            let mut f = OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&path)?;
-            f.set_len(offset)?;
-            use std::io::Seek;
-            f.seek(std::io::SeekFrom::Start(offset))?;
-            f.write_all(bytes)?;
-            f.sync_data()?;
-            Ok::<u64, std::io::Error>(offset + bytes.len() as u64)
-        })();
-        written.map_err(|e| StoreError::io(&path, e))
-    }
-
-    /// Checks a complete partial file against its hash and moves it into
-    /// place. Returns its length. A mismatch deletes the partial file.
-    pub(crate) fn finish_partial(&self, sha256: &str, peer: &str) -> Result<u64> {
-        named(sha256)?;
-        let path = self.partial_path(sha256, peer);
-        let bytes = fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
-        if sha256_hex(&bytes) != sha256 {
-            let _ = fs::remove_file(&path);
+        if sha256_hex(bytes) != sha256 {
             return Err(StoreError::BlobCorrupt {
                 sha256: sha256.to_string(),
             });
         }
-        let dest = self.path(sha256);
-        let dir = dest.parent().unwrap_or(&self.root).to_path_buf();
-        fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
-        fs::rename(&path, &dest).map_err(|e| StoreError::io(&dest, e))?;
-        sync_dir(&dir)?;
+        self.put(bytes, rand::random())?;
         Ok(bytes.len() as u64)
+    }
+
+    /// Seals every file still in clear (a store written before encryption
+    /// at rest) and removes the partial transfers kept as plain files.
+    pub(crate) fn seal_plain_files(&self) -> Result<()> {
+        for sha in self.list()? {
+            let path = self.path(&sha);
+            let bytes = fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
+            if is_sealed(&bytes) || named(&sha).is_err() {
+                continue;
+            }
+            // A damaged plain file stays as it is: sealing it would hide
+            // the damage from the doctor, which reports it as damaged.
+            if sha256_hex(&bytes) == sha {
+                self.write(&sha, &self.key.seal(sha.as_bytes(), &bytes), rand::random())?;
+            }
+        }
+        let tmp = self.root.join("tmp");
+        for entry in fs::read_dir(&tmp)
+            .map_err(|e| StoreError::io(&tmp, e))?
+            .flatten()
+        {
+            let _ = fs::remove_file(entry.path());
+        }
+        Ok(())
     }
 
     /// Hashes of every file in the store (for the doctor's orphan check).

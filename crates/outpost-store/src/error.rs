@@ -42,6 +42,20 @@ pub enum StoreError {
     Photo(#[source] Box<outpost_media::PhotoError>),
     #[error("the voice note could not be used")]
     Voice(#[source] outpost_media::AudioError),
+    #[error("wrong passphrase ({attempts_left} attempts left before a wait)")]
+    WrongPassphrase { attempts_left: u32 },
+    #[error("too many wrong passphrases: wait {seconds} s")]
+    UnlockDelayed { seconds: u64 },
+    #[error("a passphrase needs at least {min} characters")]
+    PassphraseTooShort { min: usize },
+    #[error("the key file {path} is damaged")]
+    KeyDamaged { path: PathBuf },
+    #[error("the store is encrypted and its key file {path} is gone (wiped or lost)")]
+    KeyMissing { path: PathBuf },
+    #[error("the key does not open this database")]
+    WrongKey,
+    #[error("{path} may be read by others (mode {mode:o}): make it 0600")]
+    PassphraseFileOpen { path: PathBuf, mode: u32 },
 }
 
 impl From<DocumentError> for StoreError {
@@ -94,6 +108,13 @@ impl StoreError {
             StoreError::Document(e) => e.code(),
             StoreError::Photo(e) => e.code(),
             StoreError::Voice(e) => e.code(),
+            StoreError::WrongPassphrase { .. } => "store.wrong_passphrase",
+            StoreError::UnlockDelayed { .. } => "store.unlock_delayed",
+            StoreError::PassphraseTooShort { .. } => "store.passphrase_too_short",
+            StoreError::KeyDamaged { .. } => "store.key_damaged",
+            StoreError::KeyMissing { .. } => "store.key_missing",
+            StoreError::WrongKey => "store.wrong_key",
+            StoreError::PassphraseFileOpen { .. } => "store.passphrase_file_open",
         }
     }
 
@@ -128,6 +149,19 @@ impl StoreError {
             StoreError::Document(e) => e.args(),
             StoreError::Photo(e) => e.args(),
             StoreError::Voice(e) => e.args(),
+            StoreError::WrongPassphrase { attempts_left } => {
+                vec![("left", attempts_left.to_string())]
+            }
+            StoreError::UnlockDelayed { seconds } => vec![("seconds", seconds.to_string())],
+            StoreError::PassphraseTooShort { min } => vec![("min", min.to_string())],
+            StoreError::KeyDamaged { path } | StoreError::KeyMissing { path } => {
+                vec![("path", path.display().to_string())]
+            }
+            StoreError::WrongKey => vec![],
+            StoreError::PassphraseFileOpen { path, mode } => vec![
+                ("path", path.display().to_string()),
+                ("mode", format!("{mode:o}")),
+            ],
         }
     }
 }

@@ -1,5 +1,7 @@
-//! The local store of a device or hub: one directory holding `outpost.db`
-//! (SQLite, WAL) and `blobs/` (content-addressed photo and voice files).
+//! The local store of a device or hub: one private directory holding
+//! `outpost.db` (SQLite encrypted with SQLCipher, WAL), `blobs/`
+//! (content-addressed photo and voice files, each sealed) and `outpost.key`
+//! (the data key, wrapped by the user's passphrase).
 //!
 //! Report documents are the truth; the `reports`, `reports_fts` and `photos`
 //! tables are projections written with every save and rebuildable from the
@@ -11,8 +13,10 @@
 //! blob files are synced and renamed into place before the transaction that
 //! references them commits.
 
+mod at_rest;
 mod authority;
 mod blobs;
+mod data_key;
 mod debrief;
 mod doctor;
 mod enrolment;
@@ -33,6 +37,9 @@ use outpost_report::{
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 pub use authority::Quarantined;
+pub use data_key::{
+    DataKey, KEY_FILE, MIN_PASSPHRASE_CHARS, Passphrase, change_passphrase, has_key, unlock, wipe,
+};
 pub use debrief::Debrief;
 pub use doctor::DoctorReport;
 pub use enrolment::{EnrolledDevice, Grant, Refusal};
@@ -106,10 +113,30 @@ impl std::fmt::Debug for Store {
 
 pub const DATABASE_FILE: &str = "outpost.db";
 
+/// A bare connection to the database file at `path` (a store's, or one of
+/// its backups) with the store's key applied: for tests and for repairing
+/// a damaged store by hand. It bypasses every rule of [`Store`].
+pub fn database_connection(path: &Path, key: &DataKey) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.execute_batch(&format!(
+        "PRAGMA key = \"{}\"",
+        key.sqlcipher_key().as_str()
+    ))?;
+    Ok(conn)
+}
+
 impl Store {
-    /// Opens (creating if needed) the store in `dir` at the latest schema.
-    pub fn open(dir: &Path, now: Timestamp) -> Result<Store> {
-        Store::open_with_schema(dir, MIGRATIONS, now)
+    /// Unlocks the store in `dir` with `passphrase` and opens it (setting up
+    /// a new one, or encrypting one written before encryption at rest).
+    pub fn unlock(dir: &Path, passphrase: &Passphrase, now: Timestamp) -> Result<Store> {
+        let key = data_key::unlock(dir, passphrase, now)?;
+        Store::open(dir, &key, now)
+    }
+
+    /// Opens (creating if needed) the store in `dir` at the latest schema,
+    /// with its data key (from [`unlock`]).
+    pub fn open(dir: &Path, key: &DataKey, now: Timestamp) -> Result<Store> {
+        Store::open_with_schema(dir, key, MIGRATIONS, now)
     }
 
     /// Opens with a given list of migrations: how an older build sees the world.
@@ -117,6 +144,7 @@ impl Store {
     /// is refused.
     pub fn open_with_schema(
         dir: &Path,
+        key: &DataKey,
         migrations: &[&'static str],
         now: Timestamp,
     ) -> Result<Store> {
@@ -125,7 +153,7 @@ impl Store {
         // rare, so wait and try again rather than fail.
         let mut attempt = 0;
         loop {
-            match Store::open_once(dir, migrations, now) {
+            match Store::open_once(dir, key, migrations, now) {
                 Err(StoreError::Database(e)) if is_busy(&e) && attempt < 100 => {
                     attempt += 1;
                     std::thread::sleep(std::time::Duration::from_millis(20));
@@ -135,23 +163,45 @@ impl Store {
         }
     }
 
-    fn open_once(dir: &Path, migrations: &[&'static str], now: Timestamp) -> Result<Store> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
+    fn open_once(
+        dir: &Path,
+        key: &DataKey,
+        migrations: &[&'static str],
+        now: Timestamp,
+    ) -> Result<Store> {
+        data_key::private_dir(dir)?;
         let db_path = dir.join(DATABASE_FILE);
-        let mut conn = Connection::open(&db_path)?;
+        let blobs = blobs::BlobDir::open(dir.join("blobs"), key.clone())?;
+        if data_key::is_plain_sqlite(&db_path)? {
+            at_rest::encrypt_in_place(dir, &blobs, key)?;
+        }
+        if !db_path.exists() {
+            // Private from its first byte: SQLite gives its journal and WAL
+            // the mode of the database file.
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(&db_path)
+                .map_err(|e| StoreError::io(&db_path, e))?;
+        }
+        let mut conn = database_connection(&db_path, key)?;
+        // The first read is where a wrong key shows.
+        if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())) {
+            return Err(match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::NotADatabase) => StoreError::WrongKey,
+                _ => e.into(),
+            });
+        }
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         // WAL lets the UI read while a sync writes; FULL makes each commit durable.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let migrated = schema::migrate(
-            &mut conn,
-            &db_path,
-            &dir.join("backups"),
-            migrations,
-            now.as_millis(),
-        )?;
-        let blobs = blobs::BlobDir::open(dir.join("blobs"))?;
+        let backups = dir.join("backups");
+        let migrated = schema::migrate(&mut conn, &db_path, &backups, migrations, now.as_millis())?;
         let device = ensure_device(&conn, now)?;
         let projections_exist = migrations.len() >= MIGRATIONS.len();
         let signer = if projections_exist {

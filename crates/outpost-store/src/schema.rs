@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0006_debriefs_and_voice_notes.sql"),
     include_str!("../../../migrations/0007_report_time.sql"),
     include_str!("../../../migrations/0008_authority.sql"),
+    include_str!("../../../migrations/0009_partial_chunks.sql"),
 ];
 
 /// What opening did to the schema.
@@ -55,9 +56,21 @@ pub(crate) fn migrate(
     }
     let mut backup = None;
     if from > 0 && from < to && db_path.exists() {
-        std::fs::create_dir_all(backup_dir).map_err(|e| StoreError::io(backup_dir, e))?;
+        crate::data_key::private_dir(backup_dir)?;
         let path = backup_dir.join(format!("outpost-schema{from}-{now_ms}.db"));
-        // VACUUM INTO writes a consistent copy even with a WAL pending.
+        // Private from its first byte (VACUUM INTO fills an empty file).
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&path)
+                .map_err(|e| StoreError::io(&path, e))?;
+        }
+        // VACUUM INTO writes a consistent copy even with a WAL pending, and
+        // SQLCipher encrypts it with the database's own key.
         conn.execute("VACUUM INTO ?1", [path.to_string_lossy()])?;
         backup = Some(path);
     }

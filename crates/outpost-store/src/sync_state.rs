@@ -520,8 +520,9 @@ impl Store {
     }
 
     /// Appends bytes from `peer` at `offset` to a partial blob. Returns the
-    /// new received length. The bytes are synced to disk before the length is
-    /// recorded, so a crash loses at most the bytes of this call.
+    /// new received length. The bytes and the length are written in one
+    /// transaction (in the encrypted database), so a crash loses at most the
+    /// bytes of this call.
     pub fn append_partial(
         &mut self,
         sha256: &str,
@@ -531,7 +532,17 @@ impl Store {
         bytes: &[u8],
         now: Timestamp,
     ) -> Result<u64> {
-        let received = self.partial_received(sha256, peer)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let received: u64 = tx
+            .query_row(
+                "SELECT received FROM partial_blobs WHERE sha256 = ?1 AND peer = ?2",
+                [sha256, peer],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .unwrap_or(0) as u64;
         if offset != received {
             return Err(StoreError::PartialOffset {
                 sha256: sha256.to_string(),
@@ -539,17 +550,29 @@ impl Store {
                 given: offset,
             });
         }
-        let total = self.blobs.append_partial(sha256, peer, offset, bytes)?;
-        self.conn.execute(
+        if offset == 0 {
+            // A transfer started again: what an earlier one left goes.
+            tx.execute(
+                "DELETE FROM partial_chunks WHERE sha256 = ?1 AND peer = ?2",
+                [sha256, peer],
+            )?;
+        }
+        let total = offset + bytes.len() as u64;
+        tx.execute(
+            "INSERT OR REPLACE INTO partial_chunks (sha256, peer, offset, bytes) VALUES (?1, ?2, ?3, ?4)",
+            params![sha256, peer, offset as i64, bytes],
+        )?;
+        tx.execute(
             "INSERT INTO partial_blobs (sha256, peer, size, received, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (sha256, peer) DO UPDATE SET received = excluded.received, updated_at = excluded.updated_at",
             params![sha256, peer, size as i64, total as i64, now.as_millis()],
         )?;
+        tx.commit()?;
         Ok(total)
     }
 
     /// Verifies a blob fully received from `peer` against its hash and moves
-    /// it into the blob store. A mismatch discards the partial file.
+    /// it into the blob store. A mismatch discards what was received.
     pub fn finish_partial(
         &mut self,
         sha256: &str,
@@ -557,13 +580,29 @@ impl Store {
         media_type: &str,
         now: Timestamp,
     ) -> Result<()> {
-        let outcome = self.blobs.finish_partial(sha256, peer);
-        self.conn.execute(
+        let mut bytes = Vec::new();
+        {
+            let mut chunks = self.conn.prepare(
+                "SELECT bytes FROM partial_chunks WHERE sha256 = ?1 AND peer = ?2 ORDER BY offset",
+            )?;
+            let mut rows = chunks.query([sha256, peer])?;
+            while let Some(row) = rows.next()? {
+                bytes.extend_from_slice(&row.get::<_, Vec<u8>>(0)?);
+            }
+        }
+        let outcome = self.blobs.finish(sha256, &bytes);
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM partial_chunks WHERE sha256 = ?1 AND peer = ?2",
+            [sha256, peer],
+        )?;
+        tx.execute(
             "DELETE FROM partial_blobs WHERE sha256 = ?1 AND peer = ?2",
             [sha256, peer],
         )?;
-        let bytes = outcome?;
-        crate::index_blob(&self.conn, sha256, bytes, media_type, None, now)?;
+        tx.commit()?;
+        let length = outcome?;
+        crate::index_blob(&self.conn, sha256, length, media_type, None, now)?;
         Ok(())
     }
 }

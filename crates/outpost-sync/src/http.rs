@@ -39,6 +39,25 @@ pub enum SyncError {
     /// someone in the middle. Never retried.
     #[error("the hub's certificate is not one this device trusts")]
     Untrusted(#[source] reqwest::Error),
+    /// The hub said this device is revoked, and its key and data were
+    /// destroyed as it asked.
+    #[error("this device was revoked by its hub: its key and data are destroyed")]
+    Wiped,
+}
+
+/// What every front door does with a failed sync: a hub that says this
+/// device is revoked is obeyed at once — the store is closed, its key
+/// destroyed, then its files. Any other error is handed back unchanged.
+pub fn obey_revocation(store: Store, err: SyncError) -> SyncError {
+    if !err.orders_wipe() {
+        return err;
+    }
+    let dir = store.dir().to_path_buf();
+    drop(store);
+    match outpost_store::wipe(&dir) {
+        Ok(()) => SyncError::Wiped,
+        Err(e) => SyncError::Store(e),
+    }
 }
 
 /// A link error caused by the hub's certificate failing verification.
@@ -102,7 +121,15 @@ impl SyncError {
             SyncError::NotEnrolled => "sync.not_enrolled".into(),
             SyncError::Certificate(_) => "sync.certificate".into(),
             SyncError::Untrusted(_) => "sync.untrusted_hub".into(),
+            SyncError::Wiped => "sync.revoked_wiped".into(),
         }
+    }
+
+    /// Whether the hub told this device that it is revoked. Only the hub it
+    /// enrolled with can say so: the request carried this device's
+    /// credential, over TLS to the pinned mission authority.
+    pub fn orders_wipe(&self) -> bool {
+        matches!(self, SyncError::Hub { status: 403, code, .. } if code == "auth.revoked")
     }
 }
 
@@ -546,4 +573,29 @@ pub async fn enrol(
     profile.sector = hub.sector.clone();
     store.set_profile(&profile)?;
     Ok(hub)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SyncError;
+
+    fn refused(status: u16, code: &str) -> SyncError {
+        SyncError::Hub {
+            status,
+            code: code.into(),
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn only_a_revocation_orders_a_wipe() {
+        assert!(refused(403, "auth.revoked").orders_wipe());
+        assert!(!refused(403, "policy.other_unit").orders_wipe());
+        assert!(!refused(401, "auth.unknown").orders_wipe());
+        assert!(
+            !refused(500, "auth.revoked").orders_wipe(),
+            "not from a failing hub"
+        );
+        assert!(!SyncError::NotEnrolled.orders_wipe());
+    }
 }
