@@ -79,7 +79,8 @@ async fn enrolled_tablet(hub: &Hub) -> (tempfile::TempDir, Store, outpost_store:
         &code,
         "bench",
         Lang::En,
-        None,
+        // The protocol's own bytes, without TLS's: the TLS bench adds those.
+        outpost_sync::http::HubTrust::InsecureHttp,
     )
     .await
     .expect("enrol");
@@ -476,7 +477,7 @@ async fn hostile_wait(ops: usize) {
         &attacker.url,
         Some(attacker.token.clone()),
         Lang::En,
-        None,
+        &outpost_sync::http::HubTrust::of(&attacker),
     )
     .expect("client");
     let t_bomb = Instant::now();

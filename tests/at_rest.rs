@@ -423,7 +423,11 @@ async fn a_device_told_it_is_revoked_destroys_its_key_and_data_at_that_sync() {
         Classification::Confidential,
     );
     let device = tempfile::tempdir().expect("dir");
-    util::run_ok(util::outpost(device.path()).args(["enrol", "--hub", &hub.url, "--code", &code]));
+    util::run_ok(
+        util::outpost(device.path())
+            .args(["enrol", "--hub", &hub.url, "--code", &code, "--ca-cert"])
+            .arg(hub.ca_file()),
+    );
     let answers = util::write_file(
         device.path().parent().expect("tmp"),
         &format!("answers-{}.json", uuid::Uuid::new_v4()),

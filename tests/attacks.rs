@@ -26,7 +26,7 @@ fn client_of(device: &Device) -> HubClient {
         &device.hub.url,
         Some(device.hub.token.clone()),
         Lang::En,
-        None,
+        &outpost_sync::http::HubTrust::of(&device.hub),
     )
     .expect("client")
 }
@@ -673,11 +673,13 @@ async fn re_enrolment_under_an_existing_id_is_refused_and_does_not_lift_a_revoca
     let hub = TestHub::start().await;
     let victim = alpha(&hub, Classification::Confidential).await;
     let device_id = victim.store.device_id().to_string();
+    let trust = hub.trust();
     let take_over = |code: String| {
         let device_id = device_id.clone();
         let url = hub.url.clone();
+        let trust = trust.clone();
         async move {
-            HubClient::new(&url, None, Lang::Fr, None)
+            HubClient::new(&url, None, Lang::Fr, &trust)
                 .expect("client")
                 .enrol(&EnrolRequest {
                     code,
@@ -817,8 +819,13 @@ async fn a_relay_hub_cannot_forge_a_change_by_a_device_enrolled_at_hq() {
     doc.set_device(analyst.store.device_id());
     doc.set_status(ReviewStatus::Verified, T0).expect("status");
     let forged = push_after(&mut doc, &base, Vec::new());
-    let relay = HubClient::new(&hq_hub.url, Some(camp_record.token.clone()), Lang::En, None)
-        .expect("client");
+    let relay = HubClient::new(
+        &hq_hub.url,
+        Some(camp_record.token.clone()),
+        Lang::En,
+        &hq_hub.trust(),
+    )
+    .expect("client");
     let (resp, _) = relay
         .exchange(&SyncRequest {
             version: VERSION,
@@ -1015,8 +1022,13 @@ async fn a_relay_cannot_forge_a_field_devices_change_nor_swap_its_key() {
         .expect("answer");
     let fake = outpost_report::signature::DeviceKey::from_secret([6; 32]);
     let tablet_raw = *tablet.store.device_id().as_uuid().as_bytes();
-    let relay = HubClient::new(&hq_hub.url, Some(camp_record.token.clone()), Lang::En, None)
-        .expect("client");
+    let relay = HubClient::new(
+        &hq_hub.url,
+        Some(camp_record.token.clone()),
+        Lang::En,
+        &hq_hub.trust(),
+    )
+    .expect("client");
     for (vouch, expected) in [
         (false, "policy.bad_signature"),
         (true, "policy.bad_signature"),
@@ -1173,6 +1185,9 @@ async fn another_device_cannot_spoil_or_hold_an_upload() {
     let hub = TestHub::start_with(tempfile::tempdir().expect("dir"), |s| {
         s.body_idle = Duration::from_millis(300);
         s.status_wait = Duration::from_millis(300);
+        // The stalled peer speaks raw HTTP on the socket: this hub serves
+        // in clear, as only tests may ask.
+        s.tls = None;
     })
     .await;
     let mut owner = alpha(&hub, Classification::Confidential).await;
@@ -1310,8 +1325,13 @@ async fn a_review_made_at_a_camp_travels_up_and_a_field_change_is_held_to_its_un
     .await;
     bravo.sync().await;
     let camp_store = camp.store();
-    let relay = HubClient::new(&hq_hub.url, Some(camp_record.token.clone()), Lang::En, None)
-        .expect("client");
+    let relay = HubClient::new(
+        &hq_hub.url,
+        Some(camp_record.token.clone()),
+        Lang::En,
+        &hq_hub.trust(),
+    )
+    .expect("client");
     let relay_push = |device: &Device, unit: &str| {
         let mut doc = device.store.load(id).expect("the sector sees it");
         let base = doc.head_hashes();
@@ -1395,8 +1415,13 @@ async fn a_voucher_the_relay_did_not_sign_vouches_for_nothing() {
         sector: grant.sector,
         clearance: grant.clearance,
     };
-    let relay = HubClient::new(&hq_hub.url, Some(camp_record.token.clone()), Lang::En, None)
-        .expect("client");
+    let relay = HubClient::new(
+        &hq_hub.url,
+        Some(camp_record.token.clone()),
+        Lang::En,
+        &hq_hub.trust(),
+    )
+    .expect("client");
     let (resp, _) = relay
         .exchange(&SyncRequest {
             version: VERSION,

@@ -40,8 +40,10 @@ fn hub_child() {
             .await
             .expect("bind the same port again");
         println!("listening");
-        let key = crate::util::key(std::path::Path::new(&dir));
-        let settings = outpost_hub::HubSettings::new(dir.into(), key);
+        let dir = std::path::PathBuf::from(dir);
+        let key = crate::util::key(&dir);
+        let mut settings = outpost_hub::HubSettings::new(dir.clone(), key);
+        settings.tls = Some(outpost_hub::tls::default_files(&dir));
         outpost_hub::launch(settings, listener, std::future::pending())
             .await
             .expect("serve");
@@ -94,6 +96,11 @@ fn tablet_code(hub_dir: &std::path::Path) -> String {
     code
 }
 
+/// How devices trust a hub in a process of its own: its mission authority.
+fn process_trust(hub_dir: &tempfile::TempDir) -> outpost_sync::http::HubTrust {
+    outpost_sync::http::HubTrust::Pinned(crate::util::hub::mission_authority(hub_dir.path()))
+}
+
 /// A hub process on a free port, with its data directory.
 fn hub_process() -> (tempfile::TempDir, u16, Child) {
     let hub_dir = tempfile::tempdir().expect("hub dir");
@@ -102,6 +109,8 @@ fn hub_process() -> (tempfile::TempDir, u16, Child) {
         .local_addr()
         .expect("addr")
         .port();
+    // Its certificates exist before it starts (it serves HTTPS).
+    crate::util::hub::mission_authority(hub_dir.path());
     let hub = spawn_hub(hub_dir.path(), port);
     (hub_dir, port, hub)
 }
@@ -109,8 +118,9 @@ fn hub_process() -> (tempfile::TempDir, u16, Child) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hub_killed_mid_sync_loses_and_duplicates_nothing() {
     let (hub_dir, port, mut hub) = hub_process();
-    let url = format!("http://127.0.0.1:{port}");
-    let mut tablet = Device::enrol(&url, &tablet_code(hub_dir.path())).await;
+    let url = format!("https://127.0.0.1:{port}");
+    let mut tablet =
+        Device::enrol(&url, &tablet_code(hub_dir.path()), process_trust(&hub_dir)).await;
     let mut ids = Vec::new();
     for n in 0..40u8 {
         let id = file_report(
@@ -209,7 +219,7 @@ async fn a_hub_killed_mid_sync_loses_and_duplicates_nothing() {
 }
 
 fn post(url: &str, token: Option<&str>) -> reqwest::RequestBuilder {
-    let mut rb = reqwest::Client::new().post(url);
+    let mut rb = crate::util::hub::raw_client().post(url);
     if let Some(t) = token {
         rb = rb.bearer_auth(t);
     }
@@ -407,7 +417,7 @@ async fn bad_input_gets_a_specific_error_and_leaves_the_store_untouched() {
 
     // Blobs: a wrong hash, an unknown blob, a bad range.
     let blobs = format!("{}/v1/blobs", hub.url);
-    let wrong = reqwest::Client::new()
+    let wrong = crate::util::hub::raw_client()
         .put(format!(
             "{blobs}/{}?offset=0&size={}",
             photo.thumbnail.sha256,
@@ -430,7 +440,7 @@ async fn bad_input_gets_a_specific_error_and_leaves_the_store_untouched() {
             .expect("lookup"),
         "and not stored"
     );
-    let unknown = reqwest::Client::new()
+    let unknown = crate::util::hub::raw_client()
         .put(format!("{blobs}/{}?offset=0&size=3", "ab".repeat(32)))
         .bearer_auth(&token)
         .body(vec![1, 2, 3])
@@ -439,7 +449,7 @@ async fn bad_input_gets_a_specific_error_and_leaves_the_store_untouched() {
         .expect("answer");
     assert_eq!(error_of(unknown).await.1, "sync.unknown_blob");
     tablet.sync().await;
-    let range = reqwest::Client::new()
+    let range = crate::util::hub::raw_client()
         .get(format!("{blobs}/{}", photo.thumbnail.sha256))
         .bearer_auth(&token)
         .header(reqwest::header::RANGE, "bytes=99999999-")
@@ -481,16 +491,24 @@ async fn enrolment_codes_work_once() {
         Role::Field,
         Classification::Unclassified,
     );
-    let _first = Device::enrol(&hub.url, &code.to_lowercase()).await;
+    let _first = Device::enrol(&hub.url, &code.to_lowercase(), hub.trust()).await;
     let dir = tempfile::tempdir().expect("dir");
     let mut store = Store::unlock(dir.path(), &crate::util::pass(), T0).expect("store");
-    let again = outpost_sync::http::enrol(&mut store, &hub.url, &code, "second", Lang::Fr, None)
-        .await
-        .expect_err("used");
+    let again =
+        outpost_sync::http::enrol(&mut store, &hub.url, &code, "second", Lang::Fr, hub.trust())
+            .await
+            .expect_err("used");
     assert_eq!(again.code(), "enrol.used");
-    let unknown = outpost_sync::http::enrol(&mut store, &hub.url, "NOPE-NOPE", "x", Lang::En, None)
-        .await
-        .expect_err("unknown");
+    let unknown = outpost_sync::http::enrol(
+        &mut store,
+        &hub.url,
+        "NOPE-NOPE",
+        "x",
+        Lang::En,
+        hub.trust(),
+    )
+    .await
+    .expect_err("unknown");
     assert_eq!(unknown.code(), "enrol.unknown_code");
     hub.stop().await;
 }
@@ -693,8 +711,9 @@ async fn the_command_line_says_so_when_the_hub_dies_mid_upload() {
     let (hub_dir, port, mut hub) = hub_process();
     // Straight to the hub, as over camp Wi-Fi: its socket dies with it.
     let mut tablet = Device::enrol(
-        &format!("http://127.0.0.1:{port}"),
+        &format!("https://127.0.0.1:{port}"),
         &tablet_code(hub_dir.path()),
+        process_trust(&hub_dir),
     )
     .await;
     let id = file_report(&mut tablet.store, "incident", Classification::Confidential);

@@ -8,6 +8,7 @@ mod attacks;
 mod cli;
 mod crash;
 mod debrief;
+mod declassify;
 mod document;
 mod export;
 mod forms;

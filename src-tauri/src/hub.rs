@@ -5,6 +5,7 @@ use outpost_report::Lang;
 use outpost_store::{HubRecord, Profile, Store, StoreError};
 use outpost_sync::LinkBudget;
 use outpost_sync::http::{Progress, Stage, SyncError, SyncReport};
+use outpost_sync::trust::{EnrolmentCard, Given, parse_fingerprint, trust_for};
 use serde::Serialize;
 use tauri::Manager;
 use tauri::ipc::Channel;
@@ -125,13 +126,16 @@ fn network() -> Result<tokio::runtime::Runtime, SyncError> {
         })
 }
 
-/// Enrols this device with a hub using the one-time code its operator gave.
+/// Enrols this device with a hub using the one-time code its operator gave
+/// (or the card `outpost-enrol:CODE:FINGERPRINT`); `authority` is the
+/// mission authority's certificate (PEM) or its fingerprint. The app talks
+/// to hubs over HTTPS only.
 #[tauri::command]
 pub async fn enrol(
     app: tauri::AppHandle,
     url: String,
     code: String,
-    ca_pem: Option<String>,
+    authority: Option<String>,
     lang: String,
 ) -> Result<SyncStatus, UiError> {
     let lang = lang_of(&lang);
@@ -148,15 +152,22 @@ pub async fn enrol(
             .unwrap_or_else(|_| "outpost tablet".into());
         let run = || -> Result<(), SyncError> {
             let mut store = Store::open(&dir, &key, now())?;
-            let ca = ca_pem.filter(|p| !p.trim().is_empty());
-            network()?.block_on(outpost_sync::http::enrol(
-                &mut store,
-                &url,
-                code.trim(),
-                &name,
-                lang,
-                ca,
-            ))?;
+            let card = EnrolmentCard::read(&code);
+            let authority = authority.unwrap_or_default();
+            let (ca_pem, fingerprint) = if parse_fingerprint(&authority).is_some() {
+                (None, Some(authority))
+            } else {
+                (Some(authority), None)
+            };
+            let given = Given {
+                ca_pem,
+                fingerprint: fingerprint.or(card.fingerprint),
+                insecure_http: false,
+            };
+            network()?.block_on(async {
+                let trust = trust_for(&url, given, lang).await?;
+                outpost_sync::http::enrol(&mut store, &url, &card.code, &name, lang, trust).await
+            })?;
             Ok(())
         };
         run().map_err(|e| UiError::sync(e, lang))?;

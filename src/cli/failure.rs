@@ -103,6 +103,8 @@ pub fn localise(err: &anyhow::Error, lang: Lang) -> Option<(String, String)> {
             (e.code(), e.args())
         } else if let Some(e) = cause.downcast_ref::<DocumentError>() {
             (e.code(), e.args())
+        } else if let Some(e) = cause.downcast_ref::<outpost_review::DeclassifyError>() {
+            (e.code(), e.args())
         } else if let Some(e) = cause.downcast_ref::<PhotoError>() {
             (e.code(), e.args())
         } else if let Some(e) = cause.downcast_ref::<outpost_sync::http::SyncError>() {

@@ -97,7 +97,7 @@ pub enum Command {
     },
     /// Enrol this device with a hub using the one-time code its operator gave.
     Enrol {
-        /// The hub's address, e.g. http://10.0.0.1:7878
+        /// The hub's address, e.g. https://10.0.0.1:7878
         #[arg(long)]
         hub: String,
         #[arg(long)]
@@ -109,6 +109,16 @@ pub enum Command {
         /// certificate, when it is a mission's own rather than a public one.
         #[arg(long)]
         ca_cert: Option<PathBuf>,
+        /// …or its SHA-256 fingerprint, as the hub operator gave it with the
+        /// code (a card `outpost-enrol:CODE:FINGERPRINT` given as --code
+        /// carries it too): the device takes the authority from the hub only
+        /// if it has this fingerprint.
+        #[arg(long)]
+        ca_fingerprint: Option<String>,
+        /// Talk to an `http://` hub: the code, the credential and every
+        /// report cross the network in clear. For tests on loopback only.
+        #[arg(long, conflicts_with_all = ["ca_cert", "ca_fingerprint"])]
+        insecure_http: bool,
     },
     /// Wrap the store's key with a new passphrase (the new one from
     /// OUTPOST_NEW_PASSPHRASE or a prompt).
@@ -154,7 +164,20 @@ pub fn run(args: Args) -> Result<()> {
             code,
             name,
             ca_cert,
-        } => sync::enrol(&dir, &hub, &code, name, ca_cert, lang),
+            ca_fingerprint,
+            insecure_http,
+        } => sync::enrol(
+            &dir,
+            &hub,
+            &code,
+            name,
+            sync::Authority {
+                ca_cert,
+                ca_fingerprint,
+                insecure_http,
+            },
+            lang,
+        ),
         Command::Sync { hub, budget, json } => sync::sync(&dir, hub.as_deref(), budget, json, lang),
         Command::Passphrase => store::change_passphrase(&dir),
         Command::Wipe { yes } => store::wipe(&dir, yes),

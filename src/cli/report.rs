@@ -119,6 +119,16 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value = "same-incident")]
         relation: Relation,
     },
+    /// Release a report at a lower classification (headquarters): a new
+    /// report with a history of its own holding what the report says now,
+    /// linked to the original, shared with the original's unit; the
+    /// original, with its history, stays at its level. Prints the new id.
+    Declassify {
+        id: String,
+        /// UNCLASSIFIED or CONFIDENTIAL: lower than the report's.
+        #[arg(long)]
+        to: String,
+    },
     /// Write a report as a print-ready HTML page in the message language
     /// (`--ui-lang fr` for French), classification on every page.
     Print {
@@ -306,6 +316,16 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
             let mut store = open(dir)?;
             let (a, b) = (parse_id(&id)?, parse_id(&to)?);
             outpost_review::link(&mut store, a, b, relation.as_str(), SystemClock.now())?;
+        }
+        ReportCommand::Declassify { id, to } => {
+            let level: Classification = to
+                .parse()
+                .map_err(|_| CliError::UnknownClassification { given: to.clone() })?;
+            let mut store = open(dir)?;
+            offers_review(&store)?;
+            let copy =
+                outpost_review::declassify(&mut store, parse_id(&id)?, level, SystemClock.now())?;
+            println!("{copy}");
         }
         ReportCommand::Print { id, out } => {
             let store = open(dir)?;

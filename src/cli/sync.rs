@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 use outpost_report::Lang;
 use outpost_sync::LinkBudget;
 use outpost_sync::http::SyncError;
+use outpost_sync::trust::{EnrolmentCard, Given, trust_for};
 
 use super::store::open;
 
@@ -16,12 +17,19 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the network runtime")
 }
 
+/// How the hub is to be trusted, as given on the command line.
+pub struct Authority {
+    pub ca_cert: Option<std::path::PathBuf>,
+    pub ca_fingerprint: Option<String>,
+    pub insecure_http: bool,
+}
+
 pub fn enrol(
     dir: &Path,
     hub: &str,
     code: &str,
     name: Option<String>,
-    ca_cert: Option<std::path::PathBuf>,
+    authority: Authority,
     lang: Lang,
 ) -> Result<()> {
     let mut store = open(dir)?;
@@ -32,15 +40,23 @@ pub fn enrol(
                 .map(|s| s.trim().to_string())
         })
         .unwrap_or_else(|| "outpost device".into());
-    let ca_pem = match ca_cert {
+    let ca_pem = match authority.ca_cert {
         Some(path) => Some(std::fs::read_to_string(&path).with_context(|| {
             format!("reading the hub's certificate authority {}", path.display())
         })?),
         None => None,
     };
-    let record = runtime()?.block_on(outpost_sync::http::enrol(
-        &mut store, hub, code, &name, lang, ca_pem,
-    ))?;
+    let card = EnrolmentCard::read(code);
+    let given = Given {
+        ca_pem,
+        fingerprint: authority.ca_fingerprint.or(card.fingerprint),
+        insecure_http: authority.insecure_http,
+    };
+    let runtime = runtime()?;
+    let record = runtime.block_on(async {
+        let trust = trust_for(hub, given, lang).await?;
+        outpost_sync::http::enrol(&mut store, hub, &card.code, &name, lang, trust).await
+    })?;
     println!("{}", record.hub_id);
     eprintln!(
         "enrolled with {} as {} of {} ({}), cleared {}",

@@ -1,7 +1,8 @@
 // Starting, stopping and killing the real Outpost app under WebDriver
 // (tauri-driver + WebKitWebDriver), each run on its own store and its own
 // webview storage, plus the command-line tools the tests drive it with.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { connect } from "node:net";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -44,13 +45,15 @@ export async function waitFor(fn, what, ms = 30_000) {
   }
 }
 
-async function portAnswers(port) {
-  try {
-    await fetch(`http://127.0.0.1:${port}/`);
-    return true;
-  } catch {
-    return false;
-  }
+/** Whether something accepts connections on `port` (plain or TLS alike). */
+function portAnswers(port) {
+  return new Promise((done) => {
+    const socket = connect({ host: "127.0.0.1", port }, () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.on("error", () => done(false));
+  });
 }
 
 /** A free-looking port for a child server. */
@@ -150,29 +153,46 @@ export class App {
   }
 }
 
-/** A real hub on loopback, on its own store. */
+/**
+ * A real hub on loopback, on its own store, serving HTTPS with its own
+ * mission authority (made by `outpost-hub init-tls`).
+ */
 export class Hub {
   constructor() {
     this.data = tempDir("hub");
     this.port = port();
-    this.url = `http://127.0.0.1:${this.port}`;
+    this.url = `https://127.0.0.1:${this.port}`;
+    execFileSync(bin("outpost-hub"), ["init-tls", "--data", this.data, "--name", "127.0.0.1"], { encoding: "utf8" });
+    this.caFile = join(this.data, "tls", "mission-ca.pem");
+    this.caPem = readFileSync(this.caFile, "utf8");
   }
 
   async start() {
-    this.process = spawn(bin("outpost-hub"), ["serve", "--data", this.data, "--listen", `127.0.0.1:${this.port}`, "--insecure-http"], {
+    this.process = spawn(bin("outpost-hub"), ["serve", "--data", this.data, "--listen", `127.0.0.1:${this.port}`], {
       stdio: ["ignore", "ignore", "inherit"],
     });
     await waitFor(() => portAnswers(this.port), "the hub");
   }
 
-  /** A one-time enrolment code. */
+  /**
+   * A one-time enrolment card: the code with the mission authority's
+   * fingerprint (`outpost-enrol:CODE:FINGERPRINT`), as the operator gives it.
+   */
   code(unit, role, clearance, sector = "Gao") {
-    const out = execFileSync(
+    const made = spawnSync(
       bin("outpost-hub"),
       ["enrol", "--data", this.data, "--unit", unit, "--sector", sector, "--role", role, "--clearance", clearance],
       { encoding: "utf8" },
     );
-    return out.trim().split(/\s+/).at(-1);
+    if (made.status !== 0) throw new Error(`outpost-hub enrol failed: ${made.stderr}`);
+    const card = made.stderr.split(/\s+/).find((w) => w.startsWith("outpost-enrol:"));
+    if (!card) throw new Error(`no enrolment card in: ${made.stderr}`);
+    return card;
+  }
+
+  /** The mission authority's fingerprint, as a person would type it. */
+  fingerprint() {
+    return this.code("FINGERPRINT", "field", "UNCLASSIFIED").split(":").at(-1);
   }
 
   stop() {

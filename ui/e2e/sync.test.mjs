@@ -49,6 +49,9 @@ after(async () => {
 test("the tablet enrols with a code, syncs with progress, and shows what moved", async () => {
   await browser.$("#to-sync").click();
   await type(browser, "#hub-url", hub.url);
+  // The mission authority by its fingerprint: the device takes it from the
+  // hub only if it matches, and pins it.
+  await type(browser, "#hub-ca", hub.fingerprint());
   await type(browser, "#enrol-code", "not-a-code");
   await browser.$("#enrol").click();
   const refused = await waitFor(async () => (await browser.$(".sync-message").getAttribute("data-code")) || null, "a refusal");

@@ -325,8 +325,9 @@ export const api = {
   file: (sha256: string, lang: Lang) => invoke<ArrayBuffer | number[]>("file", { sha256, lang }),
   syncStatus: (lang: Lang) => invoke<SyncStatus>("sync_status", { lang }),
   setAuthor: (author: string, lang: Lang) => invoke<void>("set_author", { author, lang }),
-  enrol: (url: string, code: string, caPem: string | null, lang: Lang) =>
-    invoke<SyncStatus>("enrol", { url, code, caPem, lang }),
+  /** `authority`: the mission certificate (PEM) or its SHA-256 fingerprint. */
+  enrol: (url: string, code: string, authority: string | null, lang: Lang) =>
+    invoke<SyncStatus>("enrol", { url, code, authority, lang }),
   syncNow: (budget: string, lang: Lang, onProgress: (p: SyncProgress) => void) => {
     const channel = new Channel<SyncProgress>();
     channel.onmessage = onProgress;

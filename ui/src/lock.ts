@@ -82,7 +82,8 @@ export function renderLock(main: HTMLElement, lang: Lang, state: LockState, acti
   danger.append(ask);
 
   const langButton = button(t(lang, "ui.switch_lang"), "", actions.switchLang, "lock-lang");
-  card.append(title, hint, form, danger, langButton);
+  // A device with no key yet has nothing to wipe.
+  card.append(title, hint, form, ...(setUp ? [] : [danger]), langButton);
   main.append(card);
   pin.focus();
 }

@@ -81,7 +81,7 @@ export function renderSync(root: HTMLElement, lang: Lang, status: SyncStatus, on
     const ca = el("textarea", "answer");
     ca.id = "hub-ca";
     ca.rows = 3;
-    ca.placeholder = "-----BEGIN CERTIFICATE-----";
+    ca.placeholder = "-----BEGIN CERTIFICATE-----  /  AB:CD:…";
     for (const [input, key] of [
       [url, "syncscreen.hub_url"],
       [code, "syncscreen.code"],

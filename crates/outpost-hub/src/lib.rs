@@ -86,6 +86,9 @@ pub(crate) struct HubState {
     pub uploads: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     pub body_idle: std::time::Duration,
     pub status_wait: std::time::Duration,
+    /// The mission authority's certificate (PEM), served to devices that
+    /// enrol with its fingerprint.
+    pub mission_ca: Option<String>,
 }
 
 impl HubState {
@@ -128,6 +131,7 @@ pub async fn launch(
         uploads: Mutex::new(HashMap::new()),
         body_idle: settings.body_idle,
         status_wait: settings.status_wait,
+        mission_ca: std::fs::read_to_string(tls::mission_ca_file(&settings.data)).ok(),
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let upstream = settings.upstream.clone().map(|url| {

@@ -246,6 +246,22 @@ async fn run(args: Args) -> Result<()> {
                 "one-time code for a {} device of {} ({}), cleared {}; valid {valid_hours} h",
                 grant.role, grant.unit, grant.sector, grant.clearance
             );
+            // The device pins the mission authority from its fingerprint,
+            // given with the code (read out, or as the QR payload below).
+            let authority = std::fs::read_to_string(outpost_hub::tls::mission_ca_file(&data))
+                .ok()
+                .and_then(|pem| outpost_sync::trust::fingerprint_of_pem(&pem));
+            match authority {
+                Some(fingerprint) => eprintln!(
+                    "mission authority SHA-256 {fingerprint}\n\
+                     on the device, code and authority in one (type it, or show it as a QR code):\n  {}",
+                    outpost_sync::trust::EnrolmentCard::line(&code, &fingerprint)
+                ),
+                None => eprintln!(
+                    "this hub has no mission authority in {}: give devices the certificate that signed its own",
+                    outpost_hub::tls::mission_ca_file(&data).display()
+                ),
+            }
         }
         Command::Revoke {
             data,

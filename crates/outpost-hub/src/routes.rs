@@ -36,6 +36,7 @@ const REMEMBERED_REQUESTS: usize = 4096;
 pub(crate) fn router(state: Shared) -> Router {
     Router::new()
         .route("/v1/enrol", post(enrol))
+        .route("/v1/mission-ca", get(mission_ca))
         .route("/v1/sync", post(sync))
         .route("/v1/blobs/status", post(blob_status))
         .route("/v1/blobs/{sha256}", put(put_blob).get(get_blob))
@@ -144,6 +145,24 @@ async fn read_body(body: Body, limit: usize, lang: Lang) -> Result<Bytes, ApiErr
 
 fn malformed(lang: Lang, detail: impl ToString) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "sync.malformed", lang).with("detail", detail)
+}
+
+/// The mission authority's certificate, for a device enrolling with its
+/// fingerprint: public, and checked against that fingerprint before the
+/// device trusts anything signed by it.
+async fn mission_ca(State(state): State<Shared>, headers: HeaderMap) -> Result<Response, ApiError> {
+    match &state.mission_ca {
+        Some(pem) => Ok((
+            [(axum::http::header::CONTENT_TYPE, "application/x-pem-file")],
+            pem.clone(),
+        )
+            .into_response()),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "enrol.no_authority",
+            lang(&headers),
+        )),
+    }
 }
 
 async fn enrol(

@@ -30,6 +30,13 @@ pub fn default_files(data: &std::path::Path) -> TlsFiles {
     }
 }
 
+/// Where `init` writes the mission authority's certificate; a hub serving a
+/// certificate of its own puts the authority that signed it there, for
+/// devices that enrol with its fingerprint.
+pub fn mission_ca_file(data: &std::path::Path) -> PathBuf {
+    data.join("tls").join("mission-ca.pem")
+}
+
 /// What `init` made: the mission authority's certificate (for devices to
 /// pin) and its SHA-256 fingerprint (for a person to compare).
 #[derive(Debug, Clone)]
@@ -46,14 +53,23 @@ pub struct MadeAuthority {
 /// never overwritten: the devices that pinned it would be cut off.
 pub fn init(data: &std::path::Path, names: &[String]) -> Result<MadeAuthority, InitError> {
     use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
-    use sha2::Digest;
     let dir = data.join("tls");
-    let ca_cert = dir.join("mission-ca.pem");
+    let ca_cert = mission_ca_file(data);
     let ca_key = dir.join("mission-ca.key");
     if ca_cert.exists() {
         return Err(InitError::Exists(ca_cert));
     }
-    std::fs::create_dir_all(&dir).map_err(|e| InitError::Io(dir.clone(), e))?;
+    {
+        #[cfg(unix)]
+        use std::os::unix::fs::DirBuilderExt;
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        builder.mode(0o700);
+        builder
+            .create(&dir)
+            .map_err(|e| InitError::Io(dir.clone(), e))?;
+    }
     let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     ca_params
@@ -72,13 +88,10 @@ pub fn init(data: &std::path::Path, names: &[String]) -> Result<MadeAuthority, I
     let hub = default_files(data);
     write_private(&ca_key, ca_pem_key.as_bytes())?;
     write_private(&hub.key, hub_keys.serialize_pem().as_bytes())?;
-    std::fs::write(&hub.cert, hub_cert.pem()).map_err(|e| InitError::Io(hub.cert.clone(), e))?;
-    std::fs::write(&ca_cert, ca.pem()).map_err(|e| InitError::Io(ca_cert.clone(), e))?;
-    let fingerprint = sha2::Sha256::digest(ca.der())
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":");
+    // Certificates are public, but a hub's folder holds nothing others read.
+    write_private(&hub.cert, hub_cert.pem().as_bytes())?;
+    write_private(&ca_cert, ca.pem().as_bytes())?;
+    let fingerprint = outpost_sync::trust::fingerprint_of_der(ca.der());
     Ok(MadeAuthority {
         ca_cert,
         ca_key,
@@ -87,7 +100,7 @@ pub fn init(data: &std::path::Path, names: &[String]) -> Result<MadeAuthority, I
     })
 }
 
-/// Writes a private key readable by its owner only.
+/// Writes a file readable by its owner only.
 fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<(), InitError> {
     use std::io::Write;
     #[cfg(unix)]

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Output, Stdio};
 
 use outpost_report::Lang;
 use outpost_report::time::{Clock, SystemClock};
-use outpost_store::{Grant, Store};
+use outpost_store::Store;
 
 const PASSPHRASE: &str = "hub test passphrase";
 
@@ -112,25 +112,41 @@ async fn init_tls_makes_an_authority_once_and_the_hub_serves_https_with_it() {
         ca_pem
     );
 
-    let code = "SERVETEST1";
-    Store::unlock(
-        data.path(),
-        &outpost_store::Passphrase::new(PASSPHRASE),
-        SystemClock.now(),
-    )
-    .expect("hub store")
-    .add_enrolment_code(
-        code,
-        &Grant {
-            unit: "BATGAO-1".into(),
-            sector: "East".into(),
-            role: "field".into(),
-            clearance: "CONFIDENTIAL".into(),
-        },
-        SystemClock.now(),
-        3_600_000,
-    )
-    .expect("code");
+    // The operator's enrolment card: the code with the authority's
+    // fingerprint, which the device checks what the hub hands it against.
+    let made = run(&[
+        "enrol",
+        "--data",
+        &data.path().to_string_lossy(),
+        "--unit",
+        "BATGAO-1",
+        "--sector",
+        "East",
+        "--clearance",
+        "CONFIDENTIAL",
+    ]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let said = String::from_utf8_lossy(&made.stderr).to_string();
+    let card = said
+        .split_whitespace()
+        .find(|w| w.starts_with(outpost_sync::trust::CARD_PREFIX))
+        .unwrap_or_else(|| panic!("a card in {said}"))
+        .to_string();
+    let card = outpost_sync::trust::EnrolmentCard::read(&card);
+    assert_eq!(
+        card.fingerprint
+            .as_deref()
+            .and_then(outpost_sync::trust::parse_fingerprint),
+        outpost_sync::trust::fingerprint_of_pem(&ca_pem)
+            .as_deref()
+            .and_then(outpost_sync::trust::parse_fingerprint),
+        "the card carries the authority's fingerprint"
+    );
+    let code = card.code.as_str();
     let port = free_port();
     let (mut child, said) = serve(data.path(), port);
     assert!(said.contains("https://"), "HTTPS by default: {said}");
@@ -141,16 +157,47 @@ async fn init_tls_makes_an_authority_once_and_the_hub_serves_https_with_it() {
         SystemClock.now(),
     )
     .expect("device store");
-    let record = outpost_sync::http::enrol(
-        &mut store,
-        &format!("https://localhost:{port}"),
-        code,
-        "tablet",
+    let url = format!("https://localhost:{port}");
+    // A fingerprint that is not the mission's: nothing is trusted, nothing sent.
+    let mut wrong = card.fingerprint.clone().expect("a fingerprint");
+    wrong.replace_range(0..2, if wrong.starts_with("00") { "11" } else { "00" });
+    let refused = outpost_sync::trust::trust_for(
+        &url,
+        outpost_sync::trust::Given {
+            fingerprint: Some(wrong),
+            ..Default::default()
+        },
         Lang::En,
-        Some(ca_pem),
     )
     .await
-    .expect("enrols with the mission's authority");
+    .expect_err("another fingerprint");
+    assert_eq!(refused.code(), "sync.ca_fingerprint");
+    // A device will not talk to the hub in clear unless told in so many words.
+    let refused = outpost_sync::http::HubClient::new(
+        &format!("http://127.0.0.1:{port}"),
+        None,
+        Lang::Fr,
+        &outpost_sync::http::HubTrust::System,
+    )
+    .map(|_| ())
+    .expect_err("an http:// address");
+    assert_eq!(refused.code(), "sync.insecure_hub");
+    assert!(refused.localised(Lang::Fr).1.contains("HTTPS"));
+
+    let trust = outpost_sync::trust::trust_for(
+        &url,
+        outpost_sync::trust::Given {
+            fingerprint: card.fingerprint.clone(),
+            ..Default::default()
+        },
+        Lang::En,
+    )
+    .await
+    .expect("the authority with the card's fingerprint");
+    assert_eq!(trust, outpost_sync::http::HubTrust::Pinned(ca_pem.clone()));
+    let record = outpost_sync::http::enrol(&mut store, &url, code, "tablet", Lang::En, trust)
+        .await
+        .expect("enrols with the mission's authority");
     outpost_sync::http::sync(
         &mut store,
         &record,
@@ -163,7 +210,7 @@ async fn init_tls_makes_an_authority_once_and_the_hub_serves_https_with_it() {
         &format!("http://127.0.0.1:{port}"),
         None,
         Lang::En,
-        None,
+        &outpost_sync::http::HubTrust::InsecureHttp,
     )
     .expect("client")
     .exchange(&outpost_sync::protocol::SyncRequest {

@@ -195,6 +195,9 @@ pub struct Link {
     pub relation: String,
 }
 
+/// The relation of a declassified copy to the report it was made from.
+pub const DECLASSIFIED_FROM: &str = "declassified_from";
+
 /// Concurrent values of one field that a person must choose between.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Conflict {
@@ -677,6 +680,45 @@ impl ReportDoc {
             .collect();
         out.sort_by_key(|c| (c.at, c.id));
         out
+    }
+
+    /// A copy of this report to release at a lower classification: a new
+    /// document with a history of its own, holding what the report says
+    /// *now* (its answers and step notes, none of their earlier values),
+    /// made as `new` says (headquarters' device, unit and sector, the lower
+    /// level) and linked to this one as [`DECLASSIFIED_FROM`].
+    ///
+    /// Photos and voice notes stay with the original: a file is served only
+    /// to a device cleared for every report naming it. Comments (the review
+    /// discussion) and the original's history stay with the original too.
+    pub fn declassified(
+        &self,
+        form: &Form,
+        new: &NewReport,
+        now: Timestamp,
+    ) -> Result<ReportDoc, DocumentError> {
+        let mut copy = ReportDoc::create(form, new, now)?;
+        let mut answers = self.answers();
+        for field in &form.fields {
+            if matches!(
+                field.kind,
+                crate::form::FieldKind::Photos { .. } | crate::form::FieldKind::VoiceNotes { .. }
+            ) {
+                answers.remove(&field.id);
+            }
+        }
+        copy.set_answers(&answers, now)?;
+        for (step, note) in self.step_notes() {
+            copy.set_step_note(&step, &note, now)?;
+        }
+        copy.add_link(
+            &Link {
+                report: self.id(),
+                relation: DECLASSIFIED_FROM.to_string(),
+            },
+            now,
+        )?;
+        Ok(copy)
     }
 
     pub fn add_link(&mut self, link: &Link, now: Timestamp) -> Result<(), DocumentError> {

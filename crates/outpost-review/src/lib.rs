@@ -5,6 +5,10 @@
 //! away, same category, recent). Only reports the reviewer is cleared for are
 //! ever suggested.
 
+mod declassify;
+
+pub use declassify::{DeclassifyError, declassify};
+
 use outpost_report::document::{first_datetime, first_location};
 use outpost_report::{Classification, ReportDoc, ReportId, Timestamp};
 use outpost_store::{ReportFilter, Store, StoreError};

@@ -39,6 +39,17 @@ pub enum SyncError {
     /// someone in the middle. Never retried.
     #[error("the hub's certificate is not one this device trusts")]
     Untrusted(#[source] reqwest::Error),
+    /// An `http://` hub without the explicit insecure flag: nothing is sent
+    /// in clear.
+    #[error("{url} is not an HTTPS address; devices talk to hubs over TLS only")]
+    InsecureHub { url: String },
+    /// What was given as the mission authority's fingerprint is not a SHA-256.
+    #[error("{given:?} is not a certificate fingerprint (SHA-256)")]
+    BadFingerprint { given: String },
+    /// The hub's mission authority does not have the fingerprint the
+    /// operator gave: another hub, or someone in the middle. Never retried.
+    #[error("the hub's certificate authority does not have the fingerprint given")]
+    AuthorityMismatch,
     /// The hub said this device is revoked, and its key and data were
     /// destroyed as it asked.
     #[error("this device was revoked by its hub: its key and data are destroyed")]
@@ -122,6 +133,9 @@ impl SyncError {
             SyncError::Certificate(_) => "sync.certificate".into(),
             SyncError::Untrusted(_) => "sync.untrusted_hub".into(),
             SyncError::Wiped => "sync.revoked_wiped".into(),
+            SyncError::InsecureHub { .. } => "sync.insecure_hub".into(),
+            SyncError::BadFingerprint { .. } => "sync.bad_fingerprint".into(),
+            SyncError::AuthorityMismatch => "sync.ca_fingerprint".into(),
         }
     }
 
@@ -143,6 +157,17 @@ impl SyncError {
                 s.code().to_string(),
                 outpost_report::i18n::message(lang, s.code(), &s.args()),
             ),
+            SyncError::BadFingerprint { given } => {
+                let code = self.code();
+                let message =
+                    outpost_report::i18n::message(lang, &code, &[("given", given.clone())]);
+                (code, message)
+            }
+            SyncError::InsecureHub { url } => {
+                let code = self.code();
+                let message = outpost_report::i18n::message(lang, &code, &[("url", url.clone())]);
+                (code, message)
+            }
             other => {
                 let code = other.code();
                 let args = [("detail", other.to_string()), ("hash", String::new())];
@@ -171,21 +196,73 @@ pub struct Bytes {
     pub down: u64,
 }
 
+/// How a device trusts the hub it talks to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HubTrust {
+    /// HTTPS; the hub's certificate must be signed by this mission authority
+    /// (PEM) and no other: pinned.
+    Pinned(String),
+    /// HTTPS with a certificate from a public authority the system trusts
+    /// (a headquarters hub with a public name).
+    System,
+    /// Plain HTTP: every request, the token and every report readable by
+    /// anyone on the network. Only when asked for in so many words (tests
+    /// on loopback).
+    InsecureHttp,
+}
+
+impl HubTrust {
+    /// The trust a device enrolled with: its pinned authority, or plain
+    /// HTTP for a hub enrolled at an `http://` address (which only
+    /// `--insecure-http` allows), else the system's authorities.
+    pub fn of(record: &HubRecord) -> HubTrust {
+        match &record.ca_pem {
+            Some(pem) => HubTrust::Pinned(pem.clone()),
+            None if record.url.starts_with("http://") => HubTrust::InsecureHttp,
+            None => HubTrust::System,
+        }
+    }
+
+    fn pinned_pem(&self) -> Option<String> {
+        match self {
+            HubTrust::Pinned(pem) => Some(pem.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// Whether `url` is an address a device may talk to under `trust`: HTTPS,
+/// or plain HTTP when that was asked for.
+fn check_scheme(url: &str, trust: &HubTrust) -> Result<(), SyncError> {
+    let lower = url.trim().to_ascii_lowercase();
+    if lower.starts_with("https://")
+        || (lower.starts_with("http://") && *trust == HubTrust::InsecureHttp)
+    {
+        Ok(())
+    } else {
+        Err(SyncError::InsecureHub {
+            url: url.chars().take(200).collect(),
+        })
+    }
+}
+
 impl HubClient {
-    /// A client for the hub at `base`. `ca_pem` is a certificate authority to
-    /// trust for this hub (a mission's private CA) besides the system's.
+    /// A client for the hub at `base`, trusting it as `trust` says. An
+    /// `http://` address is refused unless `trust` is
+    /// [`HubTrust::InsecureHttp`].
     pub fn new(
         base: &str,
         token: Option<String>,
         lang: Lang,
-        ca_pem: Option<&str>,
+        trust: &HubTrust,
     ) -> Result<HubClient, SyncError> {
         install_crypto();
+        check_scheme(base, trust)?;
         let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(20))
             // Satellite links stall for seconds; a dead link must still end.
             .read_timeout(Duration::from_secs(120));
-        if let Some(pem) = ca_pem {
+        if let HubTrust::Pinned(pem) = trust {
             let cert =
                 reqwest::Certificate::from_pem(pem.as_bytes()).map_err(SyncError::Certificate)?;
             // Pinned: the mission's own authority and nothing else, so no
@@ -415,12 +492,7 @@ pub async fn sync_with_progress(
     lang: Lang,
     mut progress: impl FnMut(Progress<'_>) + Send,
 ) -> Result<SyncReport, SyncError> {
-    let client = HubClient::new(
-        &hub.url,
-        Some(hub.token.clone()),
-        lang,
-        hub.ca_pem.as_deref(),
-    )?;
+    let client = HubClient::new(&hub.url, Some(hub.token.clone()), lang, &HubTrust::of(hub))?;
     let mut report = SyncReport {
         hub: hub.url.clone(),
         ..Default::default()
@@ -537,9 +609,9 @@ pub async fn enrol(
     code: &str,
     name: &str,
     lang: Lang,
-    ca_pem: Option<String>,
+    trust: HubTrust,
 ) -> Result<HubRecord, SyncError> {
-    let client = HubClient::new(url, None, lang, ca_pem.as_deref())?;
+    let client = HubClient::new(url, None, lang, &trust)?;
     let resp = client
         .enrol(&EnrolRequest {
             code: code.to_string(),
@@ -563,7 +635,7 @@ pub async fn enrol(
         cursor: 0,
         enrolled_at: now(),
         last_sync_at: None,
-        ca_pem,
+        ca_pem: trust.pinned_pem(),
     };
     store.add_hub(&hub)?;
     // The hub's grant decides the unit and sector new reports are filed

@@ -19,6 +19,7 @@ mod push;
 pub mod serve;
 pub mod session;
 mod transfer;
+pub mod trust;
 
 use outpost_report::{ChangeHash, ReportId};
 use serde::{Deserialize, Serialize};
