@@ -47,6 +47,15 @@ fn new_doc(catalog: &Catalog, store: &Store, n: usize, rng: &mut rand::rngs::Std
     generate::report(form, &new, rng, now)
 }
 
+/// A store set up (or unlocked) with the benchmark's passphrase.
+fn open_store(dir: &std::path::Path) -> outpost_store::Result<Store> {
+    Store::unlock(
+        dir,
+        &outpost_store::Passphrase::new("bench passphrase"),
+        SystemClock.now(),
+    )
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let sizes = if full {
@@ -71,12 +80,7 @@ fn main() {
 
     // 1. Saving one report, durably (synchronous=FULL), one transaction each.
     let dir = tempfile::tempdir().expect("tmp");
-    let mut store = Store::unlock(
-        dir.path(),
-        &outpost_store::Passphrase::new("bench passphrase"),
-        SystemClock.now(),
-    )
-    .expect("open");
+    let mut store = open_store(dir.path()).expect("open");
     let mut times = Vec::with_capacity(sizes.saves);
     let mut bytes = 0usize;
     for n in 0..sizes.saves {
@@ -120,12 +124,7 @@ fn main() {
     // 2. A store of many reports.
     let dir = tempfile::tempdir().expect("tmp");
     {
-        let mut store = Store::unlock(
-            dir.path(),
-            &outpost_store::Passphrase::new("bench passphrase"),
-            SystemClock.now(),
-        )
-        .expect("open");
+        let mut store = open_store(dir.path()).expect("open");
         let t = Instant::now();
         for chunk in (0..sizes.store).collect::<Vec<_>>().chunks(500) {
             let mut docs: Vec<_> = chunk
@@ -144,12 +143,7 @@ fn main() {
         .map(|m| m.len())
         .unwrap_or(0);
     let t = Instant::now();
-    let store = Store::unlock(
-        dir.path(),
-        &outpost_store::Passphrase::new("bench passphrase"),
-        SystemClock.now(),
-    )
-    .expect("reopen");
+    let store = open_store(dir.path()).expect("reopen");
     println!(
         "open a store of {} reports: {} (database {:.1} MB)",
         sizes.store,
@@ -256,12 +250,7 @@ fn main() {
 
     // The photo stored: processed, its three files sealed and written.
     let dir = tempfile::tempdir().expect("tmp");
-    let mut store = Store::unlock(
-        dir.path(),
-        &outpost_store::Passphrase::new("bench passphrase"),
-        SystemClock.now(),
-    )
-    .expect("open");
+    let mut store = open_store(dir.path()).expect("open");
     let mut doc = new_doc(&catalog, &store, 0, &mut rng);
     store.save(&mut doc, SystemClock.now()).expect("save");
     let mut runs = Vec::new();

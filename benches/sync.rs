@@ -23,9 +23,19 @@ struct Hub {
     addr: std::net::SocketAddr,
     dir: tempfile::TempDir,
     stop: tokio::sync::oneshot::Sender<()>,
+    /// `http` (the protocol's own bytes) or `https` (with TLS's).
+    scheme: &'static str,
+    trust: outpost_sync::http::HubTrust,
 }
 
+/// A hub serving plain HTTP (explicitly: the protocol's own bytes are what
+/// most of this benchmark measures).
 async fn start_hub() -> Hub {
+    start_hub_with(false).await
+}
+
+/// A hub serving HTTPS with its own mission authority when `tls`.
+async fn start_hub_with(tls: bool) -> Hub {
     let dir = tempfile::tempdir().expect("hub dir");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -41,13 +51,30 @@ async fn start_hub() -> Hub {
         )
         .expect("hub key"),
     );
+    let mut settings = settings;
+    let trust = if tls {
+        let made =
+            outpost_hub::tls::init(dir.path(), &["127.0.0.1".to_string()]).expect("certificates");
+        settings.tls = Some(made.hub);
+        outpost_sync::http::HubTrust::Pinned(
+            std::fs::read_to_string(made.ca_cert).expect("authority"),
+        )
+    } else {
+        outpost_sync::http::HubTrust::InsecureHttp
+    };
     tokio::spawn(async move {
         let _ = outpost_hub::launch(settings, listener, async {
             let _ = stopped.await;
         })
         .await;
     });
-    Hub { addr, dir, stop }
+    Hub {
+        addr,
+        dir,
+        stop,
+        scheme: if tls { "https" } else { "http" },
+        trust,
+    }
 }
 
 async fn enrolled_tablet(hub: &Hub) -> (tempfile::TempDir, Store, outpost_store::HubRecord) {
@@ -75,12 +102,11 @@ async fn enrolled_tablet(hub: &Hub) -> (tempfile::TempDir, Store, outpost_store:
     .expect("tablet store");
     let record = outpost_sync::http::enrol(
         &mut store,
-        &format!("http://{}", hub.addr),
+        &format!("{}://{}", hub.scheme, hub.addr),
         &code,
         "bench",
         Lang::En,
-        // The protocol's own bytes, without TLS's: the TLS bench adds those.
-        outpost_sync::http::HubTrust::InsecureHttp,
+        hub.trust.clone(),
     )
     .await
     .expect("enrol");
@@ -525,6 +551,80 @@ fn verify_cost(n: usize) {
     println!("  verifying a change's signature: {per:.1} µs per change ({ok} of {n} verified)");
 }
 
+/// What TLS adds to a sync on the satellite link (without loss, so that the
+/// times compare): the documents of a day's patrol, then a reconnect with
+/// nothing changed, each a new connection, over plain HTTP and over TLS 1.3.
+async fn tls_cost(day: &Day) {
+    let profile = LinkProfile {
+        loss: 0.0,
+        ..LinkProfile::satellite()
+    };
+    let mut rows = Vec::new();
+    for tls in [false, true] {
+        let hub = start_hub_with(tls).await;
+        let (_dir, mut store, mut record) = enrolled_tablet(&hub).await;
+        let link = Link::start(hub.addr, profile.clone(), 11)
+            .await
+            .expect("link");
+        let addr = link.url().trim_start_matches("http://").to_string();
+        record.url = format!("{}://{addr}", hub.scheme);
+        fill(&mut store, day);
+        let mut measured = Vec::new();
+        for _ in 0..2 {
+            link.reset_stats();
+            let t = Instant::now();
+            let report = outpost_sync::http::sync(
+                &mut store,
+                &record,
+                &LinkBudget::documents_only(),
+                Lang::En,
+            )
+            .await
+            .expect("sync");
+            let stats = link.stats();
+            measured.push((stats, t.elapsed(), report.requests));
+        }
+        rows.push((hub.scheme, measured));
+        link.shutdown().await;
+        let _ = hub.stop.send(());
+    }
+    println!(
+        "TLS on the satellite link ({} ms round trip, no loss), each sync a new connection:",
+        profile.rtt.as_millis()
+    );
+    for (scheme, measured) in &rows {
+        for ((stats, took, requests), what) in measured
+            .iter()
+            .zip(["day's documents", "reconnect, nothing changed"])
+        {
+            println!(
+                "  {scheme:<5} {what:<27} {} B up + {} B down, {} connection(s), {} request(s), {}",
+                stats.bytes_up,
+                stats.bytes_down,
+                stats.connections,
+                requests,
+                secs(*took)
+            );
+        }
+    }
+    let (plain, tls) = (&rows[0].1, &rows[1].1);
+    for (n, what) in ["day's documents", "reconnect, nothing changed"]
+        .iter()
+        .enumerate()
+    {
+        let bytes =
+            |m: &(outpost_testlink::LinkStats, Duration, u64)| m.0.bytes_up + m.0.bytes_down;
+        let extra = tls[n].1.as_secs_f64() - plain[n].1.as_secs_f64();
+        println!(
+            "  TLS adds to the {what}: {} B ({:.2}x the bytes), {:.2} s = {:.1} round trip(s)",
+            bytes(&tls[n]).saturating_sub(bytes(&plain[n])),
+            bytes(&tls[n]) as f64 / bytes(&plain[n]).max(1) as f64,
+            extra,
+            extra / profile.rtt.as_secs_f64()
+        );
+    }
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -578,5 +678,7 @@ fn main() {
         hostile_wait(if full { 2_000_000 } else { 200_000 }).await;
         println!();
         reconnect(docs).await;
+        println!();
+        tls_cost(&day).await;
     });
 }

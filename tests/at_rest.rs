@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use outpost_report::time::{Clock, SystemClock};
-use outpost_report::{Classification, Lang, PhotoId, ReportDoc, ReportId, VoiceNoteId};
+use outpost_report::{Classification, Lang, ReportDoc, ReportId, VoiceNoteId};
 use outpost_store::{Passphrase, Store, StoreError};
 
 use crate::util::hub::{Device, TestHub};
@@ -106,16 +106,7 @@ fn file_planted_report(store: &mut Store, word: &str, seed: u32) -> (ReportId, V
         &outpost_media::Limits::default(),
     )
     .expect("a JPEG is a photo");
-    store
-        .add_photo(
-            id,
-            &photo,
-            Some("photos"),
-            false,
-            PhotoId::from_uuid(uuid::Uuid::new_v4()),
-            T0,
-        )
-        .expect("photo attached");
+    crate::sync::attach(store, id, &photo);
     let audio = recording(seed);
     store
         .add_voice_note(

@@ -20,6 +20,17 @@ use crate::sync::{attach, file_report, raw_photo};
 use crate::util::hub::{Device, TestHub};
 use crate::util::{self, T0};
 
+/// The camp hub's own client to the hub above, as a compromised camp uses it.
+fn relay_client(upper: &TestHub, camp: &outpost_store::HubRecord) -> HubClient {
+    HubClient::new(
+        &upper.url,
+        Some(camp.token.clone()),
+        Lang::En,
+        &upper.trust(),
+    )
+    .expect("client")
+}
+
 /// The device's own client, for requests the ordinary sync never makes.
 fn client_of(device: &Device) -> HubClient {
     HubClient::new(
@@ -819,13 +830,7 @@ async fn a_relay_hub_cannot_forge_a_change_by_a_device_enrolled_at_hq() {
     doc.set_device(analyst.store.device_id());
     doc.set_status(ReviewStatus::Verified, T0).expect("status");
     let forged = push_after(&mut doc, &base, Vec::new());
-    let relay = HubClient::new(
-        &hq_hub.url,
-        Some(camp_record.token.clone()),
-        Lang::En,
-        &hq_hub.trust(),
-    )
-    .expect("client");
+    let relay = relay_client(&hq_hub, &camp_record);
     let (resp, _) = relay
         .exchange(&SyncRequest {
             version: VERSION,
@@ -1022,13 +1027,7 @@ async fn a_relay_cannot_forge_a_field_devices_change_nor_swap_its_key() {
         .expect("answer");
     let fake = outpost_report::signature::DeviceKey::from_secret([6; 32]);
     let tablet_raw = *tablet.store.device_id().as_uuid().as_bytes();
-    let relay = HubClient::new(
-        &hq_hub.url,
-        Some(camp_record.token.clone()),
-        Lang::En,
-        &hq_hub.trust(),
-    )
-    .expect("client");
+    let relay = relay_client(&hq_hub, &camp_record);
     for (vouch, expected) in [
         (false, "policy.bad_signature"),
         (true, "policy.bad_signature"),
@@ -1325,13 +1324,7 @@ async fn a_review_made_at_a_camp_travels_up_and_a_field_change_is_held_to_its_un
     .await;
     bravo.sync().await;
     let camp_store = camp.store();
-    let relay = HubClient::new(
-        &hq_hub.url,
-        Some(camp_record.token.clone()),
-        Lang::En,
-        &hq_hub.trust(),
-    )
-    .expect("client");
+    let relay = relay_client(&hq_hub, &camp_record);
     let relay_push = |device: &Device, unit: &str| {
         let mut doc = device.store.load(id).expect("the sector sees it");
         let base = doc.head_hashes();
@@ -1415,13 +1408,7 @@ async fn a_voucher_the_relay_did_not_sign_vouches_for_nothing() {
         sector: grant.sector,
         clearance: grant.clearance,
     };
-    let relay = HubClient::new(
-        &hq_hub.url,
-        Some(camp_record.token.clone()),
-        Lang::En,
-        &hq_hub.trust(),
-    )
-    .expect("client");
+    let relay = relay_client(&hq_hub, &camp_record);
     let (resp, _) = relay
         .exchange(&SyncRequest {
             version: VERSION,

@@ -85,6 +85,7 @@ fn main() {
             review::resolve_conflict,
             review::review_stage,
             review::review_link,
+            review::review_declassify,
             review::ask_unit,
             review::review_export,
             review::print_report,

@@ -518,6 +518,23 @@ pub fn review_link(
     review_view(&store, id, &who, lang)
 }
 
+/// Releases report `id` at a lower `level`: a copy with a history of its
+/// own, linked to the original, which keeps its level. Returns the copy.
+#[tauri::command]
+pub fn review_declassify(
+    store: tauri::State<'_, AppStore>,
+    id: String,
+    level: String,
+    lang: String,
+) -> Result<ReviewReport, UiError> {
+    let (mut store, id, who, lang) = review_command(&store, &id, &lang)?;
+    let level = classification_of(&level, lang)?;
+    cleared(&store, id, &who, lang)?;
+    let copy = outpost_review::declassify(&mut store, id, level, now())
+        .map_err(|e| UiError::app(lang, e.code(), &e.args()))?;
+    review_view(&store, copy, &who, lang)
+}
+
 /// What headquarters asks a unit (or a whole sector) to look for on its next
 /// patrols. It is a report of its own kind, shared with them, so it reaches
 /// their tablets through the same sync and their answers come back as comments.

@@ -275,6 +275,24 @@ test("a reviewer filters, maps, exports and asks; the author's tablet answers; n
     assert.ok(!summary.includes("Gao airport road"), "the secret incident is not summarised");
     assert.match(summary, /Tinzawaten|Anefis/, "this week's incidents are listed");
     await browser.saveScreenshot(join(artifacts, "weekly-summary-fr.png"));
+
+    // Released at a lower level: a copy, linked to the original, which keeps its level.
+    await browser.$("#print-back").click();
+    await browser.$("#tab-review").waitForExist({ timeout: 15_000 });
+    await browser.$("#tab-review").click();
+    await browser.$(`.review-list li.report[data-id="${incidentId}"]`).waitForExist({ timeout: 15_000 });
+    await browser.$(`.review-list li.report[data-id="${incidentId}"]`).click();
+    await browser.$("#declassify-UNCLASSIFIED").waitForExist({ timeout: 15_000 });
+    assert.equal(await browser.$("#declassify-CONFIDENTIAL").isExisting(), false, "only lower levels are offered");
+    await browser.$("#declassify-UNCLASSIFIED").click();
+    await waitFor(async () => {
+      const shown = await browser.$(".review-report").getAttribute("data-id");
+      return shown && shown !== incidentId;
+    }, "the copy opened");
+    assert.match(await textOf(browser, ".report-meta"), /Non classifié/i);
+    assert.match(await textOf(browser, ".links"), /Copie déclassifiée de/);
+    assert.equal(await browser.$("#declassify-UNCLASSIFIED").isExisting(), false, "nothing lower to release at");
+    await browser.saveScreenshot(join(artifacts, "review-declassified-fr.png"));
   } finally {
     await reviewerApp.stop();
   }
@@ -326,7 +344,7 @@ test("a reviewer filters, maps, exports and asks; the author's tablet answers; n
     await browser.$("#to-review").click();
     await type(browser, "#filter-text", "Tinzawaten");
     await browser.keys("Enter");
-    await waitTotal(browser, 1, "the incident again");
+    await waitTotal(browser, 2, "the incident again, and its declassified copy");
     await browser.$(`.review-list li.report[data-id="${incidentId}"]`).click();
     await waitFor(async () => (await textOf(browser, ".comment-thread")).includes(ANSWER), "the author's answer at headquarters");
     await browser.$("#review-back").click();

@@ -344,6 +344,8 @@ export const api = {
   resolveConflict: (id: string, path: string, value: unknown, lang: Lang) =>
     invoke<ReviewReport>("resolve_conflict", { id, path, value, lang }),
   reviewStage: (id: string, stage: string, lang: Lang) => invoke<ReviewReport>("review_stage", { id, stage, lang }),
+  reviewDeclassify: (id: string, level: string, lang: Lang) =>
+    invoke<ReviewReport>("review_declassify", { id, level, lang }),
   reviewLink: (id: string, to: string, relation: string, lang: Lang) =>
     invoke<ReviewReport>("review_link", { id, to, relation, lang }),
   askUnit: (ask: StandingQuestion, lang: Lang) => invoke<ReviewReport>("ask_unit", { ask, lang }),

@@ -290,6 +290,8 @@ async function draw(main: HTMLElement): Promise<void> {
         resolve: (path, value) => redraw(api.resolveConflict(id, path, value, lang)),
         link: (to, relation) => redraw(api.reviewLink(id, to, relation, lang)),
         stage: (stage) => redraw(api.reviewStage(id, stage, lang)),
+        declassify: (level) =>
+          api.reviewDeclassify(id, level, lang).then((copy) => go({ name: "review-report", id: copy.report.id })),
       }, deviceId);
       return;
     }

@@ -21,7 +21,11 @@ export interface ReviewReportActions {
   resolve(path: string, value: unknown): Promise<void>;
   link(to: string, relation: string): Promise<void>;
   stage(stage: string): Promise<void>;
+  /** Release at a lower level: a copy without the report's history. */
+  declassify(level: string): Promise<void>;
 }
+
+const LEVELS = ["UNCLASSIFIED", "CONFIDENTIAL", "STRICTLY CONFIDENTIAL"];
 
 const REVIEW_STATUSES = ["under_review", "needs_information", "verified", "closed"];
 
@@ -88,6 +92,27 @@ export function renderReviewReport(
   }
   statuses.append(row);
   scroll.append(statuses);
+
+  // Releasing at a lower level makes a copy: the report keeps its level and
+  // its history, which the devices the copy is for never receive.
+  const lower = LEVELS.slice(0, Math.max(0, LEVELS.indexOf(r.meta.classification)));
+  if (lower.length > 0) {
+    const release = section(t(lang, "reviewreport.declassify"), "declassify-box");
+    release.append(el("p", "hint", t(lang, "reviewreport.declassify_help")));
+    const choices = el("div", "options");
+    for (const level of lower) {
+      choices.append(
+        button(
+          t(lang, "reviewreport.release_at", { level: label(lang, `class.${level}`, level) }),
+          "secondary",
+          () => act(actions.declassify(level)),
+          `declassify-${level.replace(" ", "_")}`,
+        ),
+      );
+    }
+    release.append(choices);
+    scroll.append(release);
+  }
 
   // Conflicts first: nothing else on the report is settled until they are.
   if (r.conflicts.length > 0) {
@@ -200,7 +225,13 @@ export function renderReviewReport(
   if (found.links.length > 0 || found.suggestions.length > 0) {
     const box = section(t(lang, "reviewreport.links"), "links");
     for (const l of found.links) {
-      const b = button(`${t(lang, l.relation === "related" ? "reviewreport.related" : "reviewreport.same_incident")}: ${l.title ?? l.id}`, "link-line", () => actions.open(l.id));
+      const relation: Key =
+        l.relation === "related"
+          ? "reviewreport.related"
+          : l.relation === "declassified_from"
+            ? "reviewreport.declassified_from"
+            : "reviewreport.same_incident";
+      const b = button(`${t(lang, relation)}: ${l.title ?? l.id}`, "link-line", () => actions.open(l.id));
       b.dataset.id = l.id;
       box.append(b);
     }

@@ -36,10 +36,24 @@ function actions(calls: unknown[][]): ReviewReportActions {
   return {
     back: () => calls.push(["back"]), open: (id) => calls.push(["open", id]), print: () => calls.push(["print"]),
     setStatus: record("status"), comment: record("comment"), resolve: record("resolve"), link: record("link"), stage: record("stage"),
+    declassify: record("declassify"),
   };
 }
 
 describe("a report under review", () => {
+  it("offers only lower levels to release at, and says the copy goes without the history", () => {
+    const root = document.createElement("div");
+    const calls: unknown[][] = [];
+    renderReviewReport(root, "en", found(), form, actions(calls));
+    const offered = [...root.querySelectorAll(".declassify-box button")].map((b) => b.id);
+    expect(offered).toEqual(["declassify-UNCLASSIFIED"]);
+    expect(root.querySelector(".declassify-box .hint")?.textContent).toMatch(/none of its earlier versions/);
+    (root.querySelector("#declassify-UNCLASSIFIED") as HTMLButtonElement).click();
+    expect(calls).toEqual([["declassify", "UNCLASSIFIED"]]);
+    renderReviewReport(root, "fr", found({ meta: { ...found().report.meta, classification: "UNCLASSIFIED" } }), form, actions(calls));
+    expect(root.querySelector(".declassify-box")).toBeNull();
+  });
+
   it("shows a conflict's values side by side and keeps the one chosen", () => {
     const root = document.createElement("div");
     const calls: unknown[][] = [];

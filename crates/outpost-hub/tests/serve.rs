@@ -226,3 +226,57 @@ async fn init_tls_makes_an_authority_once_and_the_hub_serves_https_with_it() {
     child.kill().expect("stop");
     let _ = child.wait();
 }
+
+#[test]
+fn the_hubs_passphrase_file_must_be_private_and_right() {
+    use std::os::unix::fs::PermissionsExt;
+    let data = tempfile::tempdir().expect("dir");
+    let data_arg = data.path().to_string_lossy().to_string();
+    // Set up with the passphrase from the environment.
+    let made = run(&["status", "--data", &data_arg]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+
+    let secrets = tempfile::tempdir().expect("dir");
+    let file = secrets.path().join("passphrase");
+    let with_file = |file: &Path| {
+        hub(&["status", "--data", &data_arg, "--passphrase-file"])
+            .arg(file)
+            .env_remove("OUTPOST_PASSPHRASE")
+            .output()
+            .expect("runs")
+    };
+    std::fs::write(&file, format!("{PASSPHRASE}\n")).expect("written");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let out = with_file(&file);
+    assert!(
+        !out.status.success(),
+        "a passphrase others may read is not used"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("make it 0600"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let out = with_file(&file);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    std::fs::write(&file, "not the passphrase\n").expect("written");
+    let out = with_file(&file);
+    assert!(!out.status.success(), "a wrong passphrase opens nothing");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("wrong passphrase"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty(), "nothing of the store is shown");
+}

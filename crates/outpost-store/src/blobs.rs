@@ -7,15 +7,14 @@
 //! Files being received are kept in the database until complete (see
 //! `Store::append_partial`), so they are encrypted with it.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::path::PathBuf;
 
 use outpost_media::sha256_hex;
 
-use crate::data_key::{DataKey, is_sealed, private_dir};
+use crate::data_key::{DataKey, is_sealed};
 use crate::error::{Result, StoreError};
+use crate::private_files::{self, private_dir};
 
 #[derive(Debug, Clone)]
 pub(crate) struct BlobDir {
@@ -51,25 +50,9 @@ impl BlobDir {
     /// Puts already sealed bytes in place as file `sha256`.
     fn write(&self, sha256: &str, sealed: &[u8], nonce: u64) -> Result<()> {
         let path = self.path(sha256);
-        let dir = path.parent().unwrap_or(&self.root).to_path_buf();
-        private_dir(&dir)?;
+        private_dir(path.parent().unwrap_or(&self.root))?;
         let tmp = self.root.join("tmp").join(format!("{sha256}.{nonce:016x}"));
-        let written = (|| {
-            let mut f = OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&tmp)?;
-            f.write_all(sealed)?;
-            f.sync_all()
-        })();
-        if let Err(e) = written {
-            let _ = fs::remove_file(&tmp);
-            return Err(StoreError::io(&tmp, e));
-        }
-        fs::rename(&tmp, &path).map_err(|e| StoreError::io(&path, e))?;
-        sync_dir(&dir)
+        private_files::write(&tmp, &path, sealed)
     }
 
     pub(crate) fn read(&self, sha256: &str) -> Result<Vec<u8>> {
@@ -158,13 +141,6 @@ impl BlobDir {
         out.sort();
         Ok(out)
     }
-}
-
-fn sync_dir(dir: &Path) -> Result<()> {
-    // Renames are durable only once the directory entry is on disk.
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| StoreError::io(dir, e))
 }
 
 /// Refuses a file name that is not a SHA-256 (64 lowercase hex characters)

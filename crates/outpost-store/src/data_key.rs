@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::error::{Result, StoreError};
+use crate::private_files::{self, private_dir};
 
 /// The file, in the store's folder, that holds the wrapped data key.
 pub const KEY_FILE: &str = "outpost.key";
@@ -374,40 +375,8 @@ fn unwrap(file: &KeyFile, passphrase: &Passphrase, path: &Path) -> Result<Option
 
 fn write_key_file(dir: &Path, file: &KeyFile) -> Result<()> {
     let bytes = serde_json::to_vec_pretty(file).expect("the key file serialises");
-    write_private(dir, &key_path(dir), &bytes)
-}
-
-/// Writes `bytes` to `path` durably and readable by its owner only: a
-/// temporary file, synced, renamed into place, the folder synced.
-pub(crate) fn write_private(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("writing");
-    let written = (|| {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        File::open(dir)?.sync_all()
-    })();
-    written.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        StoreError::io(path, e)
-    })
-}
-
-/// Creates `dir` (and its parents) if needed and makes it private (0700).
-pub(crate) fn private_dir(dir: &Path) -> Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| StoreError::io(dir, e))?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| StoreError::io(dir, e))
+    let tmp = dir.join(format!("{KEY_FILE}.writing-{:016x}", rand::random::<u64>()));
+    private_files::write(&tmp, &key_path(dir), &bytes)
 }
 
 /// Whether the database in `dir` is encrypted (does not start with SQLite's
@@ -445,9 +414,7 @@ pub fn wipe(dir: &Path) -> Result<()> {
         })();
         overwritten.map_err(|e| StoreError::io(&path, e))?;
         fs::remove_file(&path).map_err(|e| StoreError::io(&path, e))?;
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| StoreError::io(dir, e))?;
+        private_files::sync_dir(dir)?;
     }
     // Without the key the rest is noise; remove it so the space is freed and
     // the folder is ready for a new store.

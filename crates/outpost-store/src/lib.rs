@@ -22,6 +22,7 @@ mod doctor;
 mod enrolment;
 mod error;
 mod keys;
+mod private_files;
 mod projection;
 mod query;
 pub mod schema;
@@ -169,7 +170,7 @@ impl Store {
         migrations: &[&'static str],
         now: Timestamp,
     ) -> Result<Store> {
-        data_key::private_dir(dir)?;
+        private_files::private_dir(dir)?;
         let db_path = dir.join(DATABASE_FILE);
         let blobs = blobs::BlobDir::open(dir.join("blobs"), key.clone())?;
         if data_key::is_plain_sqlite(&db_path)? {

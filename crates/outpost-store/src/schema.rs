@@ -56,7 +56,7 @@ pub(crate) fn migrate(
     }
     let mut backup = None;
     if from > 0 && from < to && db_path.exists() {
-        crate::data_key::private_dir(backup_dir)?;
+        crate::private_files::private_dir(backup_dir)?;
         let path = backup_dir.join(format!("outpost-schema{from}-{now_ms}.db"));
         // Private from its first byte (VACUUM INTO fills an empty file).
         {
