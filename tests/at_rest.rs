@@ -330,6 +330,13 @@ fn a_store_from_the_previous_release_is_encrypted_in_place_with_everything_kept(
         std::fs::create_dir_all(to.parent().expect("parent")).expect("dir");
         std::fs::copy(&file, &to).expect("copied");
     }
+    // A CSV the previous release's app exported into the store's folder.
+    std::fs::create_dir_all(dir.path().join("exports")).expect("dir");
+    std::fs::write(
+        dir.path().join("exports").join("outpost-20261130-0800.csv"),
+        format!("id,title\n1,Patrol to the {FIXTURE_WORD} well\n"),
+    )
+    .expect("an old export");
     // The fixture is in clear: the scan sees its word (in the list's
     // titles) and its photo files.
     assert!(

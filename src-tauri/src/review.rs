@@ -606,10 +606,25 @@ pub struct Written {
     without_place: usize,
 }
 
-/// Writes the filtered set (every page) as CSV or GeoJSON into the store's
-/// `exports/` folder, cut at the reviewer's clearance like the command line's.
+/// Where exports go: `$OUTPOST_EXPORTS`, else the platform's downloads
+/// folder. Never the store's own folder: an export is the reviewer taking
+/// reports out of the encrypted store on purpose, as a plain file for
+/// another program.
+fn exports_dir(app: &tauri::AppHandle) -> PathBuf {
+    use tauri::Manager;
+    std::env::var_os("OUTPOST_EXPORTS")
+        .map(PathBuf::from)
+        .or_else(|| app.path().download_dir().ok())
+        .or_else(|| app.path().home_dir().ok())
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Writes the filtered set (every page) as CSV or GeoJSON into the
+/// exports folder ([`exports_dir`]), cut at the reviewer's clearance like
+/// the command line's.
 #[tauri::command]
 pub fn review_export(
+    app: tauri::AppHandle,
     store: tauri::State<'_, AppStore>,
     query: ReviewQuery,
     format: String,
@@ -636,7 +651,7 @@ pub fn review_export(
             &[("path", String::new()), ("detail", other.to_string())],
         ),
     })?;
-    let dir: PathBuf = store.dir().join("exports");
+    let dir = exports_dir(&app);
     let path = dir.join(format!(
         "outpost-{}.{extension}",
         now()

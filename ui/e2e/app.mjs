@@ -102,6 +102,7 @@ export class App {
         XDG_DATA_HOME: join(this.home, "data"),
         XDG_CACHE_HOME: join(this.home, "cache"),
         XDG_CONFIG_HOME: join(this.home, "config"),
+        OUTPOST_EXPORTS: join(this.home, "exports"),
       },
       stdio: ["ignore", "ignore", "inherit"],
     });

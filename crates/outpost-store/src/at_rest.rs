@@ -22,6 +22,7 @@ use crate::error::{Result, StoreError};
 /// (they restart from the beginning).
 pub(crate) fn encrypt_in_place(dir: &Path, blobs: &BlobDir, key: &DataKey) -> Result<()> {
     blobs.seal_plain_files()?;
+    seal_exports(&dir.join("exports"), key)?;
     let backups = dir.join("backups");
     if let Ok(entries) = fs::read_dir(&backups) {
         for entry in entries.flatten() {
@@ -32,6 +33,28 @@ pub(crate) fn encrypt_in_place(dir: &Path, blobs: &BlobDir, key: &DataKey) -> Re
         }
     }
     encrypt_database(&dir.join(crate::DATABASE_FILE), key)
+}
+
+/// Exports an earlier version wrote into the store's `exports/` folder
+/// (exports now go outside the store): each is sealed as `NAME.sealed`, its
+/// plain copy removed, so that the folder reveals nothing either.
+fn seal_exports(exports: &Path, key: &DataKey) -> Result<()> {
+    let Ok(entries) = fs::read_dir(exports) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().to_string();
+        if !path.is_file() || name.ends_with(".sealed") {
+            continue;
+        }
+        let plain = fs::read(&path).map_err(|e| StoreError::io(&path, e))?;
+        let sealed = exports.join(format!("{name}.sealed"));
+        let tmp = exports.join(format!("{name}.sealing"));
+        crate::private_files::write(&tmp, &sealed, &key.seal(name.as_bytes(), &plain))?;
+        fs::remove_file(&path).map_err(|e| StoreError::io(&path, e))?;
+    }
+    crate::private_files::private_dir(exports)
 }
 
 /// Replaces the plain SQLite database at `path` with an encrypted copy.
