@@ -231,6 +231,42 @@ impl HubTrust {
     }
 }
 
+/// TLS sessions this process has had with its hubs, shared by every client:
+/// a reconnect resumes (a TLS 1.3 ticket) instead of a full handshake that
+/// carries the hub's certificate chain again over the link.
+fn sessions() -> std::sync::Arc<dyn rustls::client::ClientSessionStore> {
+    static SESSIONS: std::sync::OnceLock<std::sync::Arc<rustls::client::ClientSessionMemoryCache>> =
+        std::sync::OnceLock::new();
+    SESSIONS
+        .get_or_init(|| std::sync::Arc::new(rustls::client::ClientSessionMemoryCache::new(64)))
+        .clone()
+}
+
+/// TLS that trusts the mission's own authority `pem` and nothing else
+/// (pinned: no other authority can vouch for a hub of the mission), with
+/// sessions resumed across clients.
+fn pinned_tls(pem: &str) -> rustls::ClientConfig {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(pem.as_bytes()).flatten() {
+        // A certificate rustls cannot use as a root is left out; with none
+        // left, no hub is trusted, which is the safe way to fail.
+        let _ = roots.add(cert);
+    }
+    let mut config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    // The ring provider supports both safe default versions.
+    .expect("TLS 1.2 and 1.3 with ring")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    config.resumption = rustls::client::Resumption::store(sessions());
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config
+}
+
 /// Whether `url` is an address a device may talk to under `trust`: HTTPS,
 /// or plain HTTP when that was asked for.
 fn check_scheme(url: &str, trust: &HubTrust) -> Result<(), SyncError> {
@@ -263,11 +299,9 @@ impl HubClient {
             // Satellite links stall for seconds; a dead link must still end.
             .read_timeout(Duration::from_secs(120));
         if let HubTrust::Pinned(pem) = trust {
-            let cert =
-                reqwest::Certificate::from_pem(pem.as_bytes()).map_err(SyncError::Certificate)?;
-            // Pinned: the mission's own authority and nothing else, so no
-            // other certificate authority can vouch for a hub of the mission.
-            builder = builder.tls_certs_only([cert]);
+            // Checked the way reqwest reads it, for the same error as before.
+            reqwest::Certificate::from_pem(pem.as_bytes()).map_err(SyncError::Certificate)?;
+            builder = builder.tls_backend_preconfigured(pinned_tls(pem));
         }
         let http = builder.build().map_err(SyncError::Link)?;
         Ok(HubClient {
