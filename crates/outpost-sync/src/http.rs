@@ -231,40 +231,43 @@ impl HubTrust {
     }
 }
 
-/// TLS sessions this process has had with its hubs, shared by every client:
-/// a reconnect resumes (a TLS 1.3 ticket) instead of a full handshake that
-/// carries the hub's certificate chain again over the link.
-fn sessions() -> std::sync::Arc<dyn rustls::client::ClientSessionStore> {
-    static SESSIONS: std::sync::OnceLock<std::sync::Arc<rustls::client::ClientSessionMemoryCache>> =
-        std::sync::OnceLock::new();
-    SESSIONS
-        .get_or_init(|| std::sync::Arc::new(rustls::client::ClientSessionMemoryCache::new(64)))
-        .clone()
-}
-
 /// TLS that trusts the mission's own authority `pem` and nothing else
-/// (pinned: no other authority can vouch for a hub of the mission), with
-/// sessions resumed across clients.
+/// (pinned: no other authority can vouch for a hub of the mission).
+///
+/// One configuration per authority for the life of the process, cloned
+/// for each client: rustls resumes a session only under the very verifier
+/// that made it, so sharing the configuration is what lets a later sync
+/// resume with a TLS 1.3 ticket instead of receiving the hub's certificate
+/// chain again over the link.
 fn pinned_tls(pem: &str) -> rustls::ClientConfig {
     use rustls_pki_types::CertificateDer;
     use rustls_pki_types::pem::PemObject;
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(pem.as_bytes()).flatten() {
-        // A certificate rustls cannot use as a root is left out; with none
-        // left, no hub is trusted, which is the safe way to fail.
-        let _ = roots.add(cert);
-    }
-    let mut config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    // The ring provider supports both safe default versions.
-    .expect("TLS 1.2 and 1.3 with ring")
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    config.resumption = rustls::client::Resumption::store(sessions());
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    config
+    static CONFIGS: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, rustls::ClientConfig>>,
+    > = std::sync::OnceLock::new();
+    let configs = CONFIGS.get_or_init(Default::default);
+    let mut configs = configs.lock().unwrap_or_else(|p| p.into_inner());
+    configs
+        .entry(pem.to_string())
+        .or_insert_with(|| {
+            let mut roots = rustls::RootCertStore::empty();
+            for cert in CertificateDer::pem_slice_iter(pem.as_bytes()).flatten() {
+                // A certificate rustls cannot use as a root is left out; with
+                // none left, no hub is trusted, the safe way to fail.
+                let _ = roots.add(cert);
+            }
+            let mut config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            // The ring provider supports both safe default versions.
+            .expect("TLS 1.2 and 1.3 with ring")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+            config.alpn_protocols = vec![b"http/1.1".to_vec()];
+            config
+        })
+        .clone()
 }
 
 /// Whether `url` is an address a device may talk to under `trust`: HTTPS,
