@@ -16,6 +16,9 @@ after(async () => {
 
 const screenOf = (browser) => browser.$("main").getAttribute("data-screen");
 
+/** Waits for two frames, so that a screenshot shows what the page now holds. */
+const painted = (browser) => browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
+
 test("a new device asks for a PIN twice and opens on it", async () => {
   const data = tempDir("lock");
   app = new App(data);
@@ -60,6 +63,7 @@ test("lock and unlock in both languages; a wrong PIN is refused", async () => {
   await waitFor(async () => (await screenOf(browser)) === "lock", "the lock screen");
   assert.equal(await browser.$("h1").getText(), "Outpost is locked");
   assert.equal((await browser.$$("li.report")).length, 0, "nothing of the reports shows while locked");
+  await painted(browser);
   await browser.saveScreenshot(join(artifacts, "lock-en.png"));
 
   await browser.$("#pin").setValue("000000");
@@ -69,6 +73,7 @@ test("lock and unlock in both languages; a wrong PIN is refused", async () => {
     "the wrong-PIN message",
   );
   assert.match(await textOf(browser, "#lock-error"), /Wrong PIN or passphrase\. 4 attempts left/);
+  await painted(browser);
   await browser.saveScreenshot(join(artifacts, "lock-wrong-en.png"));
 
   await browser.$("#lock-lang").click();
@@ -76,6 +81,7 @@ test("lock and unlock in both languages; a wrong PIN is refused", async () => {
   await browser.$("#pin").setValue("111111");
   await browser.$("#unlock").click();
   await waitFor(async () => (await textOf(browser, "#lock-error")).includes("erroné"), "the French wrong-PIN message");
+  await painted(browser);
   await browser.saveScreenshot(join(artifacts, "lock-fr.png"));
 
   await app.unlock(PIN);
@@ -111,6 +117,7 @@ test("wipe this device takes two taps and leaves nothing", async () => {
   await browser.$("#wipe").click();
   await browser.$("#wipe-now").waitForExist({ timeout: 5_000 });
   assert.match(await textOf(browser, ".wipe-warning"), /destroys the key/);
+  await painted(browser);
   await browser.saveScreenshot(join(artifacts, "lock-wipe-confirm-en.png"));
   await browser.$("#wipe-now").click();
   await waitFor(async () => (await textOf(browser, "#wiped")) !== "", "the wiped message");
@@ -118,5 +125,6 @@ test("wipe this device takes two taps and leaves nothing", async () => {
   // The device can be set up again from nothing.
   assert.ok(await browser.$("#pin-again").isExisting(), "a new PIN is asked for");
   assert.ok(!(await browser.$("#wipe").isExisting()), "nothing left to wipe");
+  await painted(browser);
   await browser.saveScreenshot(join(artifacts, "lock-wiped-en.png"));
 });

@@ -42,6 +42,8 @@ export function renderLock(main: HTMLElement, lang: Lang, state: LockState, acti
   message.setAttribute("role", "alert");
   const submit = async (): Promise<void> => {
     message.textContent = "";
+    // A code is the answer to this attempt, never one left from the last.
+    delete message.dataset.code;
     if (again && again.value !== pin.value) {
       message.textContent = t(lang, "lock.differ");
       return;
