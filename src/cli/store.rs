@@ -19,25 +19,34 @@ pub fn open(dir: &Path) -> Result<Store> {
 }
 
 fn passphrase(dir: &Path) -> Result<Passphrase> {
+    if !outpost_store::has_key(dir) {
+        let prompt = format!(
+            "New passphrase or PIN for {} (at least {} characters): ",
+            dir.display(),
+            outpost_store::MIN_PASSPHRASE_CHARS
+        );
+        return given_or_asked("OUTPOST_PASSPHRASE", &prompt, true);
+    }
+    given_or_asked(
+        "OUTPOST_PASSPHRASE",
+        &format!("Passphrase for {}: ", dir.display()),
+        false,
+    )
+}
+
+/// A passphrase from the environment variable `var`, else asked on the
+/// terminal (twice when it is a new one); with neither, the store stays
+/// locked rather than a script waiting on a prompt nobody answers.
+fn given_or_asked(var: &str, prompt: &str, new: bool) -> Result<Passphrase> {
     use std::io::IsTerminal;
-    if let Ok(text) = std::env::var("OUTPOST_PASSPHRASE") {
+    if let Ok(text) = std::env::var(var) {
         return Ok(Passphrase::new(text));
     }
     if !std::io::stdin().is_terminal() {
         return Err(CliError::Locked.into());
     }
-    let first_time = !outpost_store::has_key(dir);
-    let prompt = if first_time {
-        format!(
-            "New passphrase or PIN for {} (at least {} characters): ",
-            dir.display(),
-            outpost_store::MIN_PASSPHRASE_CHARS
-        )
-    } else {
-        format!("Passphrase for {}: ", dir.display())
-    };
     let text = rpassword::prompt_password(prompt).context("reading the passphrase")?;
-    if first_time {
+    if new {
         let again =
             rpassword::prompt_password("The same again: ").context("reading the passphrase")?;
         if again != text {
@@ -50,22 +59,8 @@ fn passphrase(dir: &Path) -> Result<Passphrase> {
 /// Wraps the store's key with a new passphrase, given in
 /// `OUTPOST_NEW_PASSPHRASE` or at a prompt.
 pub fn change_passphrase(dir: &Path) -> Result<()> {
-    use std::io::IsTerminal;
     let old = passphrase(dir)?;
-    let new = match std::env::var("OUTPOST_NEW_PASSPHRASE") {
-        Ok(text) => Passphrase::new(text),
-        Err(_) if std::io::stdin().is_terminal() => {
-            let text = rpassword::prompt_password("New passphrase or PIN: ")
-                .context("reading the passphrase")?;
-            let again =
-                rpassword::prompt_password("The same again: ").context("reading the passphrase")?;
-            if again != text {
-                return Err(CliError::PassphrasesDiffer.into());
-            }
-            Passphrase::new(text)
-        }
-        Err(_) => return Err(CliError::Locked.into()),
-    };
+    let new = given_or_asked("OUTPOST_NEW_PASSPHRASE", "New passphrase or PIN: ", true)?;
     outpost_store::change_passphrase(dir, &old, &new, SystemClock.now())?;
     eprintln!("the passphrase of {} is changed", dir.display());
     Ok(())

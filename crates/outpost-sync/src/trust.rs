@@ -27,6 +27,22 @@ pub fn fingerprint_of_pem(pem: &str) -> Option<String> {
     Some(fingerprint_of_der(&der))
 }
 
+/// The SHA-256 of the first certificate in `pem`, if it holds one.
+fn digest_of_pem(pem: &str) -> Option<[u8; 32]> {
+    let der = CertificateDer::from_pem_slice(pem.as_bytes()).ok()?;
+    Some(Sha256::digest(&der).into())
+}
+
+/// `fingerprint` as a SHA-256, or the error that says it is not one.
+fn wanted(fingerprint: &str) -> Result<[u8; 32], SyncError> {
+    parse_fingerprint(fingerprint).ok_or_else(|| SyncError::BadFingerprint {
+        given: fingerprint.chars().take(120).collect(),
+    })
+}
+
+/// The most a hub's answer with its authority may weigh.
+const MAX_AUTHORITY_BYTES: usize = 64 * 1024;
+
 /// `given` as the 32 bytes of a SHA-256, whatever its separators and case
 /// (`ab:cd…`, `ABCD…`, with spaces); `None` if it is not one.
 pub fn parse_fingerprint(given: &str) -> Option<[u8; 32]> {
@@ -94,14 +110,7 @@ pub async fn trust_for(url: &str, given: Given, lang: Lang) -> Result<HubTrust, 
     let ca_pem = given.ca_pem.filter(|p| !p.trim().is_empty());
     match (ca_pem, fingerprint) {
         (Some(pem), Some(fingerprint)) => {
-            let wanted =
-                parse_fingerprint(&fingerprint).ok_or_else(|| SyncError::BadFingerprint {
-                    given: fingerprint.chars().take(120).collect(),
-                })?;
-            let got = CertificateDer::from_pem_slice(pem.as_bytes())
-                .map(|der| <[u8; 32]>::from(Sha256::digest(&der)))
-                .map_err(|_| SyncError::AuthorityMismatch)?;
-            if got != wanted {
+            if digest_of_pem(&pem) != Some(wanted(&fingerprint)?) {
                 return Err(SyncError::AuthorityMismatch);
             }
             Ok(HubTrust::Pinned(pem))
@@ -125,11 +134,7 @@ pub async fn mission_authority(
     fingerprint: &str,
     lang: Lang,
 ) -> Result<String, SyncError> {
-    let Some(wanted) = parse_fingerprint(fingerprint) else {
-        return Err(SyncError::BadFingerprint {
-            given: fingerprint.chars().take(120).collect(),
-        });
-    };
+    let wanted = wanted(fingerprint)?;
     if !base.trim().to_ascii_lowercase().starts_with("https://") {
         return Err(SyncError::InsecureHub {
             url: base.chars().take(200).collect(),
@@ -142,7 +147,7 @@ pub async fn mission_authority(
         .tls_danger_accept_invalid_certs(true)
         .build()
         .map_err(SyncError::Link)?;
-    let resp = http
+    let mut resp = http
         .get(format!("{}/v1/mission-ca", base.trim_end_matches('/')))
         .header(reqwest::header::ACCEPT_LANGUAGE, lang.as_str())
         .send()
@@ -151,18 +156,19 @@ pub async fn mission_authority(
     if !resp.status().is_success() {
         return Err(SyncError::AuthorityMismatch);
     }
-    // A certificate is a few kilobytes; more is not one.
-    let body = resp.bytes().await.map_err(SyncError::Link)?;
-    let pem = String::from_utf8(
-        body.get(..body.len().min(64 * 1024))
-            .unwrap_or_default()
-            .to_vec(),
-    )
-    .map_err(|_| SyncError::AuthorityMismatch)?;
-    let der =
-        CertificateDer::from_pem_slice(pem.as_bytes()).map_err(|_| SyncError::AuthorityMismatch)?;
-    let got: [u8; 32] = Sha256::digest(&der).into();
-    if got != wanted {
+    // A certificate is a few kilobytes: more is not one, and is not read
+    // (the answer comes from a hub nothing vouches for yet).
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(SyncError::Link)? {
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_AUTHORITY_BYTES {
+            return Err(SyncError::AuthorityMismatch);
+        }
+    }
+    let pem = String::from_utf8(body).map_err(|_| SyncError::AuthorityMismatch)?;
+    // Only the authority the operator named is kept: whatever else the hub,
+    // or someone in the middle, hands over is refused.
+    if digest_of_pem(&pem) != Some(wanted) {
         return Err(SyncError::AuthorityMismatch);
     }
     Ok(pem)
