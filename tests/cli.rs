@@ -442,3 +442,113 @@ fn every_error_code_in_the_source_has_an_english_and_a_french_message() {
         }
     }
 }
+
+/// An answers file saved by an editor in another encoding got exit 1 and no
+/// code; one saved with a byte order mark was refused as bad JSON.
+#[test]
+fn an_answers_file_that_is_not_utf8_gets_its_own_code_and_a_bom_is_accepted() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path();
+    let template = run_ok(outpost(data).args(["report", "template", "--kind", "patrol"]));
+
+    let mut latin1 = br#"{"notes": "Tombouctou, arriv"#.to_vec();
+    latin1.push(0xE9); // "é" in Latin-1
+    latin1.extend_from_slice(br#"e"}"#);
+    let answers = write_file(data, "latin1.json", &latin1);
+    let out = outpost(data)
+        .args([
+            "report",
+            "create",
+            "--kind",
+            "patrol",
+            "--draft",
+            "--answers",
+        ])
+        .arg(&answers)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("[report.answers_not_utf8]") && stderr(&out).contains("UTF-8"),
+        "{}",
+        stderr(&out)
+    );
+
+    let missing = data.join("nowhere.json");
+    let out = outpost(data)
+        .args(["report", "create", "--kind", "patrol", "--answers"])
+        .arg(&missing)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("[report.answers_unreadable]"),
+        "{}",
+        stderr(&out)
+    );
+
+    let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+    with_bom.extend_from_slice(template.as_bytes());
+    let answers = write_file(data, "bom.json", &with_bom);
+    let id = run_ok(
+        outpost(data)
+            .args(["report", "create", "--kind", "patrol", "--answers"])
+            .arg(&answers),
+    );
+    let shown = run_ok(outpost(data).args(["report", "show", "--json", id.trim()]));
+    let shown: Value = serde_json::from_str(&shown).expect("json");
+    let template: Value = serde_json::from_str(&template).expect("json");
+    assert_eq!(shown["answers"], template, "the BOM changed nothing");
+}
+
+/// A photo answer could name any id, so a report listed photos nobody could
+/// ever see; `report stage` wrote QIP pipeline entries into a patrol report.
+#[test]
+fn a_photo_answer_naming_no_attached_photo_and_a_stage_on_a_patrol_report_are_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path();
+    let template = run_ok(outpost(data).args(["report", "template", "--kind", "patrol"]));
+    let mut answers: Value = serde_json::from_str(&template).expect("json");
+    let ghost = util::report_id(77).to_string();
+    answers["photos"] = serde_json::json!([ghost]);
+    let file = write_file(data, "ghost.json", answers.to_string().as_bytes());
+    let out = outpost(data)
+        .env("OUTPOST_LANG", "fr")
+        .args(["report", "create", "--kind", "patrol", "--answers"])
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("[validation.unknown_attachment]")
+            && stderr(&out).contains("n'est pas un fichier joint"),
+        "{}",
+        stderr(&out)
+    );
+    let list = run_ok(outpost(data).args(["report", "list", "--json"]));
+    assert_eq!(list.trim(), "[]", "nothing was saved");
+
+    let patrol = create(data, "patrol", &[]);
+    let before = run_ok(outpost(data).args(["report", "show", "--json", &patrol]));
+    let out = outpost(data)
+        .args(["report", "stage", &patrol, "--to", "approved"])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("[document.no_pipeline]"),
+        "{}",
+        stderr(&out)
+    );
+    let after = run_ok(outpost(data).args(["report", "show", "--json", &patrol]));
+    let stages = |s: &str| serde_json::from_str::<Value>(s).expect("json")["pipeline"].clone();
+    assert_eq!(stages(&after), stages(&before), "no stage was written");
+
+    let qip = create(data, "qip", &[]);
+    run_ok(outpost(data).args(["report", "stage", &qip, "--to", "approved"]));
+    let shown = run_ok(outpost(data).args(["report", "show", "--json", &qip]));
+    assert!(
+        shown.contains("approved"),
+        "a QIP assessment still moves: {shown}"
+    );
+}

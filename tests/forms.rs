@@ -310,6 +310,56 @@ fn people_count_rules() {
     assert_rejected(&form, &count, json!(12), "validation.wrong_type");
 }
 
+/// A count of 2^64 once read back as "0 in all", and eight groups at the
+/// largest integer summed to a wrapped number: counts are bounded where they
+/// are checked, and a total of counts no check saw never wraps.
+#[test]
+fn people_counts_beyond_any_sane_range_are_refused_and_totals_never_wrap() {
+    use outpost_report::readback::display_value;
+    use outpost_report::validate::MAX_PEOPLE_IN_GROUP;
+
+    let (form, count) = first_field(|k| matches!(k, FieldKind::PeopleCount { .. }));
+    let field = form.field(&count).expect("the count field").clone();
+    let FieldKind::PeopleCount { sexes, age_bands } = &field.kind else {
+        unreachable!()
+    };
+    let (sex, band) = (&sexes[0].value, &age_bands[0].value);
+    for huge in [
+        json!(MAX_PEOPLE_IN_GROUP + 1),
+        json!(u64::MAX),
+        serde_json::from_str::<Value>("18446744073709551616").expect("2^64 parses as JSON"),
+    ] {
+        assert_rejected(
+            &form,
+            &count,
+            json!({ sex: { band: huge } }),
+            "validation.count_too_large",
+        );
+    }
+    let [en, _] = problems_with(&form, &count, json!({ sex: { band: MAX_PEOPLE_IN_GROUP } }));
+    assert!(
+        en.iter().all(|p| p.field != count),
+        "the bound itself is accepted: {en:#?}"
+    );
+
+    // Every group at the largest integer, as a document from elsewhere may say.
+    let mut every = Map::new();
+    for s in sexes {
+        let bands: Map<String, Value> = age_bands
+            .iter()
+            .map(|b| (b.value.clone(), json!(u64::MAX)))
+            .collect();
+        every.insert(s.value.clone(), Value::Object(bands));
+    }
+    let text = display_value(&field, &Value::Object(every), Lang::En);
+    assert!(
+        text.starts_with("total too large to show"),
+        "no wrapped total: {text}"
+    );
+    let fine = display_value(&field, &json!({ sex: { band: 7 } }), Lang::Fr);
+    assert!(fine.starts_with("7 au total"), "{fine}");
+}
+
 #[test]
 fn reference_list_rules() {
     let (form, links) = first_field(|k| matches!(k, FieldKind::ReportLinks { max_items: Some(_) }));

@@ -118,7 +118,15 @@ fn hub_process() -> (tempfile::TempDir, u16, Child) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hub_killed_mid_sync_loses_and_duplicates_nothing() {
     let (hub_dir, port, mut hub) = hub_process();
-    let url = format!("https://127.0.0.1:{port}");
+    // The tablet reaches the hub through a link that counts the bytes it
+    // carries: the kill is triggered from inside the exchange, once a random
+    // number of bytes has gone up, so it cannot miss a sync that ends early.
+    let upstream: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+    let link =
+        outpost_testlink::Link::start(upstream, outpost_testlink::LinkProfile::loopback(), 7)
+            .await
+            .expect("link");
+    let url = format!("https://{}", link.addr());
     let mut tablet =
         Device::enrol(&url, &tablet_code(hub_dir.path()), process_trust(&hub_dir)).await;
     let mut ids = Vec::new();
@@ -134,10 +142,13 @@ async fn a_hub_killed_mid_sync_loses_and_duplicates_nothing() {
         ids.push(id);
     }
 
+    const ROUNDS: usize = 12;
     let mut rng = rand::rng();
-    let mut kills = 0;
-    for round in 0..12 {
-        // Edits keep arriving between attempts, as they would in the field.
+    let mut landed = 0;
+    let mut kill_points = Vec::new();
+    for round in 0..ROUNDS {
+        // Edits and photos keep arriving between attempts, as in the field:
+        // every round has at least one photo's worth of bytes to send.
         let id = ids[round % ids.len()];
         let now = SystemClock.now();
         tablet
@@ -150,26 +161,43 @@ async fn a_hub_killed_mid_sync_loses_and_duplicates_nothing() {
                 )?)
             })
             .expect("edit");
-        let delay = Duration::from_millis(rng.random_range(0..150));
+        crate::sync::attach(
+            &mut tablet.store,
+            id,
+            &raw_photo(400_000, 100 + round as u8),
+        );
+        let kill_at = rng.random_range(1_000..200_000u64);
+        link.reset_stats();
         let wifi = outpost_sync::LinkBudget::wifi();
         let sync = tablet.try_sync(&wifi);
         tokio::pin!(sync);
+        let reached = async {
+            while link.stats().bytes_up < kill_at {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        };
         tokio::select! {
-            _ = &mut sync => {}
-            _ = tokio::time::sleep(delay) => {
+            outcome = &mut sync => {
+                panic!("round {round}: the sync ended ({}) before {kill_at} bytes went up", outcome.is_ok());
+            }
+            _ = reached => {
                 hub.kill().expect("SIGKILL the hub");
                 let _ = hub.wait();
-                kills += 1;
-                let _ = sync.await; // fails or finishes: either is fine
+                landed += 1;
+                kill_points.push(link.stats().bytes_up);
+                let outcome = sync.await;
+                assert!(outcome.is_err(), "round {round}: a sync whose hub died mid-way says so");
                 hub = spawn_hub(hub_dir.path(), port);
             }
         }
     }
+    assert_eq!(landed, ROUNDS, "every kill landed while a sync was running");
+    eprintln!("{landed} kills landed mid-sync, after these bytes up: {kill_points:?}");
     let last = tablet.sync().await;
     hub.kill().expect("stop");
     let _ = hub.wait();
     eprintln!(
-        "{kills} kills; final sync moved {} documents and {} blobs",
+        "final sync moved {} documents and {} blobs",
         last.documents.docs_up, last.blobs_up
     );
     assert_eq!(

@@ -2,7 +2,7 @@
 //! as it is given, ending in a read-back the author confirms.
 
 use outpost_report::readback::{self, ReadbackSection};
-use outpost_report::validate::{Completeness, is_blank, validate_answers};
+use outpost_report::validate::{Completeness, is_blank, validate_answers, validate_report};
 use outpost_report::{
     Classification, CommentId, Form, Lang, NewReport, PhotoRef, Problem, Readback, ReportDoc,
     ReportId, ReviewStatus, VoiceNoteRef,
@@ -118,7 +118,7 @@ pub(crate) fn view_of(
             .get(&id),
     );
     let answers = doc.answers();
-    let problems = validate_answers(form, &answers, now(), lang, Completeness::Complete);
+    let problems = validate_report(form, doc, now(), lang, Completeness::Complete);
     Ok(ReportView {
         id: id.to_string(),
         form: form.id.clone(),
@@ -317,7 +317,7 @@ pub fn submit_report(
     let doc = store.load(id).map_err(|e| UiError::store(e, lang))?;
     let form = form_of(&store, &doc, lang)?.clone();
     let at = now();
-    let mut problems = validate_answers(&form, &doc.answers(), at, lang, Completeness::Complete);
+    let mut problems = validate_report(&form, &doc, at, lang, Completeness::Complete);
     let pending = store
         .debrief(id)
         .map_err(|e| UiError::store(e, lang))?

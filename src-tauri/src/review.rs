@@ -217,7 +217,7 @@ pub fn review_pipeline(
 ) -> Result<Vec<ReviewLine>, UiError> {
     let (store, who, lang) = reviewer_command(&store, &lang)?;
     let qips = ReportFilter {
-        kind: Some("qip".into()),
+        kind: Some(outpost_report::pipeline::PIPELINE_FORM.into()),
         clearance: Some(who.clearance),
         limit: Some(BOARD),
         ..Default::default()
@@ -325,7 +325,7 @@ fn review_view(
         .into_iter()
         .filter(|s| !linked.contains(&s.report))
         .collect();
-    let pipeline = (doc.form_id() == "qip")
+    let pipeline = outpost_report::pipeline::has_pipeline(&doc.form_id())
         .then(|| pipeline::status(&doc.stage_entries(), meta.created_at, now()));
     let mut originals_here = Vec::new();
     for p in doc.photos() {

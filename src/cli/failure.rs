@@ -21,6 +21,14 @@ pub enum CliError {
     BadJson(#[source] serde_json::Error),
     #[error("the answers are not a JSON object")]
     AnswersNotObject,
+    #[error("the answers are not UTF-8 (byte {at})")]
+    AnswersNotUtf8 { at: usize },
+    #[error("cannot read the answers from {path}")]
+    AnswersUnreadable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("the report has {} problem(s)", .0.len())]
     InvalidAnswers(Vec<Problem>),
     #[error("{0:?} is not a report id")]
@@ -53,6 +61,8 @@ impl CliError {
             CliError::UnknownLanguage { .. } => "report.unknown_language",
             CliError::BadJson(_) => "report.bad_json",
             CliError::AnswersNotObject => "report.answers_not_object",
+            CliError::AnswersNotUtf8 { .. } => "report.answers_not_utf8",
+            CliError::AnswersUnreadable { .. } => "report.answers_unreadable",
             CliError::InvalidAnswers(_) => "report.invalid_answers",
             CliError::BadReportId(_) => "store.not_found",
             CliError::ClearanceRequired => "export.clearance_required",
@@ -77,6 +87,10 @@ impl CliError {
             }
             CliError::BadJson(e) => vec![("detail", e.to_string())],
             CliError::AnswersNotObject => vec![],
+            CliError::AnswersNotUtf8 { at } => vec![("at", at.to_string())],
+            CliError::AnswersUnreadable { path, source } => {
+                vec![("path", path.clone()), ("detail", source.to_string())]
+            }
             CliError::InvalidAnswers(p) => vec![("count", p.len().to_string())],
             CliError::BadReportId(id) => vec![("id", id.clone())],
             CliError::ClearanceRequired => vec![],

@@ -87,6 +87,10 @@ pub enum Command {
         /// Rebuild the report list and search index from the documents first.
         #[arg(long)]
         rebuild: bool,
+        /// Repair what can be repaired first: remove the files interrupted
+        /// saves left behind, and rebuild the list and search index.
+        #[arg(long)]
+        repair: bool,
     },
     /// Fill the data directory with example reports (one of each kind) and show them.
     Demo {
@@ -157,7 +161,11 @@ pub fn run(args: Args) -> Result<()> {
             unit,
             sector,
         } => store::profile(&dir, author, unit, sector),
-        Command::Doctor { json, rebuild } => store::doctor(&dir, json, rebuild, lang),
+        Command::Doctor {
+            json,
+            rebuild,
+            repair,
+        } => store::doctor(&dir, json, rebuild, repair, lang),
         Command::Demo { reports } => store::demo(&dir, reports, lang),
         Command::Enrol {
             hub,

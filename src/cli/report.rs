@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
 use outpost_report::pipeline::{self, QipStage, StageEntry};
 use outpost_report::time::{Clock, SystemClock};
-use outpost_report::validate::{Completeness, validate_answers};
+use outpost_report::validate::{Completeness, validate_answers, validate_report};
 use outpost_report::{Classification, Form, Lang, NewReport, ReportDoc, ReportId, ReviewStatus};
 use outpost_report::{policy, readback};
 use outpost_store::{ReportOrder, Store};
@@ -210,6 +210,11 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
             let new = new_report(&store, author, unit, written_in, level, draft)?;
             let mut doc = ReportDoc::create(&form, &new, now)?;
             doc.set_answers(&answers, now)?;
+            // Checked again as a report: what the answers name must be held.
+            let problems = validate_report(&form, &doc, now, lang, completeness);
+            if !problems.is_empty() {
+                return Err(CliError::InvalidAnswers(problems).into());
+            }
             store.save(&mut doc, now).context("saving the report")?;
             println!("{}", doc.id());
         }
@@ -379,7 +384,7 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
             let store = open(dir)?;
             let now = SystemClock.now();
             let qips = outpost_store::ReportFilter {
-                kind: Some("qip".into()),
+                kind: Some(outpost_report::pipeline::PIPELINE_FORM.into()),
                 ..Default::default()
             };
             let mut found = Vec::new();
@@ -465,16 +470,23 @@ fn form_of(store: &Store, kind: &str) -> Result<Form> {
 }
 
 fn read_answers(path: &Path) -> Result<Map<String, Value>> {
-    let mut text = String::new();
-    if path == Path::new("-") {
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("reading answers from standard input")?;
+    let mut bytes = Vec::new();
+    let read = if path == Path::new("-") {
+        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
     } else {
-        text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    }
-    match serde_json::from_str::<Value>(&text).map_err(CliError::BadJson)? {
+        std::fs::read(path).map(|b| bytes = b)
+    };
+    read.map_err(|source| CliError::AnswersUnreadable {
+        path: path.display().to_string(),
+        source,
+    })?;
+    // Editors on some systems start UTF-8 files with a byte order mark; it
+    // says nothing about the answers.
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let text = std::str::from_utf8(text).map_err(|e| CliError::AnswersNotUtf8 {
+        at: e.valid_up_to(),
+    })?;
+    match serde_json::from_str::<Value>(text).map_err(CliError::BadJson)? {
         Value::Object(map) => Ok(map),
         _ => Err(CliError::AnswersNotObject.into()),
     }

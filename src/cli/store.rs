@@ -103,9 +103,16 @@ pub fn profile(
     Ok(())
 }
 
-pub fn doctor(dir: &Path, json: bool, rebuild: bool, lang: Lang) -> Result<()> {
+pub fn doctor(dir: &Path, json: bool, rebuild: bool, repair: bool, lang: Lang) -> Result<()> {
     let mut store = open(dir)?;
-    if rebuild {
+    if repair {
+        let reclaimed = store.reclaim().context("removing leftover files")?;
+        eprintln!(
+            "removed {} leftover file(s) and {} temporary file(s)",
+            reclaimed.orphan_files, reclaimed.temporary_files
+        );
+    }
+    if rebuild || repair {
         let n = store
             .rebuild_projections()
             .context("rebuilding the report list")?;
@@ -127,12 +134,24 @@ pub fn doctor(dir: &Path, json: bool, rebuild: bool, lang: Lang) -> Result<()> {
             report.unreadable_documents.len()
         );
         println!(
-            "blobs:      {} ({} missing, {} damaged, {} orphan files)",
+            "blobs:      {} ({} missing, {} damaged, {} leftover files)",
             report.blobs,
             report.missing_blobs.len(),
             report.corrupt_blobs.len(),
-            report.orphan_blob_files
+            report.orphan_blob_files + report.temporary_files
         );
+        if !report.awaited_photo_variants.is_empty() {
+            let waiting = match lang {
+                Lang::En => "photo files not received yet (they come with a later sync)",
+                Lang::Fr => {
+                    "fichiers photo pas encore reçus (ils viendront avec une prochaine synchronisation)"
+                }
+            };
+            println!(
+                "waiting:    {} {waiting}",
+                report.awaited_photo_variants.len()
+            );
+        }
         for (id, why) in &report.unreadable_documents {
             println!("  unreadable report {id}: {why}");
         }
@@ -147,11 +166,8 @@ pub fn doctor(dir: &Path, json: bool, rebuild: bool, lang: Lang) -> Result<()> {
         for sha in report.missing_blobs.iter().chain(&report.corrupt_blobs) {
             println!("  blob {sha}");
         }
-        for v in &report.unindexed_photo_variants {
-            println!("  photo variant not in the blob index: {v}");
-        }
         for id in &report.projection_mismatches {
-            println!("  list entry out of date: {id} (run `outpost doctor --rebuild`)");
+            println!("  list entry out of date: {id} (run `outpost doctor --repair`)");
         }
         println!("{}", if report.is_healthy() { ok } else { bad });
     }

@@ -89,7 +89,7 @@ pub fn weekly_html(
         .filter(|r| r.kind != STANDING_QUESTION)
         .collect();
     let qips = store.list(&ReportFilter {
-        kind: Some("qip".into()),
+        kind: Some(outpost_report::pipeline::PIPELINE_FORM.into()),
         clearance: Some(clearance),
         ..Default::default()
     })?;

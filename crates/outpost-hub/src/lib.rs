@@ -121,7 +121,16 @@ pub async fn launch(
 ) -> Result<(), HubError> {
     // Refuse a bad certificate before anything else starts.
     let tls = settings.tls.as_ref().map(tls::server_config).transpose()?;
-    let store = Store::open(&settings.data, &settings.key, SystemClock.now())?;
+    let mut store = Store::open(&settings.data, &settings.key, SystemClock.now())?;
+    // A hub killed mid-upload leaves files nothing indexes; it is restarted
+    // far more often than anyone runs the doctor on it.
+    let reclaimed = store.reclaim()?;
+    if reclaimed != outpost_store::Reclaimed::default() {
+        eprintln!(
+            "removed {} file(s) and {} temporary file(s) left by interrupted writes",
+            reclaimed.orphan_files, reclaimed.temporary_files
+        );
+    }
     let hub_id = store.device_id().to_string();
     let state = Arc::new(HubState {
         store: Mutex::new(store),

@@ -20,9 +20,11 @@ validation-bad-accuracy = { $field }: accuracy must be zero or more metres.
 validation-location-empty = { $field }: give coordinates (latitude and longitude) or a place name.
 validation-location-half = { $field }: latitude and longitude go together; one of them is missing.
 validation-count-negative = { $field }: the count for { $group } must be zero or more.
+validation-count-too-large = { $field }: the count for { $group } cannot be more than { $max }.
 validation-count-unknown-group = { $field }: "{ $group }" is not a group of this count.
 validation-too-many-items = { $field }: at most { $max } items.
 validation-bad-reference = { $field }: "{ $value }" is not a valid reference.
+validation-unknown-attachment = { $field }: "{ $value }" is not a file attached to this report.
 
 expected-text = text
 expected-number = a number
@@ -93,12 +95,15 @@ report-unknown-classification = Unknown classification "{ $given }". Use UNCLASS
 report-invalid-answers = The report has { $count } problem(s); nothing was saved.
 report-answers-not-object = The answers file must be a JSON object of field ids to answers.
 report-bad-json = The answers file is not valid JSON: { $detail }
+report-answers-not-utf8 = The answers file is not UTF-8 text (the bytes after position { $at } cannot be read). Save it as UTF-8.
+report-answers-unreadable = The answers file { $path } cannot be read: { $detail }
 report-unknown-language = Unknown language "{ $given }". Use en or fr.
 document-corrupt = The report document is damaged and cannot be read ({ $detail }).
 document-not-a-report = This document is not an Outpost report ({ $detail }).
 document-newer-schema = This report was written by a newer version of Outpost (document schema { $found }; this version reads up to { $supported }). Update Outpost to open it.
 document-missing-changes = { $count } change(s) this report builds on have not arrived yet; the whole report will be requested.
 document-not-a-conflict = { $path } has no open conflict with that value; reload the report, someone may have resolved it already.
+document-no-pipeline = Only Quick Impact Project assessments move through the project pipeline; this is a { $form } report.
 
 ## The local store
 store-too-new = This data folder was written by a newer version of Outpost (database schema { $found }; this version knows up to { $supported }). Update Outpost; the data was not changed.

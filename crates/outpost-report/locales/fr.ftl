@@ -19,9 +19,11 @@ validation-bad-accuracy = { $field } : la précision doit être de zéro mètre 
 validation-location-empty = { $field } : indiquez des coordonnées (latitude et longitude) ou un nom de lieu.
 validation-location-half = { $field } : latitude et longitude vont ensemble ; l'une des deux manque.
 validation-count-negative = { $field } : l'effectif pour { $group } doit être de zéro ou plus.
+validation-count-too-large = { $field } : l'effectif pour { $group } ne peut pas dépasser { $max }.
 validation-count-unknown-group = { $field } : « { $group } » n'est pas une catégorie de ce décompte.
 validation-too-many-items = { $field } : { $max } éléments au plus.
 validation-bad-reference = { $field } : « { $value } » n'est pas une référence valide.
+validation-unknown-attachment = { $field } : « { $value } » n'est pas un fichier joint à ce rapport.
 
 expected-text = du texte
 expected-number = un nombre
@@ -92,12 +94,15 @@ report-unknown-classification = Classification inconnue « { $given } ». Utilis
 report-invalid-answers = Le rapport comporte { $count } problème(s) ; rien n'a été enregistré.
 report-answers-not-object = Le fichier de réponses doit être un objet JSON associant les identifiants de champ aux réponses.
 report-bad-json = Le fichier de réponses n'est pas du JSON valide : { $detail }
+report-answers-not-utf8 = Le fichier de réponses n'est pas du texte UTF-8 (les octets après la position { $at } sont illisibles). Enregistrez-le en UTF-8.
+report-answers-unreadable = Le fichier de réponses { $path } ne peut pas être lu : { $detail }
 report-unknown-language = Langue inconnue « { $given } ». Utilisez en ou fr.
 document-corrupt = Le document du rapport est endommagé et ne peut pas être lu ({ $detail }).
 document-not-a-report = Ce document n'est pas un rapport Outpost ({ $detail }).
 document-newer-schema = Ce rapport a été écrit par une version plus récente d'Outpost (schéma de document { $found } ; cette version lit jusqu'au { $supported }). Mettez Outpost à jour pour l'ouvrir.
 document-missing-changes = { $count } modification(s) sur lesquelles ce rapport s'appuie ne sont pas encore arrivées ; le rapport complet sera redemandé.
 document-not-a-conflict = { $path } n'a pas de conflit ouvert avec cette valeur ; rechargez le rapport, quelqu'un l'a peut-être déjà résolu.
+document-no-pipeline = Seules les évaluations de projets à impact rapide passent par le suivi des projets ; ce rapport est de type { $form }.
 
 ## Le stockage local
 store-too-new = Ce dossier de données a été écrit par une version plus récente d'Outpost (schéma de base { $found } ; cette version connaît jusqu'au { $supported }). Mettez Outpost à jour ; les données n'ont pas été modifiées.

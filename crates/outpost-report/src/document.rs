@@ -74,6 +74,8 @@ pub enum DocumentError {
     Automerge(#[from] AutomergeError),
     #[error("{path} has no conflict to resolve with that value")]
     NotAConflict { path: String },
+    #[error("a {form} report has no project pipeline")]
+    NoPipeline { form: String },
 }
 
 impl DocumentError {
@@ -86,6 +88,7 @@ impl DocumentError {
             DocumentError::NewerSchema { .. } => "document.newer_schema",
             DocumentError::MissingChanges { .. } => "document.missing_changes",
             DocumentError::NotAConflict { .. } => "document.not_a_conflict",
+            DocumentError::NoPipeline { .. } => "document.no_pipeline",
         }
     }
 
@@ -106,6 +109,7 @@ impl DocumentError {
             }
             DocumentError::MissingChanges { count } => vec![("count", count.to_string())],
             DocumentError::NotAConflict { path } => vec![("path", path.clone())],
+            DocumentError::NoPipeline { form } => vec![("form", form.clone())],
         }
     }
 }
@@ -881,6 +885,10 @@ impl ReportDoc {
     /// replaced, so the time spent in every stage stays known and two
     /// reviewers moving it at once both count.
     pub fn enter_stage(&mut self, entry: &StageEntry) -> Result<(), DocumentError> {
+        let form = self.form_id();
+        if !crate::pipeline::has_pipeline(&form) {
+            return Err(DocumentError::NoPipeline { form });
+        }
         let pipeline = self.map_or_create("pipeline")?;
         let key = format!("{}@{}", entry.stage, entry.at.as_millis());
         self.put_entry(&pipeline, &key, entry, "pipeline stage")?;

@@ -9,6 +9,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::time::Timestamp;
 
+/// The one form whose reports move through the pipeline.
+pub const PIPELINE_FORM: &str = "qip";
+
+/// Whether reports of this form have a pipeline. A patrol report given QIP
+/// stages would show up as a project nobody assessed.
+pub fn has_pipeline(form_id: &str) -> bool {
+    form_id == PIPELINE_FORM
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum QipStage {

@@ -128,7 +128,9 @@ pub fn display_value(field: &Field, value: &Value, lang: Lang) -> String {
         }
         (FieldKind::PeopleCount { sexes, age_bands }, Value::Object(by_sex)) => {
             let mut parts = Vec::new();
-            let mut total = 0;
+            // Checked: a document from elsewhere may hold counts no
+            // validation saw, and a wrapped total would be a wrong number.
+            let mut total = Some(0u64);
             for sex in sexes {
                 let Some(bands) = by_sex.get(&sex.value).and_then(Value::as_object) else {
                     continue;
@@ -137,7 +139,7 @@ pub fn display_value(field: &Field, value: &Value, lang: Lang) -> String {
                     .iter()
                     .filter_map(|b| {
                         let n = bands.get(&b.value)?.as_u64()?;
-                        total += n;
+                        total = total.and_then(|t| t.checked_add(n));
                         (n > 0).then(|| format!("{} {n}", b.label.get(lang)))
                     })
                     .collect();
@@ -145,9 +147,11 @@ pub fn display_value(field: &Field, value: &Value, lang: Lang) -> String {
                     parts.push(format!("{}: {}", sex.label.get(lang), counts.join(", ")));
                 }
             }
-            let total = match lang {
-                Lang::En => format!("{total} in all"),
-                Lang::Fr => format!("{total} au total"),
+            let total = match (total, lang) {
+                (Some(total), Lang::En) => format!("{total} in all"),
+                (Some(total), Lang::Fr) => format!("{total} au total"),
+                (None, Lang::En) => "total too large to show".to_string(),
+                (None, Lang::Fr) => "total trop grand pour être affiché".to_string(),
             };
             if parts.is_empty() {
                 total

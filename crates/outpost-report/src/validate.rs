@@ -181,6 +181,46 @@ pub fn validate_answers(
     problems
 }
 
+/// Validates a report whole: its answers, and that every photo and voice note
+/// its answers name is one the report holds (an id typed into an answers file
+/// would otherwise pass as a photo nobody can ever see).
+pub fn validate_report(
+    form: &Form,
+    doc: &crate::ReportDoc,
+    now: Timestamp,
+    lang: Lang,
+    completeness: Completeness,
+) -> Vec<Problem> {
+    let answers = doc.answers();
+    let mut problems = validate_answers(form, &answers, now, lang, completeness);
+    let photos: std::collections::BTreeSet<String> =
+        doc.photos().iter().map(|p| p.id.to_string()).collect();
+    let voice_notes: std::collections::BTreeSet<String> =
+        doc.voice_notes().iter().map(|v| v.id.to_string()).collect();
+    for field in &form.fields {
+        let held = match field.kind {
+            FieldKind::Photos { .. } => &photos,
+            FieldKind::VoiceNotes { .. } => &voice_notes,
+            _ => continue,
+        };
+        let Some(items) = answers.get(&field.id).and_then(Value::as_array) else {
+            continue;
+        };
+        let mut check = Check {
+            lang,
+            field,
+            problems: Vec::new(),
+        };
+        for id in items.iter().filter_map(Value::as_str) {
+            if is_uuid(id) && !held.contains(id) {
+                check.push("validation.unknown_attachment", vec![("value", id.into())]);
+            }
+        }
+        problems.extend(check.problems);
+    }
+    problems
+}
+
 /// An empty answer is no answer: clearing a box in the UI must not leave a
 /// required field "answered" with an empty string.
 /// An answer that says nothing: null, blank text or an empty list.
@@ -308,6 +348,11 @@ fn check_location(check: &mut Check<'_>, value: &Value) {
     }
 }
 
+/// The most people one group of a count may hold. Larger numbers are typing
+/// slips, not a crowd, and a bound keeps every total far from overflow (the
+/// largest form has a handful of groups).
+pub const MAX_PEOPLE_IN_GROUP: u64 = 1_000_000;
+
 fn check_people(check: &mut Check<'_>, value: &Value, sexes: &[Choice], age_bands: &[Choice]) {
     let Some(by_sex) = value.as_object() else {
         return check.wrong_type("expected.people_count");
@@ -347,6 +392,10 @@ fn check_people(check: &mut Check<'_>, value: &Value, sexes: &[Choice], age_band
                     check.push("validation.count_negative", vec![("group", group)])
                 }
                 Some(n) if n.fract() != 0.0 => check.push("validation.not_integer", vec![]),
+                Some(n) if n > MAX_PEOPLE_IN_GROUP as f64 => check.push(
+                    "validation.count_too_large",
+                    vec![("group", group), ("max", MAX_PEOPLE_IN_GROUP.to_string())],
+                ),
                 Some(_) => {}
             }
         }

@@ -16,6 +16,15 @@ use crate::data_key::{DataKey, is_sealed};
 use crate::error::{Result, StoreError};
 use crate::private_files::{self, private_dir};
 
+/// What [`crate::Store::reclaim`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Reclaimed {
+    /// Blob files no index row names (an attachment killed before it committed).
+    pub orphan_files: usize,
+    /// Half-written temporary files.
+    pub temporary_files: usize,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct BlobDir {
     root: PathBuf,
@@ -120,6 +129,35 @@ impl BlobDir {
             let _ = fs::remove_file(entry.path());
         }
         Ok(())
+    }
+
+    /// Removes the files of `list` not in `indexed`, and every temporary
+    /// file. The caller holds the store's write lock (see `Store::reclaim`).
+    pub(crate) fn reclaim(
+        &self,
+        indexed: &std::collections::BTreeSet<String>,
+    ) -> Result<Reclaimed> {
+        let mut reclaimed = Reclaimed::default();
+        for sha in self.list()? {
+            // A name that is no hash is not ours to remove: the doctor shows it.
+            if !indexed.contains(&sha) && named(&sha).is_ok() {
+                let path = self.path(&sha);
+                fs::remove_file(&path).map_err(|e| StoreError::io(&path, e))?;
+                reclaimed.orphan_files += 1;
+            }
+        }
+        for path in self.temporary_files()? {
+            fs::remove_file(&path).map_err(|e| StoreError::io(&path, e))?;
+            reclaimed.temporary_files += 1;
+        }
+        Ok(reclaimed)
+    }
+
+    /// Files left in `tmp/` by a write that never reached its rename.
+    pub(crate) fn temporary_files(&self) -> Result<Vec<PathBuf>> {
+        let tmp = self.root.join("tmp");
+        let entries = fs::read_dir(&tmp).map_err(|e| StoreError::io(&tmp, e))?;
+        Ok(entries.flatten().map(|e| e.path()).collect())
     }
 
     /// Hashes of every file in the store (for the doctor's orphan check).

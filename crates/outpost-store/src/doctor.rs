@@ -22,13 +22,18 @@ pub struct DoctorReport {
     pub missing_blobs: Vec<String>,
     /// Blob files whose content no longer matches their hash.
     pub corrupt_blobs: Vec<String>,
-    /// Photo variants a report refers to that the blob index lacks.
-    pub unindexed_photo_variants: Vec<String>,
+    /// Photo variants a report refers to that this store has not received
+    /// yet (a sync within a satellite budget leaves originals behind; a hub
+    /// waits for the device that took the photo). Waiting, not damage: an
+    /// attachment made here indexes its files in the transaction that adds it.
+    pub awaited_photo_variants: Vec<String>,
     /// Reports whose list entry is missing or stale: fix with a projection rebuild.
     pub projection_mismatches: Vec<String>,
     /// Files in the blob store that nothing indexes (left by an interrupted
-    /// save; harmless, reclaimable).
+    /// save; harmless, removed by [`crate::Store::reclaim`]).
     pub orphan_blob_files: usize,
+    /// Half-written temporary files (same cause, same remedy).
+    pub temporary_files: usize,
     /// Documents a hub set aside because they stopped loading: never sent.
     pub quarantined: Vec<crate::Quarantined>,
 }
@@ -39,7 +44,6 @@ impl DoctorReport {
             && self.unreadable_documents.is_empty()
             && self.missing_blobs.is_empty()
             && self.corrupt_blobs.is_empty()
-            && self.unindexed_photo_variants.is_empty()
             && self.projection_mismatches.is_empty()
             && self.quarantined.is_empty()
     }
@@ -70,6 +74,7 @@ pub(crate) fn examine(conn: &Connection, blobs: &BlobDir) -> Result<DoctorReport
         .iter()
         .filter(|f| !indexed.contains(*f))
         .count();
+    report.temporary_files = blobs.temporary_files()?.len();
 
     let mut stmt = conn.prepare(
         "SELECT d.report_id, d.bytes, r.updated_at, r.photos
@@ -100,7 +105,7 @@ pub(crate) fn examine(conn: &Connection, blobs: &BlobDir) -> Result<DoctorReport
             for v in [&p.original, &p.preview, &p.thumbnail] {
                 if !indexed.contains(&v.sha256) {
                     report
-                        .unindexed_photo_variants
+                        .awaited_photo_variants
                         .push(format!("{id}/{}/{}", p.id, v.sha256));
                 }
             }

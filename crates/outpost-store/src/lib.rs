@@ -38,6 +38,7 @@ use outpost_report::{
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 pub use authority::Quarantined;
+pub use blobs::Reclaimed;
 pub use data_key::{
     DataKey, KEY_FILE, MIN_PASSPHRASE_CHARS, Passphrase, change_passphrase, has_key, unlock, wipe,
 };
@@ -613,6 +614,26 @@ impl Store {
         let mut report = doctor::examine(&self.conn, &self.blobs)?;
         report.quarantined = self.quarantined()?;
         Ok(report)
+    }
+
+    /// Removes what interrupted saves left behind: blob files nothing
+    /// indexes and half-written temporary files.
+    ///
+    /// Safe beside other processes on the same store: every blob file is
+    /// written and indexed inside one write transaction, so while this holds
+    /// the write lock no file is between its write and its index row.
+    pub fn reclaim(&mut self) -> Result<Reclaimed> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let indexed: std::collections::BTreeSet<String> = {
+            let mut stmt = tx.prepare("SELECT sha256 FROM blobs")?;
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        let reclaimed = self.blobs.reclaim(&indexed)?;
+        tx.commit()?;
+        Ok(reclaimed)
     }
 }
 

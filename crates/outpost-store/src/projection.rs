@@ -45,7 +45,7 @@ pub(crate) fn project(conn: &Connection, catalog: &Catalog, doc: &ReportDoc) -> 
         .unwrap_or((None, None, None));
     let photos = doc.photos();
     // Only assessments are in the pipeline; their stage is listed and filtered.
-    let stage = (form_id == "qip").then(|| {
+    let stage = outpost_report::pipeline::has_pipeline(&form_id).then(|| {
         outpost_report::pipeline::status(&doc.stage_entries(), meta.created_at, meta.updated_at)
     });
     let happened_at = form

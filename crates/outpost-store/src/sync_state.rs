@@ -590,8 +590,12 @@ impl Store {
                 bytes.extend_from_slice(&row.get::<_, Vec<u8>>(0)?);
             }
         }
+        // The file is written and indexed under one write lock, so a file
+        // is never found unindexed by `reclaim` while it is being finished.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let outcome = self.blobs.finish(sha256, &bytes);
-        let tx = self.conn.transaction()?;
         tx.execute(
             "DELETE FROM partial_chunks WHERE sha256 = ?1 AND peer = ?2",
             [sha256, peer],
@@ -600,10 +604,11 @@ impl Store {
             "DELETE FROM partial_blobs WHERE sha256 = ?1 AND peer = ?2",
             [sha256, peer],
         )?;
+        if let Ok(length) = outcome {
+            crate::index_blob(&tx, sha256, length, media_type, None, now)?;
+        }
         tx.commit()?;
-        let length = outcome?;
-        crate::index_blob(&self.conn, sha256, length, media_type, None, now)?;
-        Ok(())
+        outcome.map(|_| ())
     }
 }
 
