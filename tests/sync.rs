@@ -356,6 +356,18 @@ async fn the_satellite_budget_sends_thumbnails_and_says_what_waits() {
         (9, 6),
         "3 photos x 3 files, 6 still waiting"
     );
+    // The hub waits for six files: waiting, not damage. The doctor once
+    // called this "PROBLEMS FOUND" and exited 1.
+    let out = crate::util::outpost(hub.dir.path())
+        .arg("doctor")
+        .output()
+        .expect("doctor runs");
+    let said = crate::util::stdout(&out);
+    assert!(out.status.success(), "{said}{}", crate::util::stderr(&out));
+    assert!(
+        said.contains("waiting:    6 photo files not received yet") && said.contains("healthy"),
+        "{said}"
+    );
     let wifi = tablet.sync().await;
     assert_eq!(wifi.blobs_up, 6, "on Wi-Fi the rest follows");
     assert_eq!(wifi.waiting.previews_up + wifi.waiting.originals_up, 0);

@@ -831,3 +831,64 @@ async fn a_damaged_local_file_is_reported_and_the_rest_goes() {
     );
     hub.stop().await;
 }
+
+/// A damaged local copy of a photo the hub already held was never fetched
+/// again: the doctor found it, and every later sync left it damaged. Now the
+/// doctor's repair sets it aside and the next sync brings the hub's good copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_local_photo_is_repaired_from_the_hubs_good_copy() {
+    let hub = TestHub::start().await;
+    let mut tablet = Device::tablet(&hub).await;
+    let id = file_report(&mut tablet.store, "patrol", Classification::Confidential);
+    let photo = raw_photo(40_000, 3);
+    attach(&mut tablet.store, id, &photo);
+    tablet.sync().await;
+    let sha = photo.preview.sha256.clone();
+    assert!(
+        hub.store().has_blob(&sha).expect("read"),
+        "the hub holds it"
+    );
+
+    let path = tablet.dir.path().join("blobs").join(&sha[..2]).join(&sha);
+    let mut bytes = std::fs::read(&path).expect("on disk");
+    bytes[40] ^= 0x55;
+    std::fs::write(&path, bytes).expect("damage it");
+
+    let data = tablet.dir.path().to_path_buf();
+    let doctor = |args: &[&str]| {
+        crate::util::outpost(&data)
+            .arg("doctor")
+            .args(args)
+            .output()
+            .expect("doctor runs")
+    };
+    let found = doctor(&[]);
+    assert!(!found.status.success(), "damage is a problem");
+    assert!(crate::util::stdout(&found).contains(&sha));
+    let repair = doctor(&["--repair"]);
+    assert!(
+        crate::util::stderr(&repair).contains("set 1 damaged file(s) aside"),
+        "{}",
+        crate::util::stderr(&repair)
+    );
+    assert!(
+        !repair.status.success(),
+        "still a problem until the good copy is back: {}",
+        crate::util::stdout(&repair)
+    );
+
+    let report = tablet.sync().await;
+    assert_eq!(report.blobs_down, 1, "the good copy came down");
+    let bytes = tablet
+        .store
+        .read_blob(&sha)
+        .expect("whole and hash-verified");
+    assert_eq!(bytes, photo.preview.bytes, "the very bytes of the photo");
+    let healthy = doctor(&[]);
+    assert!(
+        healthy.status.success(),
+        "{}",
+        crate::util::stdout(&healthy)
+    );
+    hub.stop().await;
+}

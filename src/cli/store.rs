@@ -106,6 +106,16 @@ pub fn profile(
 pub fn doctor(dir: &Path, json: bool, rebuild: bool, repair: bool, lang: Lang) -> Result<()> {
     let mut store = open(dir)?;
     if repair {
+        let found = store.doctor().context("examining the store")?;
+        let mut set_aside = 0;
+        for sha in found.missing_blobs.iter().chain(&found.corrupt_blobs) {
+            set_aside += usize::from(store.set_aside_damaged(sha)?);
+        }
+        if set_aside > 0 {
+            eprintln!(
+                "set {set_aside} damaged file(s) aside; the next sync fetches them from a peer that holds them"
+            );
+        }
         let reclaimed = store.reclaim().context("removing leftover files")?;
         eprintln!(
             "removed {} leftover file(s) and {} temporary file(s)",
@@ -164,7 +174,10 @@ pub fn doctor(dir: &Path, json: bool, rebuild: bool, repair: bool, lang: Lang) -
             );
         }
         for sha in report.missing_blobs.iter().chain(&report.corrupt_blobs) {
-            println!("  blob {sha}");
+            println!("  blob {sha} (run `outpost doctor --repair`, then sync)");
+        }
+        for sha in &report.set_aside_damaged {
+            println!("  blob {sha}: damaged, set aside until a sync brings a good copy");
         }
         for id in &report.projection_mismatches {
             println!("  list entry out of date: {id} (run `outpost doctor --repair`)");

@@ -16,6 +16,9 @@ use crate::data_key::{DataKey, is_sealed};
 use crate::error::{Result, StoreError};
 use crate::private_files::{self, private_dir};
 
+/// Where damaged files wait for their good copy (never a hash prefix).
+const DAMAGED: &str = "damaged";
+
 /// What [`crate::Store::reclaim`] removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Reclaimed {
@@ -45,15 +48,49 @@ impl BlobDir {
         self.root.join(prefix).join(sha256)
     }
 
-    /// Writes `bytes` durably; returns its hash. Existing content is not rewritten.
+    /// Writes `bytes` durably; returns its hash. Existing content is not
+    /// rewritten; a damaged copy set aside earlier is removed once the good
+    /// one is in place.
     pub(crate) fn put(&self, bytes: &[u8], nonce: u64) -> Result<String> {
         let sha = sha256_hex(bytes);
         let path = self.path(&sha);
-        if path.exists() && self.verify(&sha).is_ok() {
-            return Ok(sha);
+        if !(path.exists() && self.verify(&sha).is_ok()) {
+            self.write(&sha, &self.key.seal(sha.as_bytes(), bytes), nonce)?;
         }
-        self.write(&sha, &self.key.seal(sha.as_bytes(), bytes), nonce)?;
+        let damaged = self.root.join(DAMAGED).join(&sha);
+        if damaged.exists() {
+            fs::remove_file(&damaged).map_err(|e| StoreError::io(&damaged, e))?;
+        }
         Ok(sha)
+    }
+
+    /// Moves a damaged file out of the way (into `damaged/`, kept for
+    /// whoever investigates), so that the file counts as not held and a sync
+    /// fetches the good bytes from any peer that has them.
+    pub(crate) fn set_aside(&self, sha256: &str) -> Result<()> {
+        named(sha256)?;
+        let path = self.path(sha256);
+        let dir = self.root.join(DAMAGED);
+        private_dir(&dir)?;
+        match fs::rename(&path, dir.join(sha256)) {
+            Ok(()) => private_files::sync_dir(&dir),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(StoreError::io(path, e)),
+        }
+    }
+
+    /// Files set aside as damaged whose good copy has not arrived yet.
+    pub(crate) fn set_aside_files(&self) -> Result<Vec<String>> {
+        let dir = self.root.join(DAMAGED);
+        let Ok(entries) = fs::read_dir(&dir) else {
+            return Ok(Vec::new());
+        };
+        let mut out: Vec<String> = entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .collect();
+        out.sort();
+        Ok(out)
     }
 
     /// Puts already sealed bytes in place as file `sha256`.
@@ -166,7 +203,7 @@ impl BlobDir {
         let entries = fs::read_dir(&self.root).map_err(|e| StoreError::io(&self.root, e))?;
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().to_string();
-            if name == "tmp" || !entry.path().is_dir() {
+            if name == "tmp" || name == DAMAGED || !entry.path().is_dir() {
                 continue;
             }
             for file in fs::read_dir(entry.path())

@@ -22,6 +22,9 @@ pub struct DoctorReport {
     pub missing_blobs: Vec<String>,
     /// Blob files whose content no longer matches their hash.
     pub corrupt_blobs: Vec<String>,
+    /// Damaged files set aside (`doctor --repair`, or found by a sync) whose
+    /// good copy has not come back from a peer yet.
+    pub set_aside_damaged: Vec<String>,
     /// Photo variants a report refers to that this store has not received
     /// yet (a sync within a satellite budget leaves originals behind; a hub
     /// waits for the device that took the photo). Waiting, not damage: an
@@ -44,6 +47,7 @@ impl DoctorReport {
             && self.unreadable_documents.is_empty()
             && self.missing_blobs.is_empty()
             && self.corrupt_blobs.is_empty()
+            && self.set_aside_damaged.is_empty()
             && self.projection_mismatches.is_empty()
             && self.quarantined.is_empty()
     }
@@ -75,6 +79,7 @@ pub(crate) fn examine(conn: &Connection, blobs: &BlobDir) -> Result<DoctorReport
         .filter(|f| !indexed.contains(*f))
         .count();
     report.temporary_files = blobs.temporary_files()?.len();
+    report.set_aside_damaged = blobs.set_aside_files()?;
 
     let mut stmt = conn.prepare(
         "SELECT d.report_id, d.bytes, r.updated_at, r.photos

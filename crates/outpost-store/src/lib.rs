@@ -616,6 +616,25 @@ impl Store {
         Ok(report)
     }
 
+    /// Sets a file that fails its check aside: its index row goes and the
+    /// damaged bytes move to `blobs/damaged/`, so the file counts as not held
+    /// and the next sync fetches the good copy from a peer that has it.
+    /// Returns whether it was damaged (a good file is left alone).
+    pub fn set_aside_damaged(&mut self, sha256: &str) -> Result<bool> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        match self.blobs.verify(sha256) {
+            Ok(()) => return Ok(false),
+            Err(StoreError::BlobCorrupt { .. } | StoreError::BlobMissing { .. }) => {}
+            Err(other) => return Err(other),
+        }
+        self.blobs.set_aside(sha256)?;
+        tx.execute("DELETE FROM blobs WHERE sha256 = ?1", [sha256])?;
+        tx.commit()?;
+        Ok(true)
+    }
+
     /// Removes what interrupted saves left behind: blob files nothing
     /// indexes and half-written temporary files.
     ///

@@ -69,8 +69,10 @@ impl BlobPass<'_> {
         let bytes = match store.read_blob(&blob.sha256) {
             Ok(bytes) => bytes,
             // A damaged or missing local copy is reported and skipped; the
-            // rest of the sync goes on.
+            // rest of the sync goes on. It is set aside so that a good copy
+            // is fetched from any peer that holds one.
             Err(e @ (StoreError::BlobCorrupt { .. } | StoreError::BlobMissing { .. })) => {
+                store.set_aside_damaged(&blob.sha256)?;
                 self.report
                     .documents
                     .rejected
