@@ -12,6 +12,7 @@ mod declassify;
 mod document;
 mod export;
 mod forms;
+mod full_disk;
 mod migration;
 mod policy;
 mod projection;

@@ -145,3 +145,65 @@ pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 pub fn sha256_of_file(path: &Path) -> String {
     outpost_media::sha256_hex(&std::fs::read(path).expect("file readable"))
 }
+
+/// A small file system of its own (tmpfs, mounted for the test; the tests
+/// run as root), so a disk can be filled to the last byte without touching
+/// the machine's.
+pub struct SmallDisk {
+    mount: TempDir,
+}
+
+impl SmallDisk {
+    pub fn new(megabytes: u32) -> SmallDisk {
+        let mount = tempfile::tempdir().expect("mount point");
+        let status = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={megabytes}M,mode=0700"),
+                "tmpfs",
+            ])
+            .arg(mount.path())
+            .status()
+            .expect("mount runs");
+        assert!(
+            status.success(),
+            "mounting a {megabytes} MiB tmpfs needs root (as CI runs): {status}"
+        );
+        SmallDisk { mount }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.mount.path()
+    }
+
+    /// Fills every free byte; returns how many were taken.
+    pub fn fill(&self) -> u64 {
+        use std::io::Write;
+        let mut file = std::fs::File::create(self.path().join("filler")).expect("filler");
+        let chunk = vec![0u8; 4096];
+        let mut taken = 0;
+        while let Ok(n) = file.write(&chunk) {
+            if n == 0 {
+                break;
+            }
+            taken += n as u64;
+        }
+        let _ = file.sync_all();
+        taken
+    }
+
+    pub fn free(&self) {
+        std::fs::remove_file(self.path().join("filler")).expect("filler removed");
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.mount.path())
+            .status();
+    }
+}

@@ -39,9 +39,15 @@ impl ApiError {
             StoreError::BlobCorrupt { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
+        // "The device is out of storage space" would send the person at the
+        // tablet looking for space on the wrong machine.
+        let code = match &e {
+            StoreError::DiskFull(_) => "hub.disk_full",
+            _ => e.code(),
+        };
         ApiError {
             status,
-            code: e.code(),
+            code,
             args: e.args(),
             lang,
         }

@@ -115,6 +115,7 @@ store-partial-offset = The transfer resumed at the wrong place (expected byte { 
 store-io = The data folder could not be read or written: { $detail }
 store-database = The local database reported an error: { $detail }
 store-disk-full = The device is out of storage space; nothing was saved. Free some space and try again.
+hub-disk-full = The hub is out of storage space and stored nothing of this sync. Everything stays on this device; tell whoever runs the hub.
 store-busy = The local database is busy in another program; try again.
 review-not-lower = { $to } is not lower than the report's classification ({ $from }): a declassified copy must be at a lower level.
 store-wrong-passphrase = Wrong PIN or passphrase. { $left } attempts left before each new attempt must wait.

@@ -114,6 +114,7 @@ store-partial-offset = Le transfert a repris au mauvais endroit (octet { $expect
 store-io = Le dossier de données n'a pas pu être lu ou écrit : { $detail }
 store-database = La base de données locale a signalé une erreur : { $detail }
 store-disk-full = L'appareil n'a plus d'espace de stockage ; rien n'a été enregistré. Libérez de l'espace et réessayez.
+hub-disk-full = Le hub n'a plus d'espace de stockage et n'a rien enregistré de cette synchronisation. Tout reste sur cet appareil ; prévenez la personne qui gère le hub.
 store-busy = La base de données locale est occupée par un autre programme ; réessayez.
 review-not-lower = { $to } n'est pas inférieur à la classification du rapport ({ $from }) : une copie déclassifiée doit être d'un niveau inférieur.
 store-wrong-passphrase = Code PIN ou phrase secrète erroné. Encore { $left } essais avant que chaque nouvel essai doive attendre.

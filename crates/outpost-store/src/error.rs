@@ -70,12 +70,20 @@ impl From<outpost_media::PhotoError> for StoreError {
     }
 }
 
+/// Whether SQLite failed for want of disk space. SQLITE_IOERR_SHMSIZE (no
+/// room to grow the WAL's shared-memory index) means that too.
+pub(crate) fn is_disk_full(e: &rusqlite::Error) -> bool {
+    const SHM_SIZE: std::ffi::c_int = 4874;
+    e.sqlite_error()
+        .is_some_and(|f| f.code == rusqlite::ErrorCode::DiskFull || f.extended_code == SHM_SIZE)
+}
+
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        use rusqlite::ErrorCode;
-        match e.sqlite_error_code() {
-            Some(ErrorCode::DiskFull) => StoreError::DiskFull(io::Error::other(e)),
-            _ => StoreError::Database(e),
+        if is_disk_full(&e) {
+            StoreError::DiskFull(io::Error::other(e))
+        } else {
+            StoreError::Database(e)
         }
     }
 }

@@ -190,12 +190,25 @@ impl Store {
                 .map_err(|e| StoreError::io(&db_path, e))?;
         }
         let mut conn = database_connection(&db_path, key)?;
-        // The first read is where a wrong key shows.
-        if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())) {
-            return Err(match e.sqlite_error_code() {
-                Some(rusqlite::ErrorCode::NotADatabase) => StoreError::WrongKey,
-                _ => e.into(),
-            });
+        // The first read is where a wrong key shows, and a full disk: a WAL
+        // database needs room for its shared-memory index before it can be
+        // read. Then the index is kept in this process's memory instead
+        // (exclusive locking), so the reports can still be read; a write
+        // then says the disk is full.
+        let first_read = |conn: &Connection| {
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+        };
+        if let Err(e) = first_read(&conn) {
+            if !error::is_disk_full(&e) {
+                return Err(match e.sqlite_error_code() {
+                    Some(rusqlite::ErrorCode::NotADatabase) => StoreError::WrongKey,
+                    _ => e.into(),
+                });
+            }
+            drop(conn);
+            conn = database_connection(&db_path, key)?;
+            conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+            first_read(&conn)?;
         }
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         // WAL lets the UI read while a sync writes; FULL makes each commit durable.
