@@ -423,6 +423,7 @@ fn every_error_code_in_the_source_has_an_english_and_a_french_message() {
                 "app",
                 "export",
                 "print",
+                "policy",
             ]
             .contains(&head)
                 && !tail.is_empty()
@@ -551,4 +552,48 @@ fn a_photo_answer_naming_no_attached_photo_and_a_stage_on_a_patrol_report_are_re
         shown.contains("approved"),
         "a QIP assessment still moves: {shown}"
     );
+}
+
+/// Two refusals no test had ever asserted: syncing before enrolment, and a
+/// certificate authority file that holds no certificate (once accepted
+/// silently, so that every hub later looked like a stranger).
+#[test]
+fn sync_before_enrolment_and_an_authority_file_that_is_no_certificate_are_named() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path();
+    let out = outpost(data).arg("sync").output().expect("runs");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("[sync.not_enrolled]"),
+        "{}",
+        stderr(&out)
+    );
+    for (name, bytes) in [
+        ("hello.pem", &b"hello"[..]),
+        (
+            "garbage.pem",
+            &b"-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n"[..],
+        ),
+    ] {
+        let file = write_file(data, name, bytes);
+        // Nothing listens on port 9: the refusal must come before any connection.
+        let out = outpost(data)
+            .args([
+                "enrol",
+                "--hub",
+                "https://127.0.0.1:9",
+                "--code",
+                "ABC",
+                "--ca-cert",
+            ])
+            .arg(&file)
+            .output()
+            .expect("runs");
+        assert!(!out.status.success(), "{name}");
+        assert!(
+            stderr(&out).contains("[sync.certificate]"),
+            "{name}: {}",
+            stderr(&out)
+        );
+    }
 }

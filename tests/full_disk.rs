@@ -100,7 +100,7 @@ async fn a_full_hub_disk_is_reported_on_the_device_as_the_hubs() {
         .await
         .expect_err("the hub cannot store it");
     let (code, message) = err.localised(outpost_report::Lang::En);
-    assert_eq!(code, "hub.disk_full", "{message}");
+    assert_eq!(code, "sync.hub_disk_full", "{message}");
     assert!(
         message.contains("The hub is out of storage space"),
         "{message}"

@@ -406,41 +406,92 @@ async fn bad_input_gets_a_specific_error_and_leaves_the_store_untouched() {
     assert_eq!((status, code.as_str()), (409, "sync.replayed"));
 
     // Bad documents inside a good body are refused one by one, with a reason.
+    // Each goes in a request of its own: two pushes of one id in one body
+    // would leave the second deduplicated, not judged.
     let mut doc = tablet.store.load(id).expect("doc");
+    let held_heads: Vec<[u8; 32]> = doc.head_hashes().iter().map(|h| h.0).collect();
     let other = ReportId::from_uuid(uuid::Uuid::new_v4());
-    let pushes = vec![
-        DocPush {
-            id: *other.as_uuid().as_bytes(),
-            base: vec![],
-            heads: vec![],
-            payload: b"not automerge".to_vec(),
-            sigs: vec![],
-        },
-        DocPush {
-            id: *other.as_uuid().as_bytes(),
-            base: vec![],
-            heads: vec![],
-            payload: doc.save(),
-            sigs: vec![],
-        }, // wrong id
+    // Two edits the hub has not seen; the second alone, on a base the hub
+    // lacks, cannot be applied.
+    let mut ahead = doc.fork_as(tablet.store.device_id());
+    ahead
+        .set_answer("narrative", &serde_json::json!("first"), SystemClock.now())
+        .expect("edit");
+    let first_heads = ahead.head_hashes();
+    ahead
+        .set_answer("narrative", &serde_json::json!("second"), SystemClock.now())
+        .expect("edit");
+    let ahead_heads: Vec<[u8; 32]> = ahead.head_hashes().iter().map(|h| h.0).collect();
+    let cases: Vec<(&str, DocPush, &str)> = vec![
+        (
+            "bytes that are no document",
+            DocPush {
+                id: *other.as_uuid().as_bytes(),
+                base: vec![],
+                heads: vec![],
+                payload: b"not automerge".to_vec(),
+                sigs: vec![],
+            },
+            "document.corrupt",
+        ),
+        (
+            "a real report pushed under another report's id",
+            DocPush {
+                id: *other.as_uuid().as_bytes(),
+                base: vec![],
+                heads: held_heads.clone(),
+                payload: doc.save(),
+                sigs: vec![],
+            },
+            "sync.wrong_document",
+        ),
+        (
+            "heads that the payload does not reach",
+            DocPush {
+                id: *id.as_uuid().as_bytes(),
+                base: vec![],
+                heads: vec![[9; 32]],
+                payload: doc.save(),
+                sigs: vec![],
+            },
+            "sync.heads_mismatch",
+        ),
     ];
+    for (what, push, code) in cases {
+        let resp = post(&sync_url, Some(&token))
+            .body(valid(V, vec![push]))
+            .send()
+            .await
+            .expect("answer");
+        assert!(resp.status().is_success(), "{what}");
+        let answer: protocol::SyncResponse =
+            protocol::decode(&resp.bytes().await.expect("body")).expect("decodes");
+        assert_eq!(answer.rejected.len(), 1, "{what}: {answer:?}");
+        assert_eq!(answer.rejected[0].code, code, "{what}");
+        assert!(answer.accepted.is_empty(), "{what}: nothing accepted");
+    }
+    // Changes whose base the hub lacks (`document.missing_changes` at the
+    // hub) are not refused: the hub asks for the document whole.
     let resp = post(&sync_url, Some(&token))
-        .body(valid(V, pushes))
+        .body(valid(
+            V,
+            vec![DocPush {
+                id: *id.as_uuid().as_bytes(),
+                base: first_heads.iter().map(|h| h.0).collect(),
+                heads: ahead_heads,
+                payload: ahead.changes_since(&first_heads),
+                sigs: vec![],
+            }],
+        ))
         .send()
         .await
         .expect("answer");
-    assert!(resp.status().is_success());
     let answer: protocol::SyncResponse =
         protocol::decode(&resp.bytes().await.expect("body")).expect("decodes");
     assert_eq!(
-        answer.rejected.len(),
-        1,
-        "the corrupt one is refused: {answer:?}"
-    );
-    assert_eq!(answer.rejected[0].code, "document.corrupt");
-    assert!(
-        answer.accepted.is_empty(),
-        "the mislabelled one too (it is deduplicated by id first)"
+        (answer.need_full.clone(), answer.rejected.len()),
+        (vec![*id.as_uuid().as_bytes()], 0),
+        "{answer:?}"
     );
 
     // Blobs: a wrong hash, an unknown blob, a bad range.
@@ -519,7 +570,7 @@ async fn enrolment_codes_work_once() {
         Role::Field,
         Classification::Unclassified,
     );
-    let _first = Device::enrol(&hub.url, &code.to_lowercase(), hub.trust()).await;
+    let first = Device::enrol(&hub.url, &code.to_lowercase(), hub.trust()).await;
     let dir = tempfile::tempdir().expect("dir");
     let mut store = Store::unlock(dir.path(), &crate::util::pass(), T0).expect("store");
     let again =
@@ -538,6 +589,47 @@ async fn enrolment_codes_work_once() {
     .await
     .expect_err("unknown");
     assert_eq!(unknown.code(), "enrol.unknown_code");
+
+    // A code past its time is refused, and says so.
+    let expired = format!("T{}", rand::random::<u64>());
+    hub.store()
+        .add_enrolment_code(
+            &expired,
+            &outpost_store::Grant {
+                unit: "BATGAO-1".into(),
+                sector: "East".into(),
+                role: "field".into(),
+                clearance: "UNCLASSIFIED".into(),
+            },
+            util::at(-60),
+            60_000,
+        )
+        .expect("code");
+    let late = outpost_sync::http::enrol(
+        &mut store,
+        &hub.url,
+        &expired,
+        "late",
+        Lang::En,
+        hub.trust(),
+    )
+    .await
+    .expect_err("expired");
+    assert_eq!(late.code(), "enrol.expired");
+
+    // The hub's status is for hubs and headquarters, not for a field tablet.
+    let resp = crate::util::hub::raw_client()
+        .get(format!("{}/v1/status", hub.url))
+        .bearer_auth(&first.hub.token)
+        .send()
+        .await
+        .expect("answer");
+    let (status, code, message) = error_of(resp).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (403, "auth.forbidden"),
+        "{message}"
+    );
     hub.stop().await;
 }
 

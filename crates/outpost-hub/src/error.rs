@@ -42,7 +42,7 @@ impl ApiError {
         // "The device is out of storage space" would send the person at the
         // tablet looking for space on the wrong machine.
         let code = match &e {
-            StoreError::DiskFull(_) => "hub.disk_full",
+            StoreError::DiskFull(_) => "sync.hub_disk_full",
             _ => e.code(),
         };
         ApiError {

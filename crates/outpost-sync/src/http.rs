@@ -32,8 +32,8 @@ pub enum SyncError {
     Store(#[from] StoreError),
     #[error("this device is not enrolled with a hub (run `outpost enrol --hub URL --code CODE`)")]
     NotEnrolled,
-    #[error("the hub's certificate authority file is not a PEM certificate")]
-    Certificate(#[source] reqwest::Error),
+    #[error("the hub's certificate authority file holds no usable certificate")]
+    Certificate,
     /// The hub's certificate is not signed by the authority this device
     /// trusts for it, or is not for the address asked: a stranger, or
     /// someone in the middle. Never retried.
@@ -130,7 +130,7 @@ impl SyncError {
             SyncError::Body(_) => "sync.malformed".into(),
             SyncError::Store(e) => e.code().into(),
             SyncError::NotEnrolled => "sync.not_enrolled".into(),
-            SyncError::Certificate(_) => "sync.certificate".into(),
+            SyncError::Certificate => "sync.certificate".into(),
             SyncError::Untrusted(_) => "sync.untrusted_hub".into(),
             SyncError::Wiped => "sync.revoked_wiped".into(),
             SyncError::InsecureHub { .. } => "sync.insecure_hub".into(),
@@ -239,9 +239,19 @@ impl HubTrust {
 /// that made it, so sharing the configuration is what lets a later sync
 /// resume with a TLS 1.3 ticket instead of receiving the hub's certificate
 /// chain again over the link.
-fn pinned_tls(pem: &str) -> rustls::ClientConfig {
+/// The certificates of `pem` that rustls can use as roots. One it cannot
+/// use is left out; with none left, no hub is trusted, the safe way to fail.
+fn authority_roots(pem: &str) -> rustls::RootCertStore {
     use rustls_pki_types::CertificateDer;
     use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(pem.as_bytes()).flatten() {
+        let _ = roots.add(cert);
+    }
+    roots
+}
+
+fn pinned_tls(pem: &str) -> rustls::ClientConfig {
     static CONFIGS: std::sync::OnceLock<
         std::sync::Mutex<std::collections::HashMap<String, rustls::ClientConfig>>,
     > = std::sync::OnceLock::new();
@@ -250,12 +260,7 @@ fn pinned_tls(pem: &str) -> rustls::ClientConfig {
     configs
         .entry(pem.to_string())
         .or_insert_with(|| {
-            let mut roots = rustls::RootCertStore::empty();
-            for cert in CertificateDer::pem_slice_iter(pem.as_bytes()).flatten() {
-                // A certificate rustls cannot use as a root is left out; with
-                // none left, no hub is trusted, the safe way to fail.
-                let _ = roots.add(cert);
-            }
+            let roots = authority_roots(pem);
             let mut config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
                 rustls::crypto::ring::default_provider(),
             ))
@@ -302,8 +307,11 @@ impl HubClient {
             // Satellite links stall for seconds; a dead link must still end.
             .read_timeout(Duration::from_secs(120));
         if let HubTrust::Pinned(pem) = trust {
-            // Checked the way reqwest reads it, for the same error as before.
-            reqwest::Certificate::from_pem(pem.as_bytes()).map_err(SyncError::Certificate)?;
+            // A file that is no certificate would only show as every hub
+            // being untrusted; say what is wrong before any connection.
+            if authority_roots(pem).is_empty() {
+                return Err(SyncError::Certificate);
+            }
             builder = builder.tls_backend_preconfigured(pinned_tls(pem));
         }
         let http = builder.build().map_err(SyncError::Link)?;
