@@ -299,3 +299,152 @@ fn a_typed_formula_is_neutralised_in_the_csv_and_re_parses_as_text() {
         "each typed formula is text to a spreadsheet, and nothing else changed"
     );
 }
+
+/// Where a report is, read from its document: its first answered location
+/// field, in form order (written here from the rule, not from the code).
+fn located(doc: &outpost_report::ReportDoc) -> Option<(f64, f64)> {
+    let form = util::form(&doc.form_id());
+    let answers = doc.answers();
+    form.fields
+        .iter()
+        .filter(|f| matches!(f.kind, outpost_report::form::FieldKind::Location))
+        .find_map(|f| {
+            let a = answers.get(&f.id)?.as_object()?;
+            Some((a.get("lat")?.as_f64()?, a.get("lon")?.as_f64()?))
+        })
+}
+
+/// Counting rows and ids could not catch a wrong value: every cell of the
+/// CSV is compared with the report it came from, and every GeoJSON point with
+/// the report's own coordinates (a swapped latitude and longitude fails), and
+/// the points are exactly the located reports.
+#[test]
+fn every_csv_value_and_every_geojson_point_is_the_reports_own() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut store = Store::unlock(dir.path(), &crate::util::pass(), util::T0).expect("store");
+    fill(&mut store, 45);
+    // Some reports say where only by a place name: no point for them.
+    for id in store.report_ids().expect("ids").into_iter().step_by(4) {
+        let form = util::form(&store.load(id).expect("loads").form_id());
+        store
+            .update(id, util::T0, |doc| {
+                for f in &form.fields {
+                    if matches!(f.kind, outpost_report::form::FieldKind::Location) {
+                        doc.set_answer(
+                            &f.id,
+                            &serde_json::json!({"place": "Ménaka market"}),
+                            util::T0,
+                        )?;
+                    }
+                }
+                Ok(())
+            })
+            .expect("update");
+    }
+    let all = ["--clearance", "STRICTLY CONFIDENTIAL"];
+    let csv_path = dir.path().join("all.csv");
+    export(dir.path(), "csv", &all, &csv_path);
+    let mut reader = csv::Reader::from_path(&csv_path).expect("opens");
+    let headers = reader.headers().expect("headers").clone();
+    let mut rows = 0;
+    for record in reader.records() {
+        let record = record.expect("parses");
+        let cell = |name: &str| {
+            let at = headers.iter().position(|h| h == name).expect("column");
+            record[at].to_string()
+        };
+        let id: ReportId = cell("id").parse().expect("id");
+        let mut doc = store.load(id).expect("the row's report");
+        let json = doc.to_json();
+        let meta = &json["meta"];
+        assert_eq!(cell("kind"), doc.form_id(), "{id}");
+        assert_eq!(
+            cell("classification"),
+            meta["classification"].as_str().unwrap_or_default(),
+            "{id}"
+        );
+        assert_eq!(
+            cell("status"),
+            meta["status"].as_str().unwrap_or_default(),
+            "{id}"
+        );
+        assert_eq!(
+            cell("author"),
+            meta["author"].as_str().unwrap_or_default(),
+            "{id}"
+        );
+        assert_eq!(
+            cell("unit"),
+            meta["author_unit"].as_str().unwrap_or_default(),
+            "{id}"
+        );
+        assert_eq!(
+            cell("sector"),
+            meta["sector"].as_str().unwrap_or_default(),
+            "{id}"
+        );
+        assert_eq!(
+            cell("language"),
+            meta["language"].as_str().unwrap_or_default(),
+            "{id}"
+        );
+        assert_eq!(cell("photos"), doc.photos().len().to_string(), "{id}");
+        assert_eq!(cell("comments"), doc.comments().len().to_string(), "{id}");
+        let coords = |name: &str| cell(name).parse::<f64>().ok();
+        assert_eq!(
+            (coords("lat"), coords("lon")),
+            located(&doc).map_or((None, None), |(lat, lon)| (Some(lat), Some(lon))),
+            "{id}: the row's coordinates are the report's"
+        );
+        rows += 1;
+    }
+    assert_eq!(rows, 45, "every report has its row");
+
+    let geo_path = dir.path().join("all.geojson");
+    export(dir.path(), "geojson", &all, &geo_path);
+    let text = std::fs::read_to_string(&geo_path).expect("read");
+    let geojson::GeoJson::FeatureCollection(fc) = text.parse().expect("GeoJSON") else {
+        panic!("a FeatureCollection")
+    };
+    let mut points = std::collections::BTreeMap::new();
+    for f in &fc.features {
+        let Some(geojson::Geometry {
+            value: geojson::Value::Point(p),
+            ..
+        }) = &f.geometry
+        else {
+            panic!("a point")
+        };
+        let id: ReportId = f.properties.as_ref().expect("properties")["id"]
+            .as_str()
+            .expect("id")
+            .parse()
+            .expect("an id");
+        assert!(points.insert(id, (p[0], p[1])).is_none(), "{id} once");
+    }
+    let mut expected = std::collections::BTreeMap::new();
+    for id in store.report_ids().expect("ids") {
+        if let Some((lat, lon)) = located(&store.load(id).expect("loads")) {
+            // RFC 7946: longitude first.
+            expected.insert(id, (lon, lat));
+        }
+    }
+    assert!(
+        !expected.is_empty() && expected.len() < 45,
+        "some located, some not"
+    );
+    assert_eq!(
+        points.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "the points are exactly the located reports"
+    );
+    for (id, (lon, lat)) in &expected {
+        // serde_json's default float reading may be one unit in the last
+        // place off; a swap or a wrong report is off by degrees.
+        let (x, y) = points[id];
+        assert!(
+            (x - lon).abs() < 1e-9 && (y - lat).abs() < 1e-9,
+            "{id}: point ({x}, {y}) is the report's (lon {lon}, lat {lat})"
+        );
+    }
+}
