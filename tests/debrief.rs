@@ -12,7 +12,7 @@ use crate::sync::{comment, file_report};
 use crate::util::hub::{Device, TestHub};
 use crate::util::{self, T0};
 
-fn wav(seconds: u32) -> Vec<u8> {
+pub fn wav(seconds: u32) -> Vec<u8> {
     // A minimal PCM WAV: 8 kHz, 8-bit mono silence.
     let data = 8_000 * seconds;
     let mut out = b"RIFF".to_vec();

@@ -10,36 +10,34 @@ use crate::util::{self, at};
 
 const REPORTS: usize = 3000;
 
+/// Every projection table whole: every column but the row number, every row,
+/// in a stable order; then the search index as searches see it.
 fn dump(conn: &Connection) -> Vec<String> {
     let mut out = Vec::new();
-    let mut stmt = conn
-        .prepare(
-            "SELECT report_id, kind, form_version, title, author, author_unit, device, created_at, updated_at,
-                    language, classification, classification_rank, status, conflicts, photos, comments,
-                    lat, lon, place FROM reports ORDER BY report_id",
-        )
-        .expect("reports");
-    let rows = stmt
-        .query_map([], |r| {
-            let cols: Vec<String> = (0..19)
-                .map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i).expect("col")))
-                .collect();
-            Ok(cols.join("|"))
-        })
-        .expect("rows");
-    out.extend(rows.map(|r| r.expect("row")));
-    let mut stmt = conn
-        .prepare("SELECT * FROM photos ORDER BY photo_id")
-        .expect("photos");
-    let rows = stmt
-        .query_map([], |r| {
-            Ok((0..7)
-                .map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i).expect("col")))
-                .collect::<Vec<_>>()
-                .join("|"))
-        })
-        .expect("rows");
-    out.extend(rows.map(|r| r.expect("row")));
+    for table in ["reports", "photos", "report_shares", "voice_notes"] {
+        let columns: Vec<String> = conn
+            .prepare(&format!("PRAGMA table_info({table})"))
+            .expect("table info")
+            .query_map([], |r| r.get::<_, String>(1))
+            .expect("columns")
+            .map(|c| c.expect("column"))
+            .filter(|c| c != "rowid")
+            .collect();
+        assert!(columns.len() >= 2, "{table} has columns");
+        let list = columns.join(", ");
+        let mut stmt = conn
+            .prepare(&format!("SELECT {list} FROM {table} ORDER BY {list}"))
+            .expect("select");
+        let rows = stmt
+            .query_map([], |r| {
+                let cols: Vec<String> = (0..columns.len())
+                    .map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i).expect("col")))
+                    .collect();
+                Ok(format!("{table}: {}", cols.join("|")))
+            })
+            .expect("rows");
+        out.extend(rows.map(|r| r.expect("row")));
+    }
     // The full-text index, as seen through searches for every vocabulary word.
     for word in [
         "patrouille",
@@ -100,6 +98,71 @@ fn rebuild_equals_the_incremental_projection() {
                 })
                 .expect("edit");
         }
+        // What the list and its filters also read: comments, shares, voice
+        // notes, conflicts and QIP stages.
+        if n % 7 == 0 {
+            crate::sync::comment(&mut t.store, doc.id(), "J3 Ops", "Précisez l'itinéraire.");
+        }
+        if n % 11 == 0 {
+            t.store
+                .update(doc.id(), at(n as i64 + 2), |d| {
+                    d.share_with(
+                        ["BATGAO-2", "sector:North"][n % 2],
+                        "J3 Ops",
+                        at(n as i64 + 2),
+                    )?;
+                    Ok(())
+                })
+                .expect("share");
+        }
+        if kind == "qip" && n % 5 == 0 {
+            t.store
+                .update(doc.id(), at(n as i64 + 3), |d| {
+                    Ok(d.enter_stage(&outpost_report::pipeline::StageEntry {
+                        stage: outpost_report::pipeline::QipStage::Approved,
+                        at: at(n as i64 + 3),
+                        by: "J5".into(),
+                    })?)
+                })
+                .expect("stage");
+        }
+        if n % 13 == 0 {
+            // Two devices change one answer at once: a conflict.
+            let mut theirs = t
+                .store
+                .load(doc.id())
+                .expect("loads")
+                .fork_as(util::device(9));
+            theirs
+                .set_answer(
+                    "narrative",
+                    &json!("autre version: convoy"),
+                    at(n as i64 + 4),
+                )
+                .expect("edit");
+            t.store
+                .update(doc.id(), at(n as i64 + 4), |d| {
+                    Ok(d.set_answer(
+                        "narrative",
+                        &json!("notre version: village"),
+                        at(n as i64 + 4),
+                    )?)
+                })
+                .expect("edit");
+            t.store.save(&mut theirs, at(n as i64 + 5)).expect("merge");
+        }
+        if n % 250 == 0 {
+            t.store
+                .add_voice_note(
+                    doc.id(),
+                    &crate::debrief::wav(1),
+                    Some("observations"),
+                    Some("voice_notes"),
+                    outpost_report::VoiceNoteId::from_uuid(uuid::Uuid::from_u128(n as u128)),
+                    at(n as i64),
+                )
+                .expect("voice note");
+        }
         if n % 500 == 0 {
             t.store
                 .add_photo(
@@ -119,9 +182,39 @@ fn rebuild_equals_the_incremental_projection() {
     )
     .expect("raw");
     let incremental = dump(&conn);
+    for (table, what) in [
+        ("reports: ", "reports"),
+        ("photos: ", "photos"),
+        ("report_shares: ", "shares"),
+        ("voice_notes: ", "voice notes"),
+    ] {
+        assert!(
+            incremental.iter().any(|r| r.starts_with(table)),
+            "the data has {what}"
+        );
+    }
+    let conflicted: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM reports WHERE conflicts > 0",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    let commented: i64 = conn
+        .query_row("SELECT count(*) FROM reports WHERE comments > 0", [], |r| {
+            r.get(0)
+        })
+        .expect("count");
+    let staged: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM reports WHERE pipeline_stage IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
     assert!(
-        incremental.len() > REPORTS,
-        "the dump covers reports, photos and searches"
+        conflicted > 0 && commented > 0 && staged > 0,
+        "conflicts {conflicted}, comments {commented}, stages {staged}"
     );
     let rebuilt = t.store.rebuild_projections().expect("rebuild");
     assert_eq!(rebuilt, REPORTS);
