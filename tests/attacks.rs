@@ -1429,3 +1429,61 @@ async fn a_voucher_the_relay_did_not_sign_vouches_for_nothing() {
     hq_hub.stop().await;
     camp.stop().await;
 }
+
+/// `report stage` once wrote QIP pipeline entries into a patrol report; the
+/// library now refuses, and a hub refuses the same from a device that
+/// writes the entries itself — even headquarters, which may move stages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pipeline_stage_on_a_patrol_report_is_refused_even_from_headquarters() {
+    let hub = TestHub::start().await;
+    let mut tablet = alpha(&hub, Classification::Confidential).await;
+    let patrol = file_report(&mut tablet.store, "patrol", Classification::Confidential);
+    let qip = file_report(&mut tablet.store, "qip", Classification::Confidential);
+    tablet.sync().await;
+    let mut hq = Device::join(
+        &hub,
+        "JMAC",
+        "",
+        Role::Hq,
+        Classification::StrictlyConfidential,
+    )
+    .await;
+    hq.sync().await;
+
+    let stage = |am: &mut AutoCommit| {
+        let pipeline = am
+            .put_object(ROOT, "pipeline", ObjType::Map)
+            .expect("pipeline");
+        let entry = am
+            .put_object(&pipeline, "approved@1777593600000", ObjType::Map)
+            .expect("entry");
+        am.put(&entry, "stage", "approved").expect("stage");
+        am.put(&entry, "at", 1_777_593_600_000i64).expect("at");
+        am.put(&entry, "by", "J5").expect("by");
+    };
+    for (id, want) in [(patrol, Some("policy.no_pipeline")), (qip, None)] {
+        let (mut am, base) = raw_copy(&hq, id);
+        stage(&mut am);
+        let mut doc = ReportDoc::load(&am.save()).expect("still a report");
+        let resp = push(&hq, vec![signed_push(&hq, &mut doc, &base)]).await;
+        match want {
+            Some(code) => {
+                assert_eq!(refusal(&resp), code, "a stage on a patrol report");
+                assert!(
+                    hub.store()
+                        .load(id)
+                        .expect("held")
+                        .stage_entries()
+                        .is_empty(),
+                    "nothing of it stored"
+                );
+            }
+            None => assert_eq!(
+                (resp.accepted.len(), resp.rejected.len()),
+                (1, 0),
+                "the same stage on a QIP assessment is headquarters' to set: {resp:?}"
+            ),
+        }
+    }
+    hub.stop().await;
+}

@@ -198,6 +198,7 @@ policy-other-unit = Only the report's own unit may change what it says.
 policy-not-yourself = A comment may only be added in this device's own name.
 policy-comment-changed = A comment cannot be changed or removed once made.
 policy-forged-actor = The changes were not all made by the device that sent them.
+policy-no-pipeline = Only Quick Impact Project assessments have a project pipeline; a stage on another report is refused.
 policy-unsigned = The changes carry no signature of the device that made them; nothing of them was stored.
 policy-bad-signature = A signature on the changes does not verify against the device that made them; nothing of them was stored.
 sync-too-many-documents = Too many reports in one message (at most { $max }); send them in smaller batches.

@@ -197,6 +197,7 @@ policy-other-unit = Seule l'unité du rapport peut modifier ce qu'il dit.
 policy-not-yourself = Un commentaire ne peut être ajouté qu'au nom de cet appareil.
 policy-comment-changed = Un commentaire ne peut être ni modifié ni supprimé une fois fait.
 policy-forged-actor = Les modifications n'ont pas toutes été faites par l'appareil qui les envoie.
+policy-no-pipeline = Seules les évaluations de projets à impact rapide ont un suivi de projet ; une étape sur un autre rapport est refusée.
 policy-unsigned = Les modifications ne portent pas la signature de l'appareil qui les a faites ; rien n'en a été enregistré.
 policy-bad-signature = Une signature des modifications ne se vérifie pas avec la clé de l'appareil qui les a faites ; rien n'en a été enregistré.
 sync-too-many-documents = Trop de rapports dans un seul message (au plus { $max }) ; envoyez-les par lots plus petits.

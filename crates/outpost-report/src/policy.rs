@@ -114,6 +114,8 @@ pub enum Refusal {
     CommentChanged,
     #[error("a change was made by another device than the one sending it")]
     ForgedActor,
+    #[error("only QIP assessments have a project pipeline")]
+    NoPipeline,
 }
 
 impl Refusal {
@@ -128,6 +130,7 @@ impl Refusal {
             Refusal::NotYourself => "policy.not_yourself",
             Refusal::CommentChanged => "policy.comment_changed",
             Refusal::ForgedActor => "policy.forged_actor",
+            Refusal::NoPipeline => "policy.no_pipeline",
         }
     }
 }
@@ -247,6 +250,9 @@ pub fn check_create(grant: &Grant, facts: &Facts, hq_only_form: bool) -> Result<
     {
         return Err(Refusal::WrongOrigin);
     }
+    if !empty_section(&facts.stages) && !crate::pipeline::has_pipeline(facts.fixed_value("form")) {
+        return Err(Refusal::NoPipeline);
+    }
     if is_headquarters(grant.role) {
         return Ok(());
     }
@@ -329,6 +335,9 @@ pub fn check_change(
     }
     if (before.shares != after.shares || before.stages != after.stages) && !hq {
         return Err(Refusal::HqOnly);
+    }
+    if before.stages != after.stages && !crate::pipeline::has_pipeline(&report.form) {
+        return Err(Refusal::NoPipeline);
     }
     let writes = !before.changed_content(after).is_empty()
         || before.statuses != after.statuses
