@@ -883,8 +883,8 @@ async fn the_command_line_says_so_when_the_hub_dies_mid_upload() {
     assert_ne!(out.status.code(), Some(0), "a failed sync is not a success");
     let stderr = util::stderr(&out);
     assert!(
-        stderr.contains("sync.link") || stderr.contains("sync."),
-        "says what happened: {stderr}"
+        stderr.contains("[sync.link]") && stderr.contains("Nothing was lost"),
+        "says the link to the hub failed, and that nothing was lost: {stderr}"
     );
 }
 
