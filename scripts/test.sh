@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine, then runs every
 # test: formatting, lints, the Rust unit and integration tests, a quick pass of
-# the benchmarks, the interface's unit tests, and the app end to end under Xvfb.
+# the benchmarks, the interface's unit tests, the app end to end under Xvfb,
+# and each fuzz target for a short while.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,3 +27,6 @@ cargo test --workspace --all-targets --locked
 cargo build --locked -p outpost -p outpost-hub -p outpost-app --bins
 # A screen large enough for the desktop layout (the window opens at tablet size).
 xvfb-run -a -s "-screen 0 1920x1080x24" npm --prefix ui run e2e
+# Every fuzz target for a short while from its committed corpus (longer runs:
+# scripts/fuzz.sh SECONDS).
+bash scripts/fuzz.sh "${OUTPOST_FUZZ_SECONDS:-30}"

@@ -435,6 +435,21 @@ async fn bad_input_gets_a_specific_error_and_leaves_the_store_untouched() {
             "document.corrupt",
         ),
         (
+            "bytes on which automerge's decoder panics (found by fuzzing)",
+            DocPush {
+                id: *other.as_uuid().as_bytes(),
+                base: vec![],
+                heads: vec![],
+                payload: std::fs::read(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/tests/fixtures/fuzz/document-decoder-panic.bin"
+                ))
+                .expect("fixture"),
+                sigs: vec![],
+            },
+            "document.corrupt",
+        ),
+        (
             "a real report pushed under another report's id",
             DocPush {
                 id: *other.as_uuid().as_bytes(),

@@ -76,12 +76,16 @@ pub enum DocumentError {
     NotAConflict { path: String },
     #[error("a {form} report has no project pipeline")]
     NoPipeline { form: String },
+    #[error("the bytes could not be decoded as automerge")]
+    Undecodable,
 }
 
 impl DocumentError {
     pub fn code(&self) -> &'static str {
         match self {
-            DocumentError::Corrupt(_) | DocumentError::Automerge(_) => "document.corrupt",
+            DocumentError::Corrupt(_)
+            | DocumentError::Automerge(_)
+            | DocumentError::Undecodable => "document.corrupt",
             DocumentError::NotAReport { .. } | DocumentError::DifferentReports { .. } => {
                 "document.not_a_report"
             }
@@ -110,6 +114,7 @@ impl DocumentError {
             DocumentError::MissingChanges { count } => vec![("count", count.to_string())],
             DocumentError::NotAConflict { path } => vec![("path", path.clone())],
             DocumentError::NoPipeline { form } => vec![("form", form.clone())],
+            DocumentError::Undecodable => vec![("detail", "undecodable bytes".into())],
         }
     }
 }
@@ -270,7 +275,7 @@ impl ReportDoc {
 
     /// Reads a saved document (full save or concatenated changes).
     pub fn load(bytes: &[u8]) -> Result<ReportDoc, DocumentError> {
-        let doc = AutoCommit::load(bytes).map_err(DocumentError::Corrupt)?;
+        let doc = decoding(bytes, || AutoCommit::load(bytes))?;
         let schema = match doc.get(ROOT, "schema")? {
             Some((AmValue::Scalar(s), _)) => match s.as_ref() {
                 ScalarValue::Int(n) => *n,
@@ -426,6 +431,9 @@ impl ReportDoc {
     /// Changes whose dependencies are missing are not applied: the caller
     /// asks the peer for the whole document instead.
     pub fn apply_changes(&mut self, bytes: &[u8]) -> Result<(), DocumentError> {
+        // Decoded apart first: bytes that make the decoder panic must not
+        // leave this document half-changed.
+        decoding(bytes, || AutoCommit::new().load_incremental(bytes))?;
         self.doc
             .load_incremental(bytes)
             .map_err(DocumentError::Corrupt)?;
@@ -1269,6 +1277,57 @@ fn to_json_within(doc: &AutoCommit, value: AmValue<'_>, id: &ObjId, depth: usize
                 .collect(),
         ),
         AmValue::Object(ObjType::Text) => Value::String(doc.text(id).unwrap_or_default()),
+    }
+}
+
+/// Checks that `bytes` are whole automerge chunks of the kinds Outpost
+/// sends — a document (0), a change (1) or a compressed change (2) — before
+/// automerge decodes them. Its decoder of the other kinds ("bundles") was
+/// made by fuzzing to allocate gigabytes from 47 bytes, and to panic; no peer
+/// of ours sends one. Each chunk is: a 4-byte magic, a 4-byte checksum, its
+/// kind, its length (unsigned LEB128), then that many bytes.
+fn only_documents_and_changes(bytes: &[u8]) -> Result<(), DocumentError> {
+    const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        if rest.len() < 10 || rest[..4] != MAGIC || rest[8] > 2 {
+            return Err(DocumentError::Undecodable);
+        }
+        let mut length: u64 = 0;
+        let mut read = 0;
+        loop {
+            let byte = *rest.get(9 + read).ok_or(DocumentError::Undecodable)?;
+            if read == 9 {
+                return Err(DocumentError::Undecodable);
+            }
+            length |= u64::from(byte & 0x7f) << (7 * read);
+            read += 1;
+            if byte & 0x80 == 0 {
+                break;
+            }
+        }
+        let end = usize::try_from(length)
+            .ok()
+            .and_then(|l| l.checked_add(9 + read))
+            .filter(|end| *end <= rest.len())
+            .ok_or(DocumentError::Undecodable)?;
+        rest = &rest[end..];
+    }
+    Ok(())
+}
+
+/// Runs automerge's decoding of bytes from elsewhere. On some malformed
+/// input its decoder panics instead of returning an error (found by fuzzing
+/// the document reader); such bytes are refused as corrupt, never a crash of
+/// the hub or device reading them.
+fn decoding<T>(
+    bytes: &[u8],
+    decode: impl FnOnce() -> Result<T, AutomergeError>,
+) -> Result<T, DocumentError> {
+    only_documents_and_changes(bytes)?;
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)) {
+        Ok(result) => result.map_err(DocumentError::Corrupt),
+        Err(_) => Err(DocumentError::Undecodable),
     }
 }
 
