@@ -2,7 +2,7 @@
 // (tauri-driver + WebKitWebDriver), each run on its own store and its own
 // webview storage, plus the command-line tools the tests drive it with.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -56,9 +56,19 @@ function portAnswers(port) {
   });
 }
 
-/** A free-looking port for a child server. */
-export function port() {
-  return 20000 + Math.floor(Math.random() * 20000);
+/**
+ * A port for a child server, known free: the system picks it for a socket
+ * bound here, which is closed just before the child binds it.
+ */
+export function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.on("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
 }
 
 /**
@@ -92,9 +102,12 @@ export class App {
   }
 
   async launch() {
-    this.port = port();
+    this.port = await freePort();
+    // WebKitWebDriver's own port too: a fixed one would meet whatever else
+    // listens there.
+    const nativePort = await freePort();
     this.startedAt = performance.now();
-    this.driver = spawn("tauri-driver", ["--port", String(this.port)], {
+    this.driver = spawn("tauri-driver", ["--port", String(this.port), "--native-port", String(nativePort)], {
       env: {
         ...process.env,
         OUTPOST_DATA: this.data,
@@ -161,14 +174,17 @@ export class App {
 export class Hub {
   constructor() {
     this.data = tempDir("hub");
-    this.port = port();
-    this.url = `https://127.0.0.1:${this.port}`;
     execFileSync(bin("outpost-hub"), ["init-tls", "--data", this.data, "--name", "127.0.0.1"], { encoding: "utf8" });
     this.caFile = join(this.data, "tls", "mission-ca.pem");
     this.caPem = readFileSync(this.caFile, "utf8");
   }
 
+  /** Starts the hub; a restart keeps its address, as devices know it. */
   async start() {
+    if (this.port === undefined) {
+      this.port = await freePort();
+      this.url = `https://127.0.0.1:${this.port}`;
+    }
     this.process = spawn(bin("outpost-hub"), ["serve", "--data", this.data, "--listen", `127.0.0.1:${this.port}`], {
       stdio: ["ignore", "ignore", "inherit"],
     });

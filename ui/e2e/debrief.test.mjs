@@ -216,3 +216,28 @@ test("killed mid-debrief, the app reopens on the same step with every saved answ
     "the choice made before the crash",
   );
 });
+
+test("killed with a keystroke not yet saved, the app gives back everything up to the last save", async () => {
+  await next("where");
+  const field = "#answer-incident_location-place";
+  assert.equal(await browser.$(field).getValue(), "Ansongo, quartier sud");
+  await browser.$(field).click();
+  // Typed and killed inside the pause before a save (400 ms): the state
+  // still says "pending" just before the kill.
+  await browser.$(field).addValue(", près du marché");
+  const state = await browser.$(".save-state").getAttribute("data-state");
+  await app.kill();
+  assert.equal(state, "pending", "the kill landed with the keystrokes unsaved");
+
+  browser = await app.start();
+  const resumedAt = await waitFor(async () => (await step()) || null, "the debrief reopened");
+  assert.equal(resumedAt, "where", "the same step");
+  // What the person gets back: the answer as last saved, whole — at most
+  // the last pause of typing is gone, and never a garbled or partial value.
+  const back = await browser.$(field).getValue();
+  assert.ok(
+    back === "Ansongo, quartier sud" || back === "Ansongo, quartier sud, près du marché",
+    `the last saved answer, whole: ${back}`,
+  );
+  console.log(`# killed with keystrokes pending: the field came back as ${JSON.stringify(back)}`);
+});
