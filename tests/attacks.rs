@@ -259,6 +259,18 @@ fn hub_heads(hub: &TestHub, id: ReportId) -> Vec<String> {
     hub.store().load(id).expect("the hub holds it").heads()
 }
 
+/// An analyst's device at headquarters (JMAC), cleared STRICTLY CONFIDENTIAL.
+async fn headquarters(hub: &TestHub) -> Device {
+    Device::join(
+        hub,
+        "JMAC",
+        "",
+        Role::Hq,
+        Classification::StrictlyConfidential,
+    )
+    .await
+}
+
 async fn alpha(hub: &TestHub, clearance: Classification) -> Device {
     Device::join(hub, "ALPHA", "East", Role::Field, clearance).await
 }
@@ -341,14 +353,7 @@ async fn a_forged_document_under_another_units_report_id_is_refused() {
 async fn a_field_device_cannot_make_headquarters_changes() {
     let hub = TestHub::start().await;
     let mut tablet = alpha(&hub, Classification::Confidential).await;
-    let analyst = Device::join(
-        &hub,
-        "JMAC",
-        "",
-        Role::Hq,
-        Classification::StrictlyConfidential,
-    )
-    .await;
+    let analyst = headquarters(&hub).await;
     let id = file_report(&mut tablet.store, "incident", Classification::Confidential);
     tablet.sync().await;
     let hq_device = analyst.store.device_id();
@@ -465,14 +470,7 @@ async fn an_incremental_push_cannot_change_a_reports_id_or_turn_meta_into_a_stri
     let resp = push(&tablet, vec![after(&mut am, id, &base)]).await;
     assert_eq!(refusal(&resp), "document.bad_shape", "meta stays a map");
 
-    let hq = Device::join(
-        &hub,
-        "JMAC",
-        "",
-        Role::Hq,
-        Classification::StrictlyConfidential,
-    )
-    .await;
+    let hq = headquarters(&hub).await;
     let mut hq = hq;
     let got = hq.sync().await;
     assert_eq!(
@@ -871,14 +869,7 @@ async fn a_stored_report_that_no_longer_loads_is_quarantined_and_syncs_go_on() {
         assert_eq!(n, 1, "the stored document was damaged");
     }
 
-    let mut hq = Device::join(
-        &hub,
-        "JMAC",
-        "",
-        Role::Hq,
-        Classification::StrictlyConfidential,
-    )
-    .await;
+    let mut hq = headquarters(&hub).await;
     let got = hq
         .try_sync(&outpost_sync::LinkBudget::wifi())
         .await
@@ -983,14 +974,7 @@ async fn a_change_whose_signature_does_not_verify_is_refused() {
     let (mut doc, base) = edited(&tablet);
     let good = signed_push(&tablet, &mut doc, &base);
     assert_eq!(push(&tablet, vec![good]).await.accepted, vec![raw(id)]);
-    let mut hq = Device::join(
-        &hub,
-        "JMAC",
-        "",
-        Role::Hq,
-        Classification::StrictlyConfidential,
-    )
-    .await;
+    let mut hq = headquarters(&hub).await;
     hq.sync().await;
     assert!(
         all_verified(&hq, id),
@@ -1065,14 +1049,7 @@ async fn a_relay_cannot_forge_a_field_devices_change_nor_swap_its_key() {
 async fn a_device_refuses_a_change_its_hub_forged() {
     let hub = TestHub::start().await;
     let mut tablet = alpha(&hub, Classification::Confidential).await;
-    let mut analyst = Device::join(
-        &hub,
-        "JMAC",
-        "",
-        Role::Hq,
-        Classification::StrictlyConfidential,
-    )
-    .await;
+    let mut analyst = headquarters(&hub).await;
     let id = file_report(&mut tablet.store, "incident", Classification::Confidential);
     tablet.sync().await;
     analyst.sync().await;
@@ -1440,14 +1417,7 @@ async fn a_pipeline_stage_on_a_patrol_report_is_refused_even_from_headquarters()
     let patrol = file_report(&mut tablet.store, "patrol", Classification::Confidential);
     let qip = file_report(&mut tablet.store, "qip", Classification::Confidential);
     tablet.sync().await;
-    let mut hq = Device::join(
-        &hub,
-        "JMAC",
-        "",
-        Role::Hq,
-        Classification::StrictlyConfidential,
-    )
-    .await;
+    let mut hq = headquarters(&hub).await;
     hq.sync().await;
 
     let stage = |am: &mut AutoCommit| {

@@ -100,28 +100,35 @@ fn crash_child() {
     }
 }
 
+/// The child (this test binary again, running `crash_child`) on store
+/// `dir`: saving reports, or only attaching photos.
+fn child(dir: &std::path::Path, attach_only: bool) -> std::process::Child {
+    let mut cmd = Command::new(std::env::current_exe().expect("the test binary"));
+    cmd.args([
+        "--exact",
+        "crash::crash_child",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env(CHILD_DIR, dir)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null());
+    if attach_only {
+        cmd.env(ATTACH_ONLY, "1");
+    }
+    cmd.spawn().expect("the child starts")
+}
+
 #[test]
 fn acknowledged_reports_survive_sigkill() {
     let dir = tempfile::tempdir().expect("tmp");
-    let exe = std::env::current_exe().expect("the test binary");
     let mut rng = rand::rng();
     let mut acknowledged: Vec<(ReportId, bool)> = Vec::new();
     let mut kills = 0;
 
     for round in 0..ROUNDS {
-        let mut child = Command::new(&exe)
-            .args([
-                "--exact",
-                "crash::crash_child",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD_DIR, dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the child starts");
+        let mut child = child(dir.path(), false);
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();
         // Let it acknowledge a random number of reports, then kill it a random
@@ -222,7 +229,6 @@ fn acknowledged_reports_survive_sigkill() {
 #[test]
 fn files_left_by_an_attachment_killed_mid_write_are_reclaimed() {
     let dir = tempfile::tempdir().expect("tmp");
-    let exe = std::env::current_exe().expect("the test binary");
     let mut rng = rand::rng();
     let mut report = None;
     let mut acknowledged = Vec::new();
@@ -230,20 +236,7 @@ fn files_left_by_an_attachment_killed_mid_write_are_reclaimed() {
     let mut leftovers = 0;
     while leftovers == 0 && rounds < 40 {
         rounds += 1;
-        let mut child = Command::new(&exe)
-            .args([
-                "--exact",
-                "crash::crash_child",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD_DIR, dir.path())
-            .env(ATTACH_ONLY, "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the child starts");
+        let mut child = child(dir.path(), true);
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
         let target = rng.random_range(0..4);
         let mut seen = 0;
