@@ -8,10 +8,11 @@
 use std::sync::{Mutex, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
+use outpost_fuzz::body_of;
 use outpost_report::{Classification, ReportDoc, Timestamp};
 use outpost_store::{Passphrase, Store};
 use outpost_sync::Role;
-use outpost_sync::protocol::{self, SyncRequest};
+use outpost_sync::protocol::SyncRequest;
 use outpost_sync::serve::{self, Peer};
 
 struct Hub {
@@ -65,16 +66,3 @@ fuzz_target!(
     };
     let _ = serve::vet(&peer, prepared);
 });
-
-/// The body as the real decoder reads it. A first byte of 0 gives the rest
-/// as it came over the wire (compressed); any other compresses the rest
-/// first, so that mutations reach the message's structure, not only the
-/// compression.
-fn body_of<T: for<'de> serde::Deserialize<'de>>(input: &[u8]) -> Option<T> {
-    let (&mode, rest) = input.split_first()?;
-    if mode == 0 {
-        protocol::decode(rest).ok()
-    } else {
-        protocol::decode(&zstd::bulk::compress(rest, 1).ok()?).ok()
-    }
-}

@@ -7,9 +7,10 @@
 use std::sync::{Mutex, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
+use outpost_fuzz::body_of;
 use outpost_report::Timestamp;
 use outpost_store::{HubRecord, Passphrase, Store};
-use outpost_sync::protocol::{self, SyncResponse};
+use outpost_sync::protocol::SyncResponse;
 use outpost_sync::session::Session;
 
 const NOW: Timestamp = Timestamp::from_millis(1_777_593_600_000);
@@ -71,16 +72,3 @@ fuzz_target!(
     };
     let _ = session.apply(store, &req, resp, NOW);
 });
-
-/// The body as the real decoder reads it. A first byte of 0 gives the rest
-/// as it came over the wire (compressed); any other compresses the rest
-/// first, so that mutations reach the message's structure, not only the
-/// compression.
-fn body_of<T: for<'de> serde::Deserialize<'de>>(input: &[u8]) -> Option<T> {
-    let (&mode, rest) = input.split_first()?;
-    if mode == 0 {
-        protocol::decode(rest).ok()
-    } else {
-        protocol::decode(&zstd::bulk::compress(rest, 1).ok()?).ok()
-    }
-}
