@@ -711,13 +711,14 @@ const UNITS: [(&str, &str); 4] = [
 ];
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     /// Whatever the mix of reports and whoever asks, a peer receives exactly
-    /// the reports its role, unit, sector and clearance admit — never one above.
+    /// the reports its role, unit, sector and clearance admit — never one
+    /// above. Reports carry up to three shares each.
     #[test]
     fn a_peer_receives_exactly_what_it_may_see(
-        reports in prop::collection::vec((0usize..3, 0usize..4, prop::collection::vec(0usize..8, 0..2)), 1..12),
+        reports in prop::collection::vec((0usize..3, 0usize..4, prop::collection::vec(0usize..8, 0..4)), 1..12),
         role in 0usize..3,
         unit in 0usize..4,
         clearance in 0usize..3,
