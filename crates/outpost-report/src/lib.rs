@@ -23,6 +23,7 @@ pub mod document;
 pub mod form;
 pub mod i18n;
 pub mod ids;
+pub mod logic;
 pub mod pipeline;
 pub mod policy;
 pub mod readback;
