@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
 use outpost_report::pipeline::{self, QipStage, StageEntry};
 use outpost_report::time::{Clock, SystemClock};
-use outpost_report::validate::{Completeness, validate_answers, validate_report};
+use outpost_report::validate::{Completeness, validate_report};
 use outpost_report::{Classification, Form, Lang, NewReport, ReportDoc, ReportId, ReviewStatus};
 use outpost_report::{policy, readback};
 use outpost_store::{ReportOrder, Store};
@@ -203,14 +203,11 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
             } else {
                 Completeness::Complete
             };
-            let problems = validate_answers(&form, &answers, now, lang, completeness);
-            if !problems.is_empty() {
-                return Err(CliError::InvalidAnswers(problems).into());
-            }
             let new = new_report(&store, author, unit, written_in, level, draft)?;
             let mut doc = ReportDoc::create(&form, &new, now)?;
             doc.set_answers(&answers, now)?;
-            // Checked again as a report: what the answers name must be held.
+            // Checked as a report, before anything is saved: the answers,
+            // and that the files they name are held.
             let problems = validate_report(&form, &doc, now, lang, completeness);
             if !problems.is_empty() {
                 return Err(CliError::InvalidAnswers(problems).into());
