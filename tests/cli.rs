@@ -138,7 +138,7 @@ fn invalid_answers_are_refused_with_every_problem_in_the_users_language() {
     let answers = write_file(
         data,
         "bad.json",
-        br#"{"incident_type": "alien", "occurred_at": "2099-01-01T00:00:00Z", "un_killed": -2, "activity": "x"}"#,
+        br#"{"incident_type": "alien", "occurred_at": "2099-01-01T00:00:00Z", "any_casualties": "yes", "un_killed": -2, "activity": "x"}"#,
     );
     let out = outpost(data)
         .env("OUTPOST_LANG", "fr")
@@ -168,6 +168,47 @@ fn invalid_answers_are_refused_with_every_problem_in_the_users_language() {
     assert!(!err.contains("panicked"), "{err}");
     let list = run_ok(outpost(data).args(["report", "list", "--json"]));
     assert_eq!(list.trim(), "[]", "nothing was saved");
+}
+
+#[test]
+fn answers_to_questions_not_asked_are_not_kept_and_each_is_named() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path();
+    // The template answers an IED; the incident was direct fire after all.
+    let template = run_ok(outpost(data).args(["report", "template", "--kind", "incident"]));
+    let mut answers: serde_json::Value = serde_json::from_str(&template).expect("JSON");
+    answers["incident_type"] = "direct_fire".into();
+    let file = write_file(data, "fire.json", answers.to_string().as_bytes());
+    let out = outpost(data)
+        .env("OUTPOST_LANG", "en")
+        .args(["report", "create", "--kind", "incident", "--answers"])
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    for (label, field) in [
+        ("Device type", "ied_kind"),
+        ("Device outcome", "ied_outcome"),
+    ] {
+        assert!(
+            err.contains(&format!("Not kept: {label} ({field})")),
+            "{field} named: {err}"
+        );
+    }
+    assert_eq!(err.lines().count(), 2, "nothing else: {err}");
+    let shown: serde_json::Value = serde_json::from_str(&run_ok(
+        outpost(data).args(["report", "show", &id, "--json"]),
+    ))
+    .expect("JSON");
+    let kept = &shown["answers"];
+    assert!(kept.get("ied_kind").is_none_or(|v| v.is_null()), "{kept}");
+    assert_eq!(kept["incident_type"], "direct_fire");
+    assert_eq!(
+        kept["attack_details"], answers["attack_details"],
+        "an attack: kept"
+    );
 }
 
 #[test]

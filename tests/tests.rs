@@ -11,6 +11,7 @@ mod debrief;
 mod declassify;
 mod document;
 mod export;
+mod form_logic;
 mod forms;
 mod full_disk;
 mod migration;

@@ -4,7 +4,7 @@
 use outpost_report::readback::{self, ReadbackSection};
 use outpost_report::validate::{Completeness, is_blank, validate_answers, validate_report};
 use outpost_report::{
-    Classification, CommentId, Form, Lang, NewReport, PhotoRef, Problem, Readback, ReportDoc,
+    Classification, CommentId, Flow, Form, Lang, NewReport, PhotoRef, Problem, Readback, ReportDoc,
     ReportId, ReviewStatus, VoiceNoteRef,
 };
 use outpost_store::{Store, StoreError};
@@ -48,6 +48,9 @@ pub struct ReportView {
     confirmed: Option<Readback>,
     /// What still stands between this report and submission.
     problems: Vec<Problem>,
+    /// What the form asks given these answers: the interface shows and
+    /// counts only that, and never works out the logic itself.
+    flow: Flow,
     delivery: &'static str,
     photo_files_waiting: u64,
 }
@@ -118,8 +121,11 @@ pub(crate) fn view_of(
             .get(&id),
     );
     let answers = doc.answers();
-    let problems = validate_report(form, doc, now(), lang, Completeness::Complete);
+    let at = now();
+    let problems = validate_report(form, doc, at, lang, Completeness::Complete);
+    let flow = Flow::of(form, &answers, &at.to_rfc3339());
     Ok(ReportView {
+        flow,
         id: id.to_string(),
         form: form.id.clone(),
         meta: doc.meta(),
@@ -216,6 +222,10 @@ pub struct Saved {
     /// The answer is in the report (false: it is kept on this device until it is valid).
     saved: bool,
     problems: Vec<Problem>,
+    /// The report's answers now: an answer may have cleared others (a
+    /// question no longer asked) or changed a calculation.
+    answers: Map<String, Value>,
+    flow: Flow,
 }
 
 /// Saves one answer as it is given. A value that does not validate (a
@@ -247,19 +257,41 @@ pub fn save_answer(
         .into_iter()
         .filter(|p| p.field == field)
         .collect();
-    let run = |store: &mut Store| -> Result<bool, StoreError> {
+    let run = |store: &mut Store| -> Result<(bool, Map<String, Value>), StoreError> {
         if problems.is_empty() {
             let stored = if empty { Value::Null } else { value.clone() };
-            store.update(id, at, |doc| Ok(doc.set_answer(&field, &stored, at)?))?;
+            // The answer and what follows from it, in one change.
+            let answers = store.update(id, at, |doc| {
+                doc.set_answer(&field, &stored, at)?;
+                doc.settle(&form, at)?;
+                Ok(doc.answers())
+            })?;
             store.set_pending_answer(id, &field, None, at)?;
-            Ok(true)
+            Ok((true, answers))
         } else {
             store.set_pending_answer(id, &field, Some(&value), at)?;
-            Ok(false)
+            Ok((false, doc.answers()))
         }
     };
-    let saved = run(&mut store).map_err(|e| UiError::store(e, lang))?;
-    Ok(Saved { saved, problems })
+    let (saved, answers) = run(&mut store).map_err(|e| UiError::store(e, lang))?;
+    let flow = Flow::of(&form, &answers, &at.to_rfc3339());
+    // A value typed into a question no longer asked is dropped with it.
+    let pending = store
+        .debrief(id)
+        .map_err(|e| UiError::store(e, lang))?
+        .map(|d| d.pending)
+        .unwrap_or_default();
+    for hidden in pending.keys().filter(|f| !flow.asks(f)) {
+        store
+            .set_pending_answer(id, hidden, None, at)
+            .map_err(|e| UiError::store(e, lang))?;
+    }
+    Ok(Saved {
+        saved,
+        problems,
+        answers,
+        flow,
+    })
 }
 
 /// Saves the free narrative said at a step.
@@ -324,8 +356,9 @@ pub fn submit_report(
         .map(|d| d.pending)
         .unwrap_or_default();
     // A value typed but never valid is still a problem, even if the field
-    // has an older valid answer.
-    for field in pending.keys() {
+    // has an older valid answer (unless the question is no longer asked).
+    let flow = Flow::of(&form, &doc.answers(), &at.to_rfc3339());
+    for field in pending.keys().filter(|f| flow.asks(f)) {
         if !problems.iter().any(|p| &p.field == field) {
             let mut answers = doc.answers();
             answers.insert(field.clone(), pending[field].clone());

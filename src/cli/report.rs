@@ -206,6 +206,9 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
             let new = new_report(&store, author, unit, written_in, level, draft)?;
             let mut doc = ReportDoc::create(&form, &new, now)?;
             doc.set_answers(&answers, now)?;
+            // Answers to questions the form does not ask, given the other
+            // answers, are not kept (told once the report is saved).
+            let not_asked = doc.settle(&form, now)?.cleared;
             // Checked as a report, before anything is saved: the answers,
             // and that the files they name are held.
             let problems = validate_report(&form, &doc, now, lang, completeness);
@@ -213,6 +216,19 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
                 return Err(CliError::InvalidAnswers(problems).into());
             }
             store.save(&mut doc, now).context("saving the report")?;
+            for field in not_asked {
+                let label = form
+                    .field(&field)
+                    .map_or(field.clone(), |f| f.label.get(lang).to_string());
+                eprintln!(
+                    "{}",
+                    outpost_report::i18n::message(
+                        lang,
+                        "report.answer_not_asked",
+                        &[("field", label), ("id", field)]
+                    )
+                );
+            }
             println!("{}", doc.id());
         }
         ReportCommand::Template { kind } => {

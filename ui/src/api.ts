@@ -107,13 +107,27 @@ export interface ReportView {
   readback: ReadbackSection[];
   confirmed: { by: string; at: number; lang: Lang; text: string } | null;
   problems: Problem[];
+  flow: Flow;
   delivery: Delivery;
   photo_files_waiting: number;
+}
+
+/** What the form asks given the answers, as the Rust side works it out. */
+export interface Flow {
+  hidden_steps: string[];
+  hidden_fields: string[];
+  /** Questions asked whose answer is needed now. */
+  required: string[];
+  /** Calculated answers (null: nothing to show). */
+  calculated: Record<string, unknown>;
 }
 
 export interface Saved {
   saved: boolean;
   problems: Problem[];
+  /** The answers after this one: others may have been cleared or recalculated. */
+  answers: Record<string, unknown>;
+  flow: Flow;
 }
 
 export interface Pending {

@@ -6,8 +6,8 @@
 import { api, asAppError, type ReportLine, type ReportView } from "./api";
 import { Autosave, type SaveState } from "./autosave";
 import { button, el, fileBytes } from "./dom";
-import { type FieldContext, renderField, showProblems, stepNarrative, voiceNotes } from "./fields";
-import type { Form, Step } from "./forms";
+import { type FieldContext, renderField, showFlow, showProblems, stepNarrative, voiceNotes } from "./fields";
+import { askedSteps, type Form, type Step } from "./forms";
 import { type Lang, t } from "./i18n";
 
 export interface Navigator {
@@ -38,6 +38,8 @@ export function fileUrl(sha256: string, lang: Lang): Promise<string> {
 export class Session {
   readonly autosave: Autosave;
   status: HTMLElement;
+  /** Called when an answer changed what the form asks; the screen redraws what depends on it. */
+  onFlow: () => void = () => {};
 
   constructor(
     public lang: Lang,
@@ -67,13 +69,12 @@ export class Session {
       if (kind === "answer") {
         const saved = await api.saveAnswer(this.report.id, name, value, this.lang);
         showProblems(document, name, saved.problems);
-        if (saved.saved) {
-          if (value === null) delete this.report.answers[name];
-          else this.report.answers[name] = value;
-          delete this.report.pending[name];
-        } else {
-          this.report.pending[name] = value;
-        }
+        this.report.answers = saved.answers;
+        if (saved.saved) delete this.report.pending[name];
+        else this.report.pending[name] = value;
+        for (const hidden of saved.flow.hidden_fields) delete this.report.pending[hidden];
+        this.report.flow = saved.flow;
+        this.onFlow();
       } else {
         await api.saveNote(this.report.id, name, String(value ?? ""), this.lang);
         this.report.notes[name] = String(value ?? "");
@@ -153,27 +154,47 @@ export function renderStep(
   returnToReadback: boolean,
 ): void {
   const { form, lang } = session;
+  const asked = () => askedSteps(form, session.report.flow.hidden_steps);
+  // A step the answers no longer ask (reopened where it was left): the next one that is.
+  if (!asked().includes(stepIndex)) {
+    const after = asked().find((i) => i > stepIndex);
+    if (after === undefined) nav.readback(session.report.id);
+    else nav.debrief(session.report.id, after, returnToReadback);
+    return;
+  }
   const step = form.steps[stepIndex];
   const ctx = session.context();
   const screen = el("section", "debrief with-nav");
   screen.dataset.step = step.id;
   screen.dataset.stepIndex = String(stepIndex);
-  screen.append(header(session, step.question[lang], { at: stepIndex, of: form.steps.length }));
+  // "Question 3 of 9" counts the steps asked, and follows the answers.
+  const progress = () => ({ at: asked().indexOf(stepIndex), of: asked().length });
+  let head = header(session, step.question[lang], progress());
+  screen.append(head);
   const body = el("div", "scroll");
   if (step.help) body.append(el("p", "step-help", step.help[lang]));
   body.append(stepFields(ctx, step, true, el("div", "fields")));
   screen.append(body);
+  session.onFlow = () => {
+    showFlow(body, ctx);
+    const fresh = header(session, step.question[lang], progress());
+    head.replaceWith(fresh);
+    head = fresh;
+  };
 
-  // Navigating saves what was typed first (see `go` in main.ts).
-  const next = () =>
-    returnToReadback || stepIndex + 1 >= form.steps.length
-      ? nav.readback(session.report.id)
-      : nav.debrief(session.report.id, stepIndex + 1);
+  // Navigating saves what was typed first (see `go` in main.ts); the
+  // answers given on this step may change which steps come next.
+  const next = () => {
+    const after = asked().find((i) => i > stepIndex);
+    if (returnToReadback || after === undefined) nav.readback(session.report.id);
+    else nav.debrief(session.report.id, after);
+  };
   const bar = el("nav", "step-nav");
   bar.append(
     button(t(lang, "debrief.back"), "secondary", () => {
-      if (stepIndex === 0) nav.home();
-      else nav.debrief(session.report.id, stepIndex - 1);
+      const before = asked().filter((i) => i < stepIndex).pop();
+      if (before === undefined) nav.home();
+      else nav.debrief(session.report.id, before);
     }, "step-back"),
     button(t(lang, "debrief.plain_form"), "secondary", () => nav.form(session.report.id), "to-form"),
     button(t(lang, "debrief.skip"), "secondary", next, "step-skip"),
@@ -200,13 +221,15 @@ export function renderReadback(root: HTMLElement, session: Session, nav: Navigat
   for (const field of Object.keys(report.pending)) {
     if (!problemsBy.has(field)) problemsBy.set(field, [t(lang, "readback.not_valid_yet")]);
   }
-  report.readback.forEach((section, index) => {
+  report.readback.forEach((section) => {
     const box = el("article", "readback-step");
     box.dataset.step = section.step;
     const head = el("div", "readback-head");
     head.append(
       el("h2", "", section.question),
-      button(t(lang, "readback.correct"), "secondary correct", () => nav.debrief(report.id, index, true)),
+      button(t(lang, "readback.correct"), "secondary correct", () =>
+        nav.debrief(report.id, Math.max(0, session.form.steps.findIndex((s) => s.id === section.step)), true),
+      ),
     );
     box.append(head);
     const list = el("dl", "readback-lines");
@@ -236,7 +259,12 @@ export function renderReadback(root: HTMLElement, session: Session, nav: Navigat
   result.setAttribute("role", "alert");
   const bar = el("nav", "step-nav");
   bar.append(
-    button(t(lang, "debrief.back"), "secondary", () => nav.debrief(report.id, session.form.steps.length - 1), "step-back"),
+    button(
+      t(lang, "debrief.back"),
+      "secondary",
+      () => nav.debrief(report.id, askedSteps(session.form, report.flow.hidden_steps).pop() ?? 0),
+      "step-back",
+    ),
     button(t(lang, "debrief.plain_form"), "secondary", () => nav.form(report.id), "to-form"),
     button(t(lang, "readback.confirm"), "primary", async () => {
       try {
@@ -268,6 +296,8 @@ export function renderPlainForm(root: HTMLElement, session: Session, nav: Naviga
     group.append(el("legend", "", step.question[lang]));
     body.append(stepFields(ctx, step, false, group));
   });
+  showFlow(body, ctx);
+  session.onFlow = () => showFlow(body, ctx);
   screen.append(body);
   const bar = el("nav", "step-nav");
   bar.append(

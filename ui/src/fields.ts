@@ -290,10 +290,20 @@ export function renderField(ctx: FieldContext, id: string, asked: boolean): HTML
   box.dataset.field = field.id;
   const label = el("label", "field-label", (asked ? field.prompt : field.label)[ctx.lang]);
   label.htmlFor = `answer-${field.id}`;
-  if (field.required) label.append(el("span", "required", ` ${t(ctx.lang, "field.required")}`));
+  // Whether it is asked and needed follows the answers: see `showFlow`.
+  label.append(el("span", "required", ` ${t(ctx.lang, "field.required")}`));
   box.append(label);
   if (field.help) box.append(el("p", "hint", field.help[ctx.lang]));
   let control: HTMLElement;
+  if (field.calculate) {
+    // Worked out from other answers: shown, never typed.
+    control = el("output", "calculated");
+    control.id = `answer-${field.id}`;
+    control.textContent = calculatedText(field, ctx.report.flow.calculated[field.id], ctx.lang);
+    box.append(control);
+    showFlow(box, ctx);
+    return box;
+  }
   switch (field.type) {
     case "text":
       control = textInput(ctx, field, (raw) => raw);
@@ -337,6 +347,7 @@ export function renderField(ctx: FieldContext, id: string, asked: boolean): HTML
   const problems = el("div", "problems");
   problems.dataset.problemsFor = field.id;
   box.append(control, problems);
+  showFlow(box, ctx);
   if (field.id in ctx.report.pending) {
     // A value typed before and never valid: check it again so its problem
     // shows on return, in the language of the moment.
@@ -344,6 +355,39 @@ export function renderField(ctx: FieldContext, id: string, asked: boolean): HTML
     void ctx.autosave.flushKey(`answer:${field.id}`);
   }
   return box;
+}
+
+function calculatedText(field: Field, value: unknown, lang: Lang): string {
+  if (value === null || value === undefined) return "—";
+  const unit = field.unit ? ` ${field.unit[lang]}` : "";
+  const option = field.options?.find((o) => o.value === value);
+  return option ? option.label[lang] : `${String(value)}${unit}`;
+}
+
+/**
+ * Shows what the form asks now under `root` (a step, the plain form, or one
+ * field): questions and steps not asked are hidden, "needed" marks follow
+ * the answers, calculated answers show their value. Hidden, not removed: a
+ * question that comes back keeps its place and what was typed in it.
+ */
+export function showFlow(root: HTMLElement, ctx: FieldContext): void {
+  const { flow } = ctx.report;
+  const hidden = new Set(flow.hidden_fields);
+  const required = new Set(flow.required);
+  const boxes = root.matches(".field[data-field]") ? [root] : [...root.querySelectorAll<HTMLElement>(".field[data-field]")];
+  for (const box of boxes) {
+    const id = box.dataset.field ?? "";
+    box.hidden = hidden.has(id);
+    const mark = box.querySelector<HTMLElement>(":scope > .field-label > .required");
+    if (mark) mark.hidden = !required.has(id);
+    const output = box.querySelector<HTMLOutputElement>(":scope > output.calculated");
+    const field = fieldOf(ctx.form, id);
+    if (output && field) output.textContent = calculatedText(field, flow.calculated[id], ctx.lang);
+  }
+  const steps = new Set(flow.hidden_steps);
+  for (const group of root.querySelectorAll<HTMLElement>("fieldset.form-step[data-step]")) {
+    group.hidden = steps.has(group.dataset.step ?? "");
+  }
 }
 
 /** The free narrative of a step: "in your own words", on every step. */

@@ -26,7 +26,8 @@ export interface Field {
     | "photos"
     | "voice_notes"
     | "report_links";
-  required: boolean;
+  /** Always (true), or an expression saying when; `Flow.required` says whether now. */
+  required?: boolean | string;
   label: LocalText;
   prompt: LocalText;
   help?: LocalText;
@@ -40,6 +41,12 @@ export interface Field {
   sexes?: Choice[];
   age_bands?: Choice[];
   max_items?: number;
+  // Form logic, worked out on the Rust side: the interface reads `Flow`.
+  relevant?: string;
+  constraint?: string;
+  constraint_message?: LocalText;
+  /** Worked out from other answers: shown, never typed. */
+  calculate?: string;
 }
 
 export interface Step {
@@ -47,6 +54,7 @@ export interface Step {
   question: LocalText;
   help?: LocalText;
   fields: string[];
+  relevant?: string;
 }
 
 export interface Form {
@@ -145,4 +153,10 @@ export function inputText(field: Field, value: unknown): string {
   if (value === undefined || value === null) return "";
   if (field.type === "datetime") return formatDatetime(value);
   return String(value);
+}
+
+/** The steps the form asks given `flow`, by index in `form.steps`. */
+export function askedSteps(form: Form, hiddenSteps: string[]): number[] {
+  const hidden = new Set(hiddenSteps);
+  return form.steps.flatMap((s, i) => (hidden.has(s.id) ? [] : [i]));
 }

@@ -34,6 +34,7 @@ function view(over: Partial<ReportView> = {}): ReportView {
     readback: [],
     confirmed: null,
     problems: [],
+    flow: { hidden_steps: [], hidden_fields: [], required: ["patrol_unit"], calculated: {} },
     delivery: "local",
     photo_files_waiting: 0,
     ...over,
@@ -88,6 +89,31 @@ describe("the debrief", () => {
     (root.querySelector("#step-next") as HTMLButtonElement).click();
     await new Promise((r) => setTimeout(r, 0));
     expect(went).toEqual(["readback", "readback"]);
+  });
+
+  it("asks only what the flow asks: hidden steps are skipped both ways and not counted, hidden questions not shown", async () => {
+    const root = document.createElement("div");
+    const flow = { hidden_steps: ["task", "people"], hidden_fields: ["vehicles"], required: ["patrol_leader"], calculated: {} };
+    const session = new Session("en", form, view({ flow }), [], () => {});
+    went.length = 0;
+    renderStep(root, session, 0, nav, false);
+    const asked = form.steps.length - 2;
+    expect(root.querySelector(".step-count")?.textContent).toBe(`Question 1 of ${asked}`);
+    const shown = (id: string) => !(root.querySelector(`.field[data-field="${id}"]`) as HTMLElement).hidden;
+    expect(shown("patrol_strength")).toBe(true);
+    expect(shown("vehicles")).toBe(false);
+    const needed = (id: string) => !(root.querySelector(`.field[data-field="${id}"] .required`) as HTMLElement).hidden;
+    expect(needed("patrol_leader")).toBe(true);
+    expect(needed("patrol_unit")).toBe(false);
+    (root.querySelector("#step-next") as HTMLButtonElement).click();
+    // Step 1 ("task") is not asked: on to step 2, counted as the second.
+    renderStep(root, session, 2, nav, false);
+    expect(root.querySelector(".step-count")?.textContent).toBe(`Question 2 of ${asked}`);
+    (root.querySelector("#step-back") as HTMLButtonElement).click();
+    // Reopened on a step no longer asked: straight on to the next one asked.
+    renderStep(root, session, 1, nav, false);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(went).toEqual(["debrief 2", "debrief 0", "debrief 2"]);
   });
 
   it("lists every step as a group of labelled fields on the plain form", () => {

@@ -621,6 +621,28 @@ impl ReportDoc {
         Ok(())
     }
 
+    /// Brings the answers in line with `form`'s logic in one change: answers
+    /// to questions no longer asked are removed and calculated answers are
+    /// rewritten. Returns what changed (nothing: no change is made).
+    pub fn settle(
+        &mut self,
+        form: &crate::Form,
+        now: Timestamp,
+    ) -> Result<crate::flow::Settlement, DocumentError> {
+        let answers = self.answers();
+        let settlement = crate::Flow::of(form, &answers, &now.to_rfc3339()).settlement(&answers);
+        if !settlement.is_empty() {
+            let changes: Map<String, Value> = settlement
+                .cleared
+                .iter()
+                .map(|id| (id.clone(), Value::Null))
+                .chain(settlement.calculated.iter().cloned())
+                .collect();
+            self.set_answers(&changes, now)?;
+        }
+        Ok(settlement)
+    }
+
     fn set_meta(&mut self, key: &str, value: &str, now: Timestamp) -> Result<(), DocumentError> {
         let meta = self.map("meta");
         let current = self.doc.get_all(&meta, key)?;

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::i18n::Lang;
+use crate::logic::Expression;
 
 /// A text in both languages. Both are required: the mission works in both.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,6 +127,50 @@ pub struct Field {
     pub help: Option<LocalText>,
     /// A realistic answer: it fills `report template` and is checked against the form.
     pub example: Value,
+    /// When the question is asked at all (XLSForm `relevant`); always when `None`.
+    pub relevant: Option<Expression>,
+    /// When the answer is needed although `required` is false (XLSForm
+    /// `required` written as an expression).
+    pub required_when: Option<Expression>,
+    /// A condition the answer (`.`) must meet, and what to say when it does not.
+    pub constraint: Option<Constraint>,
+    /// The answer is worked out from other answers (XLSForm `calculation`);
+    /// nobody types it.
+    pub calculate: Option<Expression>,
+}
+
+/// A condition on one answer, with the message shown when it fails.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Constraint {
+    pub condition: Expression,
+    /// `None`: a generic message naming the field.
+    pub message: Option<LocalText>,
+}
+
+/// `required` as written: a flag, or an expression saying when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+enum RawRequired {
+    Flag(bool),
+    When(String),
+}
+
+impl Default for RawRequired {
+    fn default() -> RawRequired {
+        RawRequired::Flag(false)
+    }
+}
+
+fn is_never(r: &RawRequired) -> bool {
+    *r == RawRequired::Flag(false)
+}
+
+/// Parses one expression of a definition; a fault names where it is.
+fn expression(source: Option<String>, at: &str, key: &str) -> Result<Option<Expression>, String> {
+    source
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| Expression::parse(&s).map_err(|e| format!("{at}, {key} {s:?}: {e}")))
+        .transpose()
 }
 
 /// A field as written in a definition file: one flat object whose `type` says
@@ -137,8 +182,8 @@ struct RawField {
     id: String,
     #[serde(rename = "type")]
     kind: String,
-    #[serde(default)]
-    required: bool,
+    #[serde(default, skip_serializing_if = "is_never")]
+    required: RawRequired,
     label: LocalText,
     prompt: LocalText,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -162,6 +207,14 @@ struct RawField {
     age_bands: Option<Vec<Choice>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     max_items: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    relevant: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    constraint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    constraint_message: Option<LocalText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    calculate: Option<String>,
 }
 
 impl TryFrom<RawField> for Field {
@@ -229,10 +282,31 @@ impl TryFrom<RawField> for Field {
                 raw.kind
             ));
         }
+        let at = format!("field {id:?}");
+        let (required, required_when) = match raw.required {
+            RawRequired::Flag(flag) => (flag, None),
+            RawRequired::When(source) => match source.trim() {
+                // XLSForm spells a plain flag as yes/no (and true()/false()).
+                "yes" | "true" | "true()" => (true, None),
+                "no" | "false" | "false()" | "" => (false, None),
+                _ => (false, expression(Some(source), &at, "required")?),
+            },
+        };
+        let condition = expression(raw.constraint, &at, "constraint")?;
+        if raw.constraint_message.is_some() && condition.is_none() {
+            return Err(format!("{at}: a constraint_message needs a constraint"));
+        }
         Ok(Field {
+            relevant: expression(raw.relevant, &at, "relevant")?,
+            required_when,
+            constraint: condition.map(|condition| Constraint {
+                condition,
+                message: raw.constraint_message,
+            }),
+            calculate: expression(raw.calculate, &at, "calculate")?,
             id: raw.id,
             kind,
-            required: raw.required,
+            required,
             label: raw.label,
             prompt: raw.prompt,
             help: raw.help,
@@ -243,14 +317,27 @@ impl TryFrom<RawField> for Field {
 
 impl From<Field> for RawField {
     fn from(f: Field) -> RawField {
+        let source = |e: Option<Expression>| e.map(|e| e.source().to_string());
+        let required = match f.required_when {
+            Some(when) => RawRequired::When(when.source().to_string()),
+            None => RawRequired::Flag(f.required),
+        };
+        let (constraint, constraint_message) = match f.constraint {
+            Some(c) => (Some(c.condition.source().to_string()), c.message),
+            None => (None, None),
+        };
         let mut raw = RawField {
             id: f.id,
             kind: f.kind.name().to_string(),
-            required: f.required,
+            required,
             label: f.label,
             prompt: f.prompt,
             help: f.help,
             example: f.example,
+            relevant: source(f.relevant),
+            constraint,
+            constraint_message,
+            calculate: source(f.calculate),
             ..RawField::default()
         };
         match f.kind {
@@ -279,14 +366,53 @@ impl From<Field> for RawField {
 }
 
 /// One screen of the debrief: a question and the fields it fills.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawStep", into = "RawStep")]
 pub struct Step {
     pub id: String,
     pub question: LocalText,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help: Option<LocalText>,
     pub fields: Vec<String>,
+    /// When the step is asked at all; a step not asked asks none of its fields.
+    pub relevant: Option<Expression>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    id: String,
+    question: LocalText,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    help: Option<LocalText>,
+    fields: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    relevant: Option<String>,
+}
+
+impl TryFrom<RawStep> for Step {
+    type Error = String;
+
+    fn try_from(raw: RawStep) -> Result<Step, String> {
+        Ok(Step {
+            relevant: expression(raw.relevant, &format!("step {:?}", raw.id), "relevant")?,
+            id: raw.id,
+            question: raw.question,
+            help: raw.help,
+            fields: raw.fields,
+        })
+    }
+}
+
+impl From<Step> for RawStep {
+    fn from(s: Step) -> RawStep {
+        RawStep {
+            id: s.id,
+            question: s.question,
+            help: s.help,
+            fields: s.fields,
+            relevant: s.relevant.map(|e| e.source().to_string()),
+        }
+    }
 }
 
 /// A rule between two fields.
@@ -323,7 +449,7 @@ pub const STANDING_QUESTION: &str = "standing_question";
 /// A form definition that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum FormError {
-    #[error("form definition {name} is not valid JSON for a form")]
+    #[error("form definition {name}: {source}")]
     Parse {
         name: String,
         #[source]
@@ -456,6 +582,7 @@ impl Form {
                 }
             }
         }
+        self.check_logic().map_err(bad)?;
         if let Some((at, _)) = texts
             .iter()
             .find(|(_, t)| t.en.trim().is_empty() || t.fr.trim().is_empty())
@@ -463,6 +590,73 @@ impl Form {
             return Err(bad(format!("{at} lacks its English or French text")));
         }
         Ok(())
+    }
+}
+
+impl Form {
+    /// Every expression names fields of this form, reads `.` only in a
+    /// constraint, calculates only what can hold a calculated value, and no
+    /// chain of expressions goes round in a circle.
+    fn check_logic(&self) -> Result<(), String> {
+        let ids: BTreeSet<&str> = self.fields.iter().map(|f| f.id.as_str()).collect();
+        let check = |at: String, key: &str, e: &Expression, current_allowed: bool| {
+            if let Some(unknown) = e.fields().into_iter().find(|f| !ids.contains(f)) {
+                return Err(format!(
+                    "{at}, {key} {:?}: ${{{unknown}}} is not a field of this form",
+                    e.source()
+                ));
+            }
+            if !current_allowed && e.reads_current() {
+                return Err(format!(
+                    "{at}, {key} {:?}: \".\" (this answer) means something only in a constraint",
+                    e.source()
+                ));
+            }
+            Ok(())
+        };
+        for s in &self.steps {
+            if let Some(e) = &s.relevant {
+                check(format!("step {:?}", s.id), "relevant", e, false)?;
+            }
+        }
+        for f in &self.fields {
+            let at = || format!("field {:?}", f.id);
+            for (key, e) in [
+                ("relevant", &f.relevant),
+                ("required", &f.required_when),
+                ("calculate", &f.calculate),
+            ] {
+                if let Some(e) = e {
+                    check(at(), key, e, false)?;
+                }
+            }
+            if let Some(c) = &f.constraint {
+                check(at(), "constraint", &c.condition, true)?;
+                if let Some(m) = &c.message
+                    && (m.en.trim().is_empty() || m.fr.trim().is_empty())
+                {
+                    return Err(format!(
+                        "{}: constraint_message lacks its English or French text",
+                        at()
+                    ));
+                }
+            }
+            let calculable = matches!(
+                f.kind,
+                FieldKind::Text { .. }
+                    | FieldKind::Integer { .. }
+                    | FieldKind::Decimal { .. }
+                    | FieldKind::Choice { .. }
+            );
+            if f.calculate.is_some() && !calculable {
+                return Err(format!(
+                    "{}: a {} cannot be calculated (text, integer, decimal or choice can)",
+                    at(),
+                    f.kind.name()
+                ));
+            }
+        }
+        crate::flow::order(self).map(|_| ())
     }
 }
 

@@ -3,6 +3,8 @@
 //!
 //! - [`form`]: report kinds as data — versioned, bilingual form definitions shipped
 //!   as JSON files and loaded into a [`form::Catalog`].
+//! - [`logic`] and [`flow`]: the XLSForm-style expression language, and what a
+//!   form asks given its answers (relevance, requirement, calculations).
 //! - [`validate`]: checks a set of answers against a form and returns *every*
 //!   problem at once, each with the field, a stable code and a localised message.
 //! - [`document`]: one automerge document per report. Answers and metadata live in
@@ -20,6 +22,7 @@
 
 pub mod classification;
 pub mod document;
+pub mod flow;
 pub mod form;
 pub mod i18n;
 pub mod ids;
@@ -37,6 +40,7 @@ pub use classification::{Classification, ReviewStatus};
 pub use document::{
     Conflict, DocumentError, NewReport, PhotoRef, Readback, ReportDoc, VariantRef, VoiceNoteRef,
 };
+pub use flow::Flow;
 pub use form::{Catalog, FieldKind, Form, FormError, STANDING_QUESTION};
 pub use i18n::Lang;
 pub use ids::{CommentId, DeviceId, PhotoId, ReportId, VoiceNoteId};

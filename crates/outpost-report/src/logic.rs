@@ -463,6 +463,20 @@ impl Expression {
         out
     }
 
+    /// Whether this expression reads the answer being checked (`.`).
+    pub fn reads_current(&self) -> bool {
+        fn walk(node: &Node) -> bool {
+            match node {
+                Node::Current => true,
+                Node::Negate(n) => walk(n),
+                Node::Binary(_, a, b) => walk(a) || walk(b),
+                Node::Call(_, args) => args.iter().any(walk),
+                _ => false,
+            }
+        }
+        walk(&self.root)
+    }
+
     /// The value of this expression over `scope`.
     pub fn evaluate(&self, scope: &dyn Scope) -> Value {
         evaluate(&self.root, scope)

@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::document::ReportDoc;
+use crate::flow::Flow;
 use crate::form::{Choice, Field, FieldKind, Form};
 use crate::i18n::Lang;
 use crate::time::Timestamp;
@@ -32,17 +33,25 @@ pub struct ReadbackSection {
 }
 
 /// The read-back of `doc` in `lang`, in the form's step order.
+///
+/// Only what the form asks is read back: a step or question that the answers
+/// made irrelevant is left out, and calculated answers show their value.
+/// `today()` in the form's logic is the day the report was last changed, so
+/// the read-back of a report does not change with the reader's clock.
 pub fn sections(form: &Form, doc: &ReportDoc, lang: Lang) -> Vec<ReadbackSection> {
-    let answers = doc.answers();
+    let flow = Flow::of(form, &doc.answers(), &doc.meta().updated_at.to_rfc3339());
+    let answers = &flow.effective;
     let notes = doc.step_notes();
     form.steps
         .iter()
+        .filter(|step| !flow.hidden_steps.contains(&step.id))
         .map(|step| ReadbackSection {
             step: step.id.clone(),
             question: step.question.get(lang).to_string(),
             lines: step
                 .fields
                 .iter()
+                .filter(|id| flow.asks(id))
                 .filter_map(|id| form.field(id))
                 .map(|field| ReadbackLine {
                     field: field.id.clone(),
@@ -51,7 +60,7 @@ pub fn sections(form: &Form, doc: &ReportDoc, lang: Lang) -> Vec<ReadbackSection
                         .get(&field.id)
                         .map(|v| display_value(field, v, lang))
                         .filter(|s| !s.is_empty()),
-                    required: field.required,
+                    required: flow.required.contains(&field.id),
                 })
                 .collect(),
             note: notes.get(&step.id).cloned(),

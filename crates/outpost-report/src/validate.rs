@@ -8,8 +8,10 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::form::{Choice, Field, FieldKind, Form, Rule};
+use crate::flow::Flow;
+use crate::form::{Choice, Constraint, Field, FieldKind, Form, Rule};
 use crate::i18n::{self, Lang};
+use crate::logic::Answers;
 use crate::time::Timestamp;
 
 /// One thing wrong with one field.
@@ -42,6 +44,22 @@ impl Check<'_> {
             code,
             message: i18n::message(self.lang, code, &args),
         });
+    }
+
+    /// A failed constraint: the form's own message in this language, or a
+    /// generic one that shows the condition.
+    fn constraint(&mut self, constraint: &Constraint) {
+        match &constraint.message {
+            Some(text) => self.problems.push(Problem {
+                field: self.field.id.clone(),
+                code: "validation.constraint",
+                message: text.get(self.lang).to_string(),
+            }),
+            None => self.push(
+                "validation.constraint",
+                vec![("condition", constraint.condition.source().to_string())],
+            ),
+        }
     }
 
     fn wrong_type(&mut self, expected: &str) {
@@ -138,7 +156,12 @@ pub fn validate_answers(
         }
     }
 
-    for field in &form.fields {
+    // Questions not asked are not checked: their answers count as blank,
+    // as every other expression of the form sees them.
+    let now_text = now.to_rfc3339();
+    let flow = Flow::of(form, answers, &now_text);
+    let answers = &flow.effective;
+    for field in form.fields.iter().filter(|f| flow.asks(&f.id)) {
         let mut check = Check {
             lang,
             field,
@@ -146,11 +169,24 @@ pub fn validate_answers(
         };
         match answers.get(&field.id).filter(|v| !is_blank(v)) {
             None => {
-                if field.required && completeness == Completeness::Complete {
+                if flow.required.contains(&field.id) && completeness == Completeness::Complete {
                     check.push("validation.required", vec![]);
                 }
             }
-            Some(value) => check_value(&mut check, value, now, SKEW_MS),
+            Some(value) => {
+                check_value(&mut check, value, now, SKEW_MS);
+                // A constraint speaks of a well-formed answer only.
+                if let Some(constraint) = field.constraint.as_ref()
+                    && check.problems.is_empty()
+                    && !constraint.condition.holds(&Answers {
+                        answers,
+                        current: Some(value),
+                        now: now_text.clone(),
+                    })
+                {
+                    check.constraint(constraint);
+                }
+            }
         }
         problems.extend(check.problems);
     }
