@@ -215,4 +215,35 @@ fn main() {
         "  goal: well under 20 ms after one answer; measured {:.1}% of it",
         flow.as_secs_f64() * 1000.0 / 20.0 * 100.0
     );
+
+    // Importing the largest real XLSForm of the test fixtures: reading the
+    // workbook, then converting and checking the form.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/xlsforms/slum_assessment_survey.xlsx"
+    );
+    let bytes = std::fs::read(path).expect("the fixture");
+    let import_runs = if full { 20 } else { 2 };
+    let mut rows = 0;
+    let read = time(import_runs, || {
+        rows = outpost_report::xlsform::read_workbook(&bytes)
+            .expect("reads")
+            .survey
+            .len();
+    });
+    let book = outpost_report::xlsform::read_workbook(&bytes).expect("reads");
+    let mut questions = 0;
+    let convert = time(import_runs, || {
+        questions = outpost_report::xlsform::convert(&book, "slum")
+            .expect("converts")
+            .form
+            .fields
+            .len();
+    });
+    println!(
+        "  XLSForm import of the largest real form ({} KiB, {rows} survey rows, {questions} questions): read {}, convert and check {}",
+        bytes.len() / 1024,
+        ms(read),
+        ms(convert)
+    );
 }

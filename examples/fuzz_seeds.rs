@@ -163,6 +163,11 @@ fn main() -> Result<()> {
             .to_string();
         write(&out.join("form"), &name, &std::fs::read(&path)?)?;
     }
+    // Real XLSForms, the smallest of the import fixtures.
+    for name in ["unhcr_demo.xlsx", "simple_building_survey_wildfires.xlsx"] {
+        let path = root.join("tests/fixtures/xlsforms").join(name);
+        write(&out.join("xlsform"), name, &std::fs::read(&path)?)?;
+    }
     println!("seeds written to {}", out.display());
     Ok(())
 }

@@ -23,3 +23,4 @@ mod store;
 mod suggest;
 mod sync;
 mod sync_faults;
+mod xlsform;

@@ -51,6 +51,18 @@ pub enum CliError {
     PassphrasesDiffer,
     #[error("wiping needs --yes")]
     WipeNotConfirmed,
+    #[error("cannot read {path}")]
+    FileUnreadable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}")]
+    FileNotWritten {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl CliError {
@@ -74,6 +86,8 @@ impl CliError {
             CliError::Locked => "store.locked",
             CliError::PassphrasesDiffer => "store.passphrases_differ",
             CliError::WipeNotConfirmed => "store.wipe_not_confirmed",
+            CliError::FileUnreadable { .. } => "form.file_unreadable",
+            CliError::FileNotWritten { .. } => "form.file_not_written",
         }
     }
 
@@ -104,6 +118,10 @@ impl CliError {
             | CliError::Locked
             | CliError::PassphrasesDiffer
             | CliError::WipeNotConfirmed => vec![],
+            CliError::FileUnreadable { path, source }
+            | CliError::FileNotWritten { path, source } => {
+                vec![("path", path.clone()), ("detail", source.to_string())]
+            }
         }
     }
 }
@@ -118,6 +136,8 @@ pub fn localise(err: &anyhow::Error, lang: Lang) -> Option<(String, String)> {
         } else if let Some(e) = cause.downcast_ref::<DocumentError>() {
             (e.code(), e.args())
         } else if let Some(e) = cause.downcast_ref::<outpost_review::DeclassifyError>() {
+            (e.code(), e.args())
+        } else if let Some(e) = cause.downcast_ref::<outpost_report::xlsform::XlsFormError>() {
             (e.code(), e.args())
         } else if let Some(e) = cause.downcast_ref::<PhotoError>() {
             (e.code(), e.args())

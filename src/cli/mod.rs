@@ -3,6 +3,7 @@
 mod export;
 pub mod failure;
 mod filter;
+mod form;
 mod photo;
 mod report;
 mod store;
@@ -70,6 +71,9 @@ pub enum Command {
     /// Attach photos to reports.
     #[command(subcommand)]
     Photo(photo::PhotoCommand),
+    /// The forms this device offers, and XLSForm import.
+    #[command(subcommand)]
+    Form(form::FormCommand),
     /// Show or set who uses this device (default author and unit of new reports).
     Profile {
         #[arg(long)]
@@ -154,6 +158,7 @@ pub fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Report(cmd) => report::run(cmd, &dir, lang),
         Command::Photo(cmd) => photo::run(cmd, &dir, lang),
+        Command::Form(cmd) => form::run(cmd, &dir, lang),
         Command::Export(args) => export::run(args, &dir),
         Command::Summary(args) => summary::run(args, &dir, lang),
         Command::Profile {

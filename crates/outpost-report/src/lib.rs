@@ -5,6 +5,8 @@
 //!   as JSON files and loaded into a [`form::Catalog`].
 //! - [`logic`] and [`flow`]: the XLSForm-style expression language, and what a
 //!   form asks given its answers (relevance, requirement, calculations).
+//! - [`xlsform`]: ODK/KoboToolbox spreadsheets read as forms, saying what
+//!   could not be carried over.
 //! - [`validate`]: checks a set of answers against a form and returns *every*
 //!   problem at once, each with the field, a stable code and a localised message.
 //! - [`document`]: one automerge document per report. Answers and metadata live in
@@ -34,6 +36,7 @@ pub mod shape;
 pub mod signature;
 pub mod time;
 pub mod validate;
+pub mod xlsform;
 
 pub use automerge::ChangeHash;
 pub use classification::{Classification, ReviewStatus};

@@ -1,0 +1,14 @@
+//! A workbook offered for XLSForm import (a file from anywhere), read and
+//! converted as `outpost form import` does: refused or converted, never a
+//! panic, never unbounded.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use outpost_report::xlsform;
+
+fuzz_target!(|bytes: &[u8]| {
+    let Ok(book) = xlsform::read_workbook(bytes) else {
+        return;
+    };
+    let _ = xlsform::convert(&book, "fuzzed");
+});
