@@ -406,3 +406,65 @@ fn relevance_of_the_incident_form_agrees_with_its_conditions_on_random_answers()
         );
     }
 }
+
+#[test]
+fn a_cascade_offers_the_cercles_of_the_region_chosen_and_drops_one_that_no_longer_fits() {
+    let form = util::form("qip");
+    // Written from the form file: Gao's cercles are Gao, Ansongo and Bourem.
+    let flow = Flow::of(&form, &answers(json!({"region": "gao"})), NOW);
+    assert_eq!(flow.options["cercle"], ["gao", "ansongo", "bourem"]);
+    let kidal = Flow::of(&form, &answers(json!({"region": "kidal"})), NOW);
+    assert_eq!(
+        kidal.options["cercle"],
+        ["kidal", "abeibara", "tessalit", "tin_essako"]
+    );
+    // No region: the cercle is not asked.
+    assert!(!Flow::of(&form, &Map::new(), NOW).asks("cercle"));
+
+    // Ansongo, then the region corrected to Kidal: Ansongo no longer fits.
+    let mut doc = util::template_report("qip", util::report_id(7), util::device(1));
+    assert_eq!(doc.answers()["cercle"], "ansongo");
+    doc.set_answer("region", &json!("kidal"), T0).unwrap();
+    let problems = validate_answers(&form, &doc.answers(), T0, Lang::Fr, Completeness::Draft);
+    let wrong: Vec<&Problem> = problems.iter().filter(|p| p.field == "cercle").collect();
+    assert_eq!(wrong.len(), 1, "{problems:#?}");
+    assert_eq!(wrong[0].code, "validation.option_not_offered");
+    assert!(
+        wrong[0].message.contains("« ansongo »"),
+        "{}",
+        wrong[0].message
+    );
+    let settled = doc.settle(&form, T0).unwrap();
+    assert_eq!(settled.narrowed, [("cercle".to_string(), Value::Null)]);
+    assert!(doc.answers().get("cercle").is_none_or(Value::is_null));
+    doc.set_answer("cercle", &json!("tessalit"), T0).unwrap();
+    assert!(
+        validate_answers(&form, &doc.answers(), T0, Lang::En, Completeness::Complete).is_empty()
+    );
+    // An option of no region at all is unknown, not "not offered".
+    let mut a = doc.answers();
+    a.insert("cercle".into(), json!("atlantis"));
+    let problems = validate_answers(&form, &a, T0, Lang::En, Completeness::Draft);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.field == "cercle" && p.code == "validation.unknown_option")
+    );
+}
+
+#[test]
+fn a_bare_name_is_a_column_of_the_choice_in_a_choice_filter_only() {
+    let err = form_with(json!([
+        {"id": "a", "type": "text", "relevant": "region = 'x'"},
+    ]))
+    .unwrap_err();
+    assert!(err.contains("is not a value"), "{err}");
+    let err = form_with(json!([
+        {"id": "a", "type": "text", "choice_filter": "region = 'x'"},
+    ]))
+    .unwrap_err();
+    assert!(
+        err.contains("only a choice can have a choice_filter"),
+        "{err}"
+    );
+}

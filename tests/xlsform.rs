@@ -114,14 +114,39 @@ fn french_labels_and_skip_logic_come_over_from_a_multilingual_form() {
     let flow = Flow::of(form, &answers, "2026-12-01T00:00:00Z");
     assert!(flow.asks("service"));
     assert!(!flow.asks("Shop"));
-    // Cascading lists are not carried over yet: said for each, with its row.
-    let filtered: Vec<_> = imported
-        .notes
+    // Its cascades come over: the tourism question offers the choices the
+    // choices sheet files under the category "tourism", read here from the
+    // sheet's own rows.
+    let bytes = std::fs::read(fixture("simple_building_survey_wildfires.xlsx")).expect("fixture");
+    let book = xlsform::read_workbook(&bytes).expect("a workbook");
+    let cell = |row: &xlsform::Row, key: &str| {
+        row.cells
+            .iter()
+            .find(|(h, _)| h.trim() == key)
+            .map(|(_, v)| v.clone())
+    };
+    let list = book
+        .survey
         .iter()
-        .filter(|n| n.what.starts_with("choice_filter"))
-        .collect();
-    assert!(!filtered.is_empty());
-    assert!(filtered.iter().all(|n| n.row > 1 && !n.name.is_empty()));
+        .find(|r| cell(r, "name").as_deref() == Some("tourism"))
+        .and_then(|r| cell(r, "type"))
+        .and_then(|t| t.split_whitespace().nth(1).map(str::to_string))
+        .expect("tourism is a select_one");
+    let mut expected: Vec<String> = Vec::new();
+    for r in &book.choices {
+        if cell(r, "list_name").as_deref() == Some(list.as_str())
+            && cell(r, "category").as_deref() == Some("tourism")
+        {
+            let name = cell(r, "name").expect("a name");
+            if !expected.contains(&name) {
+                expected.push(name);
+            }
+        }
+    }
+    assert!(!expected.is_empty());
+    answers.insert("category".into(), json!("tourism"));
+    let flow = Flow::of(form, &answers, "2026-12-01T00:00:00Z");
+    assert_eq!(flow.options["tourism"], expected);
 }
 
 #[test]

@@ -188,3 +188,34 @@ test("the plain form in French hides what is not asked and shows it again when a
   times.sort((a, b) => a - b);
   console.log(`# answer to redrawn screen: median ${times[3].toFixed(1)} ms (min ${times[0].toFixed(1)}, max ${times[5].toFixed(1)})`);
 });
+
+test("a cascade in French: the cercles follow the region, and a cercle of another region is dropped", async () => {
+  await browser.$("#to-home-bar").click();
+  await browser.$("#new-report").waitForExist({ timeout: 15_000 });
+  await browser.$("#new-report").click();
+  await browser.$("#start-qip").click();
+  assert.equal(await step(), "community");
+  const offered = () =>
+    browser.execute(() =>
+      [...document.querySelectorAll('[data-field="cercle"] .option')].filter((b) => !b.hidden).map((b) => b.dataset.value),
+    );
+  assert.equal(await shown("cercle"), false, "no region yet: no cercle asked");
+  await choose("region", "gao");
+  await waitFor(() => shown("cercle"), "the cercle asked");
+  await waitFor(async () => (await offered()).join() === "gao,ansongo,bourem", "Gao's cercles");
+  await choose("cercle", "ansongo");
+  await choose("region", "kidal");
+  await waitFor(async () => (await offered()).join() === "kidal,abeibara,tessalit,tin_essako", "Kidal's cercles");
+  const pressed = await browser.execute(() =>
+    [...document.querySelectorAll('[data-field="cercle"] .option[aria-pressed="true"]')].map((b) => b.dataset.value),
+  );
+  assert.deepEqual(pressed, [], "Ansongo is not Kidal's: dropped");
+  await choose("cercle", "tessalit");
+  await settled();
+  await browser.saveScreenshot(join(artifacts, "logic-cascade-fr.png"));
+  const stored = JSON.parse(outpost(app.data, "report", "list", "--json"))
+    .map((r) => JSON.parse(outpost(app.data, "report", "show", r.id, "--json")))
+    .find((r) => r.form.id === "qip" && r.answers.region === "kidal");
+  assert.ok(stored, "the assessment is in the store");
+  assert.equal(stored.answers.cercle, "tessalit");
+});

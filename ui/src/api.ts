@@ -120,6 +120,8 @@ export interface Flow {
   required: string[];
   /** Calculated answers (null: nothing to show). */
   calculated: Record<string, unknown>;
+  /** The options offered, for choices whose list depends on other answers. */
+  options: Record<string, string[]>;
 }
 
 export interface Saved {

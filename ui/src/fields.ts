@@ -88,6 +88,12 @@ function options(ctx: FieldContext, field: Field, many: boolean): HTMLElement {
   const chosen = new Set<string>(Array.isArray(value) ? value.map(String) : typeof value === "string" ? [value] : []);
   for (const o of field.options ?? []) {
     const b = button(o.label[ctx.lang], "option", () => {
+      // What is pressed now: the report may have dropped an answer since
+      // this list was drawn (a cascade whose parent changed).
+      chosen.clear();
+      for (const other of group.querySelectorAll<HTMLButtonElement>(".option")) {
+        if (other.getAttribute("aria-pressed") === "true") chosen.add(other.dataset.value ?? "");
+      }
       if (many) {
         if (chosen.has(o.value)) chosen.delete(o.value);
         else chosen.add(o.value);
@@ -377,7 +383,25 @@ export function showFlow(root: HTMLElement, ctx: FieldContext): void {
   const boxes = root.matches(".field[data-field]") ? [root] : [...root.querySelectorAll<HTMLElement>(".field[data-field]")];
   for (const box of boxes) {
     const id = box.dataset.field ?? "";
+    const wasShown = !box.hidden;
     box.hidden = hidden.has(id);
+    // A question no longer asked has lost its answer: its box is emptied, so
+    // that if it is asked again it starts blank, as the report now is.
+    if (box.hidden && wasShown) {
+      for (const input of box.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>("input.answer, textarea.answer")) {
+        input.value = "";
+      }
+    }
+    // Choices follow the report: only the options offered are shown, and
+    // pressed is what the report holds (an answer a cascade dropped is not).
+    const offered = flow.options[id];
+    const answer = ctx.report.answers[id];
+    const held = new Set<string>(Array.isArray(answer) ? answer.map(String) : typeof answer === "string" ? [answer] : []);
+    for (const option of box.querySelectorAll<HTMLButtonElement>(":scope > .options > .option")) {
+      const value = option.dataset.value ?? "";
+      option.hidden = offered !== undefined && !offered.includes(value);
+      if (!(id in ctx.report.pending)) option.setAttribute("aria-pressed", String(held.has(value)));
+    }
     const mark = box.querySelector<HTMLElement>(":scope > .field-label > .required");
     if (mark) mark.hidden = !required.has(id);
     const output = box.querySelector<HTMLOutputElement>(":scope > output.calculated");

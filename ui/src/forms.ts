@@ -9,6 +9,8 @@ export type LocalText = Record<Lang, string>;
 export interface Choice {
   value: string;
   label: LocalText;
+  /** Columns a choice_filter reads (worked out on the Rust side). */
+  filter?: Record<string, string>;
 }
 
 export interface Field {
@@ -47,6 +49,7 @@ export interface Field {
   constraint_message?: LocalText;
   /** Worked out from other answers: shown, never typed. */
   calculate?: string;
+  choice_filter?: string;
 }
 
 export interface Step {

@@ -34,7 +34,7 @@ function view(over: Partial<ReportView> = {}): ReportView {
     readback: [],
     confirmed: null,
     problems: [],
-    flow: { hidden_steps: [], hidden_fields: [], required: ["patrol_unit"], calculated: {} },
+    flow: { hidden_steps: [], hidden_fields: [], required: ["patrol_unit"], calculated: {}, options: {} },
     delivery: "local",
     photo_files_waiting: 0,
     ...over,
@@ -93,7 +93,7 @@ describe("the debrief", () => {
 
   it("asks only what the flow asks: hidden steps are skipped both ways and not counted, hidden questions not shown", async () => {
     const root = document.createElement("div");
-    const flow = { hidden_steps: ["task", "people"], hidden_fields: ["vehicles"], required: ["patrol_leader"], calculated: {} };
+    const flow = { hidden_steps: ["task", "people"], hidden_fields: ["vehicles"], required: ["patrol_leader"], calculated: {}, options: {} };
     const session = new Session("en", form, view({ flow }), [], () => {});
     went.length = 0;
     renderStep(root, session, 0, nav, false);
@@ -114,6 +114,20 @@ describe("the debrief", () => {
     renderStep(root, session, 1, nav, false);
     await new Promise((r) => setTimeout(r, 0));
     expect(went).toEqual(["debrief 2", "debrief 0", "debrief 2"]);
+  });
+
+  it("offers only the options the flow offers, pressed as the report holds them", () => {
+    const qip = JSON.parse(readFileSync(resolve(__dirname, "../../forms/qip.json"), "utf8")) as Form;
+    const root = document.createElement("div");
+    const flow = { hidden_steps: [], hidden_fields: [], required: [], calculated: {}, options: { cercle: ["gao", "ansongo", "bourem"] } };
+    const session = new Session("fr", qip, view({ form: "qip", answers: { region: "gao" }, flow }), [], () => {});
+    renderPlainForm(root, session, nav);
+    const shown = [...root.querySelectorAll<HTMLButtonElement>('[data-field="cercle"] .option')]
+      .filter((b) => !b.hidden)
+      .map((b) => b.dataset.value);
+    expect(shown).toEqual(["gao", "ansongo", "bourem"]);
+    const pressed = root.querySelector('[data-field="region"] .option[data-value="gao"]')?.getAttribute("aria-pressed");
+    expect(pressed).toBe("true");
   });
 
   it("lists every step as a group of labelled fields on the plain form", () => {

@@ -15,6 +15,7 @@ validation-bad-datetime = { $field }: "{ $value }" is not a date and time (expec
 validation-in-future = { $field } is in the future.
 validation-before-other = { $field } cannot be before { $other }.
 validation-constraint = { $field }: this answer does not meet the form's condition ({ $condition }).
+validation-option-not-offered = { $field }: “{ $value }” is not offered given the other answers.
 report-answer-not-asked = Not kept: { $field } ({ $id }) is not asked given the other answers.
 validation-bad-latitude = { $field }: latitude must be between -90 and 90.
 validation-bad-longitude = { $field }: longitude must be between -180 and 180.

@@ -14,6 +14,7 @@ validation-bad-datetime = { $field } : « { $value } » n'est pas une date et he
 validation-in-future = { $field } est dans le futur.
 validation-before-other = { $field } ne peut pas être antérieur à { $other }.
 validation-constraint = { $field } : cette réponse ne respecte pas la condition du formulaire ({ $condition }).
+validation-option-not-offered = { $field } : « { $value } » n'est pas proposé compte tenu des autres réponses.
 report-answer-not-asked = Non conservé : { $field } ({ $id }) n'est pas demandé compte tenu des autres réponses.
 validation-bad-latitude = { $field } : la latitude doit être comprise entre -90 et 90.
 validation-bad-longitude = { $field } : la longitude doit être comprise entre -180 et 180.

@@ -637,6 +637,7 @@ impl ReportDoc {
                 .iter()
                 .map(|id| (id.clone(), Value::Null))
                 .chain(settlement.calculated.iter().cloned())
+                .chain(settlement.narrowed.iter().cloned())
                 .collect();
             self.set_answers(&changes, now)?;
         }

@@ -11,13 +11,13 @@
 //! where everything an expression reads is settled first (a form whose logic
 //! goes round in a circle is refused when it is loaded), so one pass suffices.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
-use crate::form::{Field, FieldKind, Form};
-use crate::logic::{Answers, Expression};
+use crate::form::{Choice, Field, FieldKind, Form};
+use crate::logic::{Answers, Expression, Scope};
 use crate::validate::is_blank;
 
 /// The state of a form over one set of answers.
@@ -31,6 +31,8 @@ pub struct Flow {
     pub required: BTreeSet<String>,
     /// The value of every relevant calculated field (`null` when it comes to nothing).
     pub calculated: Map<String, Json>,
+    /// The options offered, for each asked choice with a `choice_filter`.
+    pub options: BTreeMap<String, Vec<String>>,
     /// The answers as the form sees them: hidden ones gone, calculations in.
     #[serde(skip)]
     pub effective: Map<String, Json>,
@@ -43,11 +45,14 @@ pub struct Settlement {
     pub cleared: Vec<String>,
     /// Calculated answers whose value changed (`null`: now blank).
     pub calculated: Vec<(String, Json)>,
+    /// Choices whose answer is no longer offered, with what remains of it
+    /// (`null`: nothing).
+    pub narrowed: Vec<(String, Json)>,
 }
 
 impl Settlement {
     pub fn is_empty(&self) -> bool {
-        self.cleared.is_empty() && self.calculated.is_empty()
+        self.cleared.is_empty() && self.calculated.is_empty() && self.narrowed.is_empty()
     }
 }
 
@@ -89,7 +94,12 @@ pub(crate) fn order(form: &Form) -> Result<Vec<Node>, String> {
             Node::Field(i) => {
                 let f = &form.fields[i];
                 let mut out: Vec<Node> = step_of[i].map(Node::Step).into_iter().collect();
-                for e in [&f.relevant, &f.required_when, &f.calculate] {
+                for e in [
+                    &f.relevant,
+                    &f.required_when,
+                    &f.calculate,
+                    &f.choice_filter,
+                ] {
                     out.extend(reads(e));
                 }
                 out
@@ -156,6 +166,30 @@ pub(crate) fn order(form: &Form) -> Result<Vec<Node>, String> {
         }
     }
     Ok(out)
+}
+
+/// What a choice_filter reads: the answers, and the columns of one option.
+struct ChoiceScope<'a> {
+    answers: &'a Map<String, Json>,
+    now: &'a str,
+    choice: &'a Choice,
+}
+
+impl Scope for ChoiceScope<'_> {
+    fn answer(&self, field: &str) -> Option<Json> {
+        self.answers.get(field).cloned()
+    }
+
+    fn now(&self) -> String {
+        self.now.to_string()
+    }
+
+    fn column(&self, name: &str) -> Option<String> {
+        if name == "name" {
+            return Some(self.choice.value.clone());
+        }
+        self.choice.filter.get(name).cloned()
+    }
 }
 
 /// A calculation's value as the answer of a field of `field`'s kind.
@@ -228,6 +262,50 @@ impl Flow {
                         flow.hidden_fields.insert(field.id.clone());
                         continue;
                     }
+                    if let (
+                        Some(filter),
+                        FieldKind::Choice { options } | FieldKind::Choices { options },
+                    ) = (&field.choice_filter, &field.kind)
+                    {
+                        let offered: Vec<String> = options
+                            .iter()
+                            .filter(|choice| {
+                                filter.holds(&ChoiceScope {
+                                    answers: &flow.effective,
+                                    now,
+                                    choice,
+                                })
+                            })
+                            .map(|c| c.value.clone())
+                            .collect();
+                        // An answer no longer offered counts as not given.
+                        if let Some(answer) = flow.effective.get(&field.id) {
+                            let kept = match answer {
+                                Json::String(v) => offered.contains(v).then(|| answer.clone()),
+                                Json::Array(items) => {
+                                    let items: Vec<Json> = items
+                                        .iter()
+                                        .filter(|i| {
+                                            i.as_str()
+                                                .is_some_and(|v| offered.iter().any(|o| o == v))
+                                        })
+                                        .cloned()
+                                        .collect();
+                                    (!items.is_empty()).then_some(Json::Array(items))
+                                }
+                                _ => Some(answer.clone()),
+                            };
+                            match kept {
+                                Some(v) => {
+                                    flow.effective.insert(field.id.clone(), v);
+                                }
+                                None => {
+                                    flow.effective.remove(&field.id);
+                                }
+                            }
+                        }
+                        flow.options.insert(field.id.clone(), offered);
+                    }
                     if let Some(calculation) = &field.calculate {
                         let value = as_answer(
                             field,
@@ -269,6 +347,16 @@ impl Flow {
             .filter(|(id, v)| self.hidden_fields.contains(*id) && !is_blank(v))
             .map(|(id, _)| id.clone())
             .collect();
+        // A choice whose answer is no longer offered keeps what still is.
+        let narrowed = self
+            .options
+            .keys()
+            .filter_map(|id| {
+                let old = answers.get(id).filter(|v| !is_blank(v))?;
+                let now = self.effective.get(id).cloned().unwrap_or(Json::Null);
+                (old != &now).then(|| (id.clone(), now))
+            })
+            .collect();
         let calculated = self
             .calculated
             .iter()
@@ -281,6 +369,7 @@ impl Flow {
         Settlement {
             cleared,
             calculated,
+            narrowed,
         }
     }
 }
@@ -291,7 +380,7 @@ pub fn settled(answers: &Map<String, Json>, settlement: &Settlement) -> Map<Stri
     for id in &settlement.cleared {
         out.remove(id);
     }
-    for (id, v) in &settlement.calculated {
+    for (id, v) in settlement.calculated.iter().chain(&settlement.narrowed) {
         if v.is_null() {
             out.remove(id);
         } else {

@@ -37,6 +37,9 @@ impl LocalText {
 pub struct Choice {
     pub value: String,
     pub label: LocalText,
+    /// Columns a `choice_filter` reads (`region` of a cercle), by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub filter: BTreeMap<String, String>,
 }
 
 /// What kind of answer a field takes, with the kind's own settings.
@@ -137,6 +140,9 @@ pub struct Field {
     /// The answer is worked out from other answers (XLSForm `calculation`);
     /// nobody types it.
     pub calculate: Option<Expression>,
+    /// Which options are offered given the other answers (a cascade:
+    /// `region = ${region}`); a bare name reads a column of the option.
+    pub choice_filter: Option<Expression>,
 }
 
 /// A condition on one answer, with the message shown when it fails.
@@ -215,6 +221,8 @@ struct RawField {
     constraint_message: Option<LocalText>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     calculate: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    choice_filter: Option<String>,
 }
 
 impl TryFrom<RawField> for Field {
@@ -304,6 +312,14 @@ impl TryFrom<RawField> for Field {
                 message: raw.constraint_message,
             }),
             calculate: expression(raw.calculate, &at, "calculate")?,
+            choice_filter: raw
+                .choice_filter
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| {
+                    Expression::parse_filter(&s)
+                        .map_err(|e| format!("{at}, choice_filter {s:?}: {e}"))
+                })
+                .transpose()?,
             id: raw.id,
             kind,
             required,
@@ -338,6 +354,7 @@ impl From<Field> for RawField {
             constraint,
             constraint_message,
             calculate: source(f.calculate),
+            choice_filter: source(f.choice_filter),
             ..RawField::default()
         };
         match f.kind {
@@ -639,6 +656,12 @@ impl Form {
                         "{}: constraint_message lacks its English or French text",
                         at()
                     ));
+                }
+            }
+            if let Some(e) = &f.choice_filter {
+                check(at(), "choice_filter", e, false)?;
+                if !matches!(f.kind, FieldKind::Choice { .. } | FieldKind::Choices { .. }) {
+                    return Err(format!("{}: only a choice can have a choice_filter", at()));
                 }
             }
             let calculable = matches!(

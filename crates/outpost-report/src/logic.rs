@@ -40,6 +40,8 @@ enum Node {
     Text(String),
     Field(String),
     Current,
+    /// A column of the choice being filtered (`region` in a choice_filter).
+    Column(String),
     Negate(Box<Node>),
     Binary(Op, Box<Node>, Box<Node>),
     Call(Function, Vec<Node>),
@@ -283,6 +285,8 @@ struct Parser {
     tokens: Vec<(usize, Token)>,
     next: usize,
     end: usize,
+    /// Bare names are columns of a choice (in a choice_filter only).
+    columns: bool,
 }
 
 impl Parser {
@@ -389,6 +393,7 @@ impl Parser {
                 }
                 Ok(Node::Call(function, args))
             }
+            Token::Name(name) if self.columns => Ok(Node::Column(name)),
             Token::Name(name) => refuse(
                 at,
                 format!("\"{name}\" is not a value (a field is written ${{{name}}})"),
@@ -429,6 +434,16 @@ fn precedence(op: Op) -> u8 {
 impl Expression {
     /// Parses `source`, refusing a malformed expression with its position.
     pub fn parse(source: &str) -> Result<Expression, ExpressionError> {
+        Expression::parse_with(source, false)
+    }
+
+    /// Parses a `choice_filter`: as [`Expression::parse`], and a bare name
+    /// (`region`, `name`) reads that column of the choice being filtered.
+    pub fn parse_filter(source: &str) -> Result<Expression, ExpressionError> {
+        Expression::parse_with(source, true)
+    }
+
+    fn parse_with(source: &str, columns: bool) -> Result<Expression, ExpressionError> {
         if source.chars().count() > MAX_SOURCE {
             return refuse(
                 MAX_SOURCE,
@@ -440,6 +455,7 @@ impl Expression {
             tokens,
             next: 0,
             end: source.chars().count(),
+            columns,
         };
         let root = parser.expression(0, 0)?;
         if parser.next < parser.tokens.len() {
@@ -551,6 +567,10 @@ pub trait Scope {
     }
     /// Now, as RFC 3339 in UTC (`now()`); `today()` is its date.
     fn now(&self) -> String;
+    /// A column of the choice being filtered, in a choice_filter.
+    fn column(&self, _name: &str) -> Option<String> {
+        None
+    }
 }
 
 /// A value of the expression language.
@@ -667,6 +687,7 @@ fn evaluate(node: &Node, scope: &dyn Scope) -> Value {
         Node::Text(t) => Value::Text(t.clone()),
         Node::Field(f) => Value::of_answer(scope.answer(f)),
         Node::Current => Value::of_answer(scope.current()),
+        Node::Column(c) => Value::Text(scope.column(c).unwrap_or_default()),
         Node::Negate(n) => Value::Number(-evaluate(n, scope).number()),
         Node::Binary(Op::Or, a, b) => {
             Value::Bool(evaluate(a, scope).truth() || evaluate(b, scope).truth())

@@ -160,6 +160,7 @@ pub fn validate_answers(
     // as every other expression of the form sees them.
     let now_text = now.to_rfc3339();
     let flow = Flow::of(form, answers, &now_text);
+    let given = answers;
     let answers = &flow.effective;
     for field in form.fields.iter().filter(|f| flow.asks(&f.id)) {
         let mut check = Check {
@@ -167,9 +168,38 @@ pub fn validate_answers(
             field,
             problems: Vec::new(),
         };
+        // A choice the other answers no longer offer (a cercle of another
+        // region): said as such, not as a missing answer.
+        if let Some(offered) = flow.options.get(&field.id) {
+            let values: Vec<&str> = match given.get(&field.id) {
+                Some(Value::String(v)) => vec![v.as_str()],
+                Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+                _ => Vec::new(),
+            };
+            for v in values
+                .into_iter()
+                .filter(|v| !offered.iter().any(|o| o == v))
+            {
+                let known = match &field.kind {
+                    FieldKind::Choice { options } | FieldKind::Choices { options } => {
+                        options.iter().any(|o| o.value == v)
+                    }
+                    _ => false,
+                };
+                let code = if known {
+                    "validation.option_not_offered"
+                } else {
+                    "validation.unknown_option"
+                };
+                check.push(code, vec![("value", v.to_string())]);
+            }
+        }
         match answers.get(&field.id).filter(|v| !is_blank(v)) {
             None => {
-                if flow.required.contains(&field.id) && completeness == Completeness::Complete {
+                if flow.required.contains(&field.id)
+                    && completeness == Completeness::Complete
+                    && check.problems.is_empty()
+                {
                     check.push("validation.required", vec![]);
                 }
             }

@@ -535,6 +535,7 @@ fn push_other(options: &mut Vec<Choice>) {
                 en: "Other".into(),
                 fr: "Autre".into(),
             },
+            filter: BTreeMap::new(),
         });
     }
 }
@@ -547,6 +548,7 @@ struct Draft {
     constraint: Option<(String, Option<LocalText>)>,
     required: Option<String>,
     calculate: Option<String>,
+    choice_filter: Option<String>,
 }
 
 /// An identifier Outpost accepts for a form, from a name of the workbook.
@@ -615,9 +617,32 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
             });
             continue;
         }
+        // Every other column may be read by a choice_filter (`region`).
+        let filter = row
+            .cells
+            .iter()
+            .filter(|(h, _)| {
+                let (base, _) = column(h);
+                !matches!(
+                    base.as_str(),
+                    "list_name"
+                        | "list name"
+                        | "name"
+                        | "value"
+                        | "label"
+                        | "image"
+                        | "audio"
+                        | "video"
+                        | "media"
+                        | "order"
+                )
+            })
+            .map(|(h, v)| (h.trim().to_string(), v.clone()))
+            .collect();
         options.push(Choice {
             value: name.to_string(),
             label,
+            filter,
         });
     }
 
@@ -818,7 +843,6 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
         };
         for key in [
             "repeat_count",
-            "choice_filter",
             "default",
             "trigger",
             "read_only",
@@ -894,12 +918,14 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
                 required_when: None,
                 constraint: None,
                 calculate: None,
+                choice_filter: None,
             },
             row: row.number,
             relevant,
             constraint,
             required,
             calculate,
+            choice_filter: cells.get("choice_filter").map(str::to_string),
         });
     }
     if !open.is_empty() {
@@ -950,7 +976,12 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
                 });
             }
             let source = plain.as_str();
-            match Expression::parse(source) {
+            let parsed = if key == "choice_filter" {
+                Expression::parse_filter(source)
+            } else {
+                Expression::parse(source)
+            };
+            match parsed {
                 Err(e) => refused(format!("not understood ({e})"), notes),
                 Ok(e) => match e.fields().into_iter().find(|f| !known.contains(*f)) {
                     Some(missing) => refused(
@@ -1004,6 +1035,28 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
                     message: message.clone(),
                 });
         }
+        if let Some(c) = &d.choice_filter {
+            if matches!(
+                field.kind,
+                FieldKind::Choice { .. } | FieldKind::Choices { .. }
+            ) {
+                field.choice_filter = parse(
+                    c,
+                    &mut notes,
+                    at,
+                    "choice_filter",
+                    "every option is offered",
+                );
+            } else {
+                notes.push(Note {
+                    row: d.row,
+                    name: d.field.id.clone(),
+                    what: format!(
+                        "choice_filter {c:?} on a question that is not a choice: not carried over"
+                    ),
+                });
+            }
+        }
         if let Some(c) = &d.calculate {
             match parse(
                 c,
@@ -1029,6 +1082,7 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
                 ("relevant", &mut f.relevant),
                 ("required", &mut f.required_when),
                 ("calculation", &mut f.calculate),
+                ("choice_filter", &mut f.choice_filter),
             ] {
                 if e.as_ref()
                     .is_some_and(|e| e.fields().iter().any(|r| dropped_calculations.contains(*r)))
