@@ -468,3 +468,52 @@ fn a_bare_name_is_a_column_of_the_choice_in_a_choice_filter_only() {
         "{err}"
     );
 }
+
+#[test]
+fn a_report_started_with_an_earlier_form_version_is_read_validated_and_settled_by_it() {
+    let catalog = util::catalog();
+    let v1 = catalog
+        .version("incident", 1)
+        .expect("version 1 is held")
+        .clone();
+    let newest = catalog.get("incident").expect("the incident form");
+    assert!(newest.version > 1);
+    // An incident reported before the casualty question existed: counts,
+    // and no "was anyone hurt".
+    let mut new = util::new_report(
+        util::report_id(9),
+        util::device(1),
+        outpost_report::Classification::Unclassified,
+    );
+    new.language = Lang::En;
+    let mut doc = outpost_report::ReportDoc::create(&v1, &new, T0).expect("created");
+    doc.set_answers(&v1.template(), T0).expect("answered");
+    assert_eq!(doc.form_version(), 1);
+    assert!(doc.answers().get("any_casualties").is_none());
+    let form = catalog.form_of(&doc).expect("its form");
+    assert_eq!(form.version, 1, "read by the version it was started with");
+    // Read by the newest version, its counts would not be asked at all.
+    assert!(!Flow::of(newest, &doc.answers(), NOW).asks("un_wounded"));
+    // Read by its own: complete and valid, counts read back, nothing cleared.
+    let problems = validate_answers(form, &doc.answers(), T0, Lang::En, Completeness::Complete);
+    assert!(problems.is_empty(), "{problems:#?}");
+    let lines: Vec<String> = readback::sections(form, &doc, Lang::En)
+        .into_iter()
+        .flat_map(|s| s.lines.into_iter().map(|l| l.field))
+        .collect();
+    assert!(lines.iter().any(|l| l == "un_wounded"), "{lines:?}");
+    let before = doc.answers();
+    assert!(doc.settle(form, T0).expect("settles").is_empty());
+    assert_eq!(doc.answers(), before);
+
+    // Through a store: listed with its title, and loaded back the same.
+    let mut t = util::TestStore::new();
+    t.store.save(&mut doc, T0).expect("saved");
+    let listed = t.store.list(&Default::default()).expect("listed");
+    assert_eq!(listed.len(), 1);
+    assert!(!listed[0].title.is_empty());
+    let mut again = t.store.load(doc.id()).expect("loads");
+    assert_eq!(again.form_version(), 1);
+    assert_eq!(again.answers(), before);
+    let _ = again.to_json();
+}

@@ -20,9 +20,11 @@ use crate::state::{AppStore, now};
 #[tauri::command]
 pub fn forms(store: tauri::State<'_, AppStore>) -> Vec<Form> {
     // The forms are the build's own, not the store's: shown even when locked.
+    // Every version held, so that a report opens with the form it was
+    // started with; new reports start from the newest.
     let _ = store;
     outpost_report::Catalog::builtin()
-        .forms()
+        .every_version()
         .cloned()
         .collect()
 }
@@ -32,6 +34,8 @@ pub fn forms(store: tauri::State<'_, AppStore>) -> Vec<Form> {
 pub struct ReportView {
     id: String,
     form: String,
+    /// The version of the form the report was started with.
+    form_version: u32,
     meta: outpost_report::document::Meta,
     title: String,
     answers: Map<String, Value>,
@@ -72,8 +76,16 @@ fn report_command<'a>(
     Ok((state.store(lang)?, id, lang))
 }
 
-fn form_of<'a>(store: &'a Store, doc: &ReportDoc, lang: Lang) -> Result<&'a Form, UiError> {
-    form_by_id(store, &doc.form_id(), lang)
+/// The form `doc` was started with (its version, not only its kind).
+pub(crate) fn form_of<'a>(
+    store: &'a Store,
+    doc: &ReportDoc,
+    lang: Lang,
+) -> Result<&'a Form, UiError> {
+    store
+        .catalog()
+        .form_of(doc)
+        .ok_or_else(|| unknown_kind(store, &doc.form_id(), lang))
 }
 
 pub(crate) fn form_by_id<'a>(
@@ -81,13 +93,18 @@ pub(crate) fn form_by_id<'a>(
     kind: &str,
     lang: Lang,
 ) -> Result<&'a Form, UiError> {
-    store.catalog().get(kind).ok_or_else(|| {
-        UiError::app(
-            lang,
-            "report.unknown_kind",
-            &[("kind", kind.to_string()), ("known", known_kinds(store))],
-        )
-    })
+    store
+        .catalog()
+        .get(kind)
+        .ok_or_else(|| unknown_kind(store, kind, lang))
+}
+
+fn unknown_kind(store: &Store, kind: &str, lang: Lang) -> UiError {
+    UiError::app(
+        lang,
+        "report.unknown_kind",
+        &[("kind", kind.to_string()), ("known", known_kinds(store))],
+    )
 }
 
 fn known_kinds(store: &Store) -> String {
@@ -128,6 +145,7 @@ pub(crate) fn view_of(
         flow,
         id: id.to_string(),
         form: form.id.clone(),
+        form_version: form.version,
         meta: doc.meta(),
         title: doc.title(form, lang),
         pending: debrief

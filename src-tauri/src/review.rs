@@ -311,7 +311,7 @@ fn review_view(
         }
         let title = store
             .catalog()
-            .get(&other.form_id())
+            .form_of(&other)
             .map(|form| other.title(form, lang));
         links.push(Linked {
             id: l.report.to_string(),
@@ -690,7 +690,7 @@ pub fn print_report(
 ) -> Result<String, UiError> {
     let (store, id, who, lang) = review_command(&store, &id, &lang)?;
     let doc = cleared(&store, id, &who, lang)?;
-    let form = form_by_id(&store, &doc.form_id(), lang)?;
+    let form = crate::debrief::form_of(&store, &doc, lang)?;
     Ok(outpost_export::print::report_html(form, &doc, lang))
 }
 

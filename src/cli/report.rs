@@ -348,7 +348,11 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
         ReportCommand::Print { id, out } => {
             let store = open(dir)?;
             let doc = store.load(parse_id(&id)?)?;
-            let form = form_of(&store, &doc.form_id())?;
+            let form = store
+                .catalog()
+                .form_of(&doc)
+                .cloned()
+                .map_or_else(|| form_of(&store, &doc.form_id()), Ok)?;
             let page = outpost_export::print::report_html(&form, &doc, lang);
             super::write_out(out.as_deref(), page.as_bytes())?;
         }
@@ -531,7 +535,7 @@ pub fn new_report(
 }
 
 fn print_report(store: &Store, doc: &mut ReportDoc, lang: Lang) {
-    let form = store.catalog().get(&doc.form_id());
+    let form = store.catalog().form_of(doc);
     let meta = doc.meta();
     let title = form
         .map(|f| doc.title(f, lang))

@@ -45,6 +45,25 @@ export async function waitFor(fn, what, ms = 30_000) {
   }
 }
 
+/** The debrief step on the screen (its id), once one is drawn. */
+export async function debriefStep(browser) {
+  return waitFor(async () => {
+    const s = await browser.$("section.debrief");
+    return (await s.isExisting()) && (await s.getAttribute("data-step"));
+  }, "a debrief step");
+}
+
+/** "Next", then waits for step `expected`. */
+export async function nextStep(browser, expected) {
+  await browser.$("#step-next").click();
+  await waitFor(async () => (await debriefStep(browser)) === expected, `step ${expected}`);
+}
+
+/** Waits until the last answer is saved. */
+export async function answerSaved(browser) {
+  await waitFor(async () => (await browser.$(".save-state").getAttribute("data-state")) === "saved", "the answer saved");
+}
+
 /** Whether something accepts connections on `port` (plain or TLS alike). */
 function portAnswers(port) {
   return new Promise((done) => {

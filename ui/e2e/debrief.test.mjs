@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { App, artifacts, outpost, tempDir, textOf, type, waitFor } from "./app.mjs";
+import { App, answerSaved, artifacts, debriefStep, nextStep, outpost, tempDir, textOf, type, waitFor } from "./app.mjs";
 
 const files = tempDir("files");
 const photo = join(files, "patrouille.jpg");
@@ -42,21 +42,9 @@ function localDate(days) {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
-async function step() {
-  return waitFor(async () => {
-    const s = await browser.$("section.debrief");
-    return (await s.isExisting()) && (await s.getAttribute("data-step"));
-  }, "a debrief step");
-}
-
-async function next(expected) {
-  await browser.$("#step-next").click();
-  await waitFor(async () => (await step()) === expected, `step ${expected}`);
-}
-
-async function saved() {
-  await waitFor(async () => (await browser.$(".save-state").getAttribute("data-state")) === "saved", "the answer saved");
-}
+const step = () => debriefStep(browser);
+const next = (expected) => nextStep(browser, expected);
+const saved = () => answerSaved(browser);
 
 async function problemOf(field) {
   return waitFor(async () => {

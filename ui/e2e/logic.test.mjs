@@ -6,26 +6,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { App, artifacts, outpost, tempDir, textOf, type, waitFor } from "./app.mjs";
+import { App, answerSaved, artifacts, debriefStep, nextStep, outpost, tempDir, textOf, type, waitFor } from "./app.mjs";
 
 let app;
 let browser;
 
-async function step() {
-  return waitFor(async () => {
-    const s = await browser.$("section.debrief");
-    return (await s.isExisting()) && (await s.getAttribute("data-step"));
-  }, "a debrief step");
-}
-
-async function next(expected) {
-  await browser.$("#step-next").click();
-  await waitFor(async () => (await step()) === expected, `step ${expected}`);
-}
-
-async function saved() {
-  await waitFor(async () => (await browser.$(".save-state").getAttribute("data-state")) === "saved", "the answer saved");
-}
+const step = () => debriefStep(browser);
+const next = (expected) => nextStep(browser, expected);
+const saved = () => answerSaved(browser);
 
 async function choose(field, value) {
   await browser.$(`[data-field="${field}"] .option[data-value="${value}"]`).click();

@@ -84,6 +84,8 @@ export interface ReadbackSection {
 export interface ReportView {
   id: string;
   form: string;
+  /** The version of the form the report was started with. */
+  form_version: number;
   meta: {
     author: string;
     author_unit: string;

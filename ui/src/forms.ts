@@ -163,3 +163,13 @@ export function askedSteps(form: Form, hiddenSteps: string[]): number[] {
   const hidden = new Set(hiddenSteps);
   return form.steps.flatMap((s, i) => (hidden.has(s.id) ? [] : [i]));
 }
+
+/** The newest version of each form: what a new report starts from. */
+export function newestForms(forms: Form[]): Form[] {
+  const newest = new Map<string, Form>();
+  for (const f of forms) {
+    const held = newest.get(f.id);
+    if (!held || f.version > held.version) newest.set(f.id, f);
+  }
+  return [...newest.values()];
+}

@@ -5,7 +5,7 @@
 import { api, asAppError, type AppState, type ReportView, type ReviewQuery } from "./api";
 import { type Navigator, renderPlainForm, renderReadback, renderStep, Session } from "./debrief";
 import { button, el } from "./dom";
-import type { Form } from "./forms";
+import { type Form, newestForms } from "./forms";
 import { renderHome, renderStart } from "./home";
 import { renderLock } from "./lock";
 import { type Lang, t } from "./i18n";
@@ -51,9 +51,13 @@ function learn(state: AppState): void {
   reviewer = state.hub?.offers_review === true;
 }
 
-async function formOf(id: string): Promise<Form> {
+/**
+ * Form `id` at `version` (the one a report was started with), else its
+ * newest: every version this device holds comes from the Rust side.
+ */
+async function formOf(id: string, version?: number): Promise<Form> {
   forms ??= await api.forms();
-  const form = forms.find((f) => f.id === id);
+  const form = forms.find((f) => f.id === id && f.version === version) ?? newestForms(forms).find((f) => f.id === id);
   if (!form) throw { code: "report.unknown_kind", message: id };
   return form;
 }
@@ -107,7 +111,7 @@ async function open(id: string): Promise<void> {
   const view = await api.openReport(id, lang);
   keep(view);
   if (view.meta.status !== "draft") return go({ name: "report", id });
-  const form = await formOf(view.form);
+  const form = await formOf(view.form, view.form_version);
   const step = view.step ?? 0;
   return go(step >= form.steps.length ? { name: "readback", id } : { name: "debrief", id, step, back: false });
 }
@@ -142,7 +146,7 @@ function toolbar(): HTMLElement {
  */
 async function sessionFor(id: string, withQuestions: boolean): Promise<Session> {
   const [view, reports] = await Promise.all([viewOf(id), withQuestions ? api.listReports(lang) : []]);
-  const form = await formOf(view.form);
+  const form = await formOf(view.form, view.form_version);
   const s: Session = new Session(lang, form, view, reports, () => {
     // An attachment returned the report as it now is: draw from that.
     keep(s.report);
@@ -177,7 +181,7 @@ async function draw(main: HTMLElement): Promise<void> {
       renderStart(
         main,
         lang,
-        forms
+        newestForms(forms)
           .filter((f) => !f.headquarters_only)
           .map((f) => ({ id: f.id, title: f.title[lang], description: f.description[lang] })),
         (kind, classification) =>
@@ -278,7 +282,7 @@ async function draw(main: HTMLElement): Promise<void> {
       session = null;
       const id = screen.id;
       const found = await api.reviewReport(id, lang);
-      const form = await formOf(found.report.form).catch(() => undefined);
+      const form = await formOf(found.report.form, found.report.form_version).catch(() => undefined);
       const redraw = (p: Promise<unknown>) => p.then(() => show());
       renderReviewReport(main, lang, found, form, {
         back: () => void go(reviewFrom),
@@ -437,7 +441,7 @@ async function resume(): Promise<void> {
     if (state.resume) {
       const view = await api.openReport(state.resume.report_id, lang);
       keep(view);
-      const form = await formOf(view.form);
+      const form = await formOf(view.form, view.form_version);
       const step = state.resume.step;
       screen =
         step >= form.steps.length

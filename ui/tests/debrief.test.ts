@@ -11,6 +11,7 @@ function view(over: Partial<ReportView> = {}): ReportView {
   return {
     id: "r1",
     form: "patrol",
+    form_version: 2,
     meta: {
       author: "Capt. A. Diallo",
       author_unit: "BATGAO-1",

@@ -683,13 +683,29 @@ impl Form {
     }
 }
 
-/// The forms a device knows, by id.
+/// The forms a device knows: the newest version of each by id, which new
+/// reports start from, and the earlier versions still held, so that a
+/// report is always read by the version it was started with.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     forms: BTreeMap<String, Form>,
+    earlier: BTreeMap<(String, u32), Form>,
 }
 
-const BUILTIN: [(&str, &str); 4] = [
+const BUILTIN: [(&str, &str); 7] = [
+    // Earlier versions of the shipped forms, for the reports made with them.
+    (
+        "archive/incident-1.json",
+        include_str!("../../../forms/archive/incident-1.json"),
+    ),
+    (
+        "archive/patrol-1.json",
+        include_str!("../../../forms/archive/patrol-1.json"),
+    ),
+    (
+        "archive/qip-1.json",
+        include_str!("../../../forms/archive/qip-1.json"),
+    ),
     ("patrol.json", include_str!("../../../forms/patrol.json")),
     (
         "incident.json",
@@ -711,27 +727,59 @@ impl Catalog {
     }
 
     pub fn from_sources(sources: &[(&str, &str)]) -> Result<Catalog, FormError> {
-        let mut forms = BTreeMap::new();
+        let mut all: BTreeMap<(String, u32), Form> = BTreeMap::new();
         for (name, json) in sources {
             let form = Form::from_json(name, json)?;
-            if forms.contains_key(&form.id) {
-                return Err(FormError::DuplicateId(form.id));
+            let key = (form.id.clone(), form.version);
+            if all.contains_key(&key) {
+                return Err(FormError::DuplicateId(format!(
+                    "{} version {}",
+                    form.id, form.version
+                )));
             }
-            forms.insert(form.id.clone(), form);
+            all.insert(key, form);
         }
-        Ok(Catalog { forms })
+        let mut forms: BTreeMap<String, Form> = BTreeMap::new();
+        let mut earlier = BTreeMap::new();
+        // In (id, version) order: each id's last is its newest.
+        for ((id, _), form) in all {
+            if let Some(older) = forms.insert(id.clone(), form) {
+                earlier.insert((id, older.version), older);
+            }
+        }
+        Ok(Catalog { forms, earlier })
     }
 
+    /// The newest version of form `id`: what a new report starts from.
     pub fn get(&self, id: &str) -> Option<&Form> {
         self.forms.get(id)
+    }
+
+    /// Form `id` at `version`; the newest when that version is not held (a
+    /// report from a newer device, read as well as this one can).
+    pub fn version(&self, id: &str, version: u32) -> Option<&Form> {
+        self.earlier
+            .get(&(id.to_string(), version))
+            .or_else(|| self.forms.get(id))
+    }
+
+    /// The form a report was started with.
+    pub fn form_of(&self, doc: &crate::ReportDoc) -> Option<&Form> {
+        self.version(&doc.form_id(), doc.form_version())
     }
 
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.forms.keys().map(String::as_str)
     }
 
+    /// The newest version of each form.
     pub fn forms(&self) -> impl Iterator<Item = &Form> {
         self.forms.values()
+    }
+
+    /// Every version held: the newest of each form, then the earlier ones.
+    pub fn every_version(&self) -> impl Iterator<Item = &Form> {
+        self.forms.values().chain(self.earlier.values())
     }
 }
 
@@ -743,6 +791,11 @@ mod tests {
     fn shipped_forms_load_and_pass_their_checks() {
         let catalog = Catalog::from_sources(&BUILTIN).expect("shipped forms are valid");
         let ids: Vec<_> = catalog.ids().collect();
+        // Version 1 of the first three is still there for their reports.
+        for id in ["incident", "patrol", "qip"] {
+            assert_eq!(catalog.version(id, 1).map(|f| f.version), Some(1));
+            assert!(catalog.get(id).is_some_and(|f| f.version > 1));
+        }
         assert_eq!(
             ids,
             ["incident", "patrol", "qip", "standing_question"],
@@ -754,7 +807,7 @@ mod tests {
 
     #[test]
     fn a_field_outside_every_step_is_rejected() {
-        let mut form: Form = serde_json::from_str(BUILTIN[0].1).expect("patrol parses");
+        let mut form: Form = serde_json::from_str(BUILTIN[3].1).expect("patrol parses");
         for s in &mut form.steps {
             s.fields.retain(|f| f != &form.fields[0].id);
         }
@@ -766,7 +819,7 @@ mod tests {
 
     #[test]
     fn a_missing_french_label_is_rejected() {
-        let mut form: Form = serde_json::from_str(BUILTIN[1].1).expect("incident parses");
+        let mut form: Form = serde_json::from_str(BUILTIN[4].1).expect("incident parses");
         form.fields[0].label.fr = " ".into();
         let err = form.check().expect_err("both languages are required");
         assert!(err.to_string().contains("English or French"), "{err}");
@@ -774,7 +827,7 @@ mod tests {
 
     #[test]
     fn unknown_keys_in_a_definition_are_refused() {
-        let json = BUILTIN[2]
+        let json = BUILTIN[5]
             .1
             .replacen("\"version\"", "\"colour\": 1, \"version\"", 1);
         assert!(matches!(

@@ -64,7 +64,7 @@ pub fn declassify(
     }
     let form = store
         .catalog()
-        .get(&original.form_id())
+        .form_of(&original)
         .cloned()
         .ok_or_else(|| StoreError::from(DocumentError::NotAReport { missing: "form" }))?;
     let here = store.profile()?;

@@ -71,7 +71,7 @@ struct Facts {
 
 fn facts(store: &Store, doc: &ReportDoc) -> Facts {
     let answers = doc.answers();
-    let form = store.catalog().get(&doc.form_id());
+    let form = store.catalog().form_of(doc);
     let point = form
         .and_then(|f| first_location(f, &answers))
         .and_then(|l| Some((l.get("lat")?.as_f64()?, l.get("lon")?.as_f64()?)));

@@ -28,7 +28,7 @@ fn location(
 pub(crate) fn project(conn: &Connection, catalog: &Catalog, doc: &ReportDoc) -> Result<()> {
     let id = doc.id().to_string();
     let form_id = doc.form_id();
-    let form = catalog.get(&form_id);
+    let form = catalog.form_of(doc);
     let meta = doc.meta();
     // A report of a kind this version does not know (made by a newer app) is
     // still listed, under its form id, rather than hidden.
