@@ -517,3 +517,17 @@ fn a_report_started_with_an_earlier_form_version_is_read_validated_and_settled_b
     assert_eq!(again.answers(), before);
     let _ = again.to_json();
 }
+
+#[test]
+fn a_default_the_field_itself_refuses_is_a_form_error() {
+    let form = form_with(json!([
+        {"id": "visits", "type": "integer", "min": 0, "default": 2},
+    ]))
+    .unwrap();
+    assert_eq!(form.defaults().get("visits"), Some(&json!(2)));
+    let err = form_with(json!([
+        {"id": "visits", "type": "integer", "min": 0, "default": -1},
+    ]))
+    .unwrap_err();
+    assert!(err.contains("visits: its default is refused"), "{err}");
+}

@@ -468,3 +468,81 @@ fn the_command_line_imports_a_form_lists_forms_and_never_overwrites() {
         .expect("the incident form");
     assert_eq!(incident["version"], 2);
 }
+
+#[test]
+fn plain_defaults_come_over_and_others_are_named() {
+    let survey = [
+        sheet_row(
+            1,
+            &[
+                ("A1", "type"),
+                ("B1", "name"),
+                ("C1", "label"),
+                ("D1", "default"),
+                ("E1", "constraint"),
+            ],
+        ),
+        sheet_row(
+            2,
+            &[
+                ("A2", "integer"),
+                ("B2", "visits"),
+                ("C2", "Visits"),
+                ("D2", "3"),
+            ],
+        ),
+        sheet_row(
+            3,
+            &[
+                ("A3", "select_one yn"),
+                ("B3", "water"),
+                ("C3", "Water point?"),
+                ("D3", "no"),
+            ],
+        ),
+        sheet_row(
+            4,
+            &[
+                ("A4", "integer"),
+                ("B4", "wells"),
+                ("C4", "Wells"),
+                ("D4", "-5"),
+                ("E4", ". >= 0"),
+            ],
+        ),
+        sheet_row(
+            5,
+            &[
+                ("A5", "text"),
+                ("B5", "village"),
+                ("C5", "Village"),
+                ("D5", "${last-saved#village}"),
+            ],
+        ),
+    ]
+    .concat();
+    let choices = [
+        sheet_row(1, &[("A1", "list_name"), ("B1", "name"), ("C1", "label")]),
+        sheet_row(2, &[("A2", "yn"), ("B2", "yes"), ("C2", "Yes")]),
+        sheet_row(3, &[("A3", "yn"), ("B3", "no"), ("C3", "No")]),
+    ]
+    .concat();
+    let book =
+        xlsform::read_workbook(&xlsx(&[("survey", &survey), ("choices", &choices)])).expect("read");
+    let imported = xlsform::convert(&book, "defaults").expect("converts");
+    let defaults = imported.form.defaults();
+    assert_eq!(defaults.get("visits"), Some(&json!(3)));
+    assert_eq!(defaults.get("water"), Some(&json!("no")));
+    assert!(
+        !defaults.contains_key("wells"),
+        "refused by its own constraint"
+    );
+    assert!(!defaults.contains_key("village"));
+    let noted: Vec<(usize, &str)> = imported
+        .notes
+        .iter()
+        .filter(|n| n.what.starts_with("default"))
+        .map(|n| (n.row, n.name.as_str()))
+        .collect();
+    assert_eq!(noted, [(4, "wells"), (5, "village")]);
+}

@@ -213,6 +213,14 @@ pub fn start_report(
     let new = new_report(&store, level, ReviewStatus::Draft, lang)?;
     let at = now();
     let mut doc = ReportDoc::create(&form, &new, at).map_err(|e| UiError::document(e, lang))?;
+    // The form's defaults are the first answers, and what follows from them.
+    let defaults = form.defaults();
+    if !defaults.is_empty() {
+        doc.set_answers(&defaults, at)
+            .map_err(|e| UiError::document(e, lang))?;
+        doc.settle(&form, at)
+            .map_err(|e| UiError::document(e, lang))?;
+    }
     let mut run = |store: &mut Store| -> Result<(), StoreError> {
         store.save(&mut doc, at)?;
         store.set_debrief_step(new.id, 0, at)?;

@@ -196,7 +196,10 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
             };
             let mut store = open(dir)?;
             let form = form_of(&store, &kind)?;
-            let answers = read_answers(&answers)?;
+            // The form's defaults, under what the file answers.
+            let mut given = form.defaults();
+            given.extend(read_answers(&answers)?);
+            let answers = given;
             let now = SystemClock.now();
             let completeness = if draft {
                 Completeness::Draft

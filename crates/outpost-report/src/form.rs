@@ -130,6 +130,9 @@ pub struct Field {
     pub help: Option<LocalText>,
     /// A realistic answer: it fills `report template` and is checked against the form.
     pub example: Value,
+    /// The answer a new report starts with (XLSForm `default`), checked
+    /// against the field when the form loads.
+    pub default: Option<Value>,
     /// When the question is asked at all (XLSForm `relevant`); always when `None`.
     pub relevant: Option<Expression>,
     /// When the answer is needed although `required` is false (XLSForm
@@ -195,6 +198,8 @@ struct RawField {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     help: Option<LocalText>,
     example: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    default: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     max_length: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -327,6 +332,7 @@ impl TryFrom<RawField> for Field {
             prompt: raw.prompt,
             help: raw.help,
             example: raw.example,
+            default: raw.default.filter(|v| !v.is_null()),
         })
     }
 }
@@ -350,6 +356,7 @@ impl From<Field> for RawField {
             prompt: f.prompt,
             help: f.help,
             example: f.example,
+            default: f.default,
             relevant: source(f.relevant),
             constraint,
             constraint_message,
@@ -507,6 +514,14 @@ impl Form {
             .collect()
     }
 
+    /// The answers a new report starts with: each field's default.
+    pub fn defaults(&self) -> serde_json::Map<String, Value> {
+        self.fields
+            .iter()
+            .filter_map(|f| Some((f.id.clone(), f.default.clone()?)))
+            .collect()
+    }
+
     /// Rejects definitions the app could not present or validate coherently.
     pub fn check(&self) -> Result<(), FormError> {
         let bad = |problem: String| FormError::Definition {
@@ -600,6 +615,28 @@ impl Form {
             }
         }
         self.check_logic().map_err(bad)?;
+        // A default the form itself would refuse would greet every new
+        // report with an error. (Checked as of a far date, so that "not in
+        // the future" is no concern of a default.)
+        let defaults = self.defaults();
+        if !defaults.is_empty() {
+            let far = crate::Timestamp::from_millis(32_503_680_000_000);
+            if let Some(p) = crate::validate::validate_answers(
+                self,
+                &defaults,
+                far,
+                Lang::En,
+                crate::validate::Completeness::Draft,
+            )
+            .into_iter()
+            .find(|p| defaults.contains_key(&p.field))
+            {
+                return Err(bad(format!(
+                    "{}: its default is refused: {}",
+                    p.field, p.message
+                )));
+            }
+        }
         if let Some((at, _)) = texts
             .iter()
             .find(|(_, t)| t.en.trim().is_empty() || t.fr.trim().is_empty())

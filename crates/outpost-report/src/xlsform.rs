@@ -137,6 +137,16 @@ const MAX_COLUMNS: u32 = 512;
 /// billions. An `.xls` is at most 65,536 rows of 256 columns by its format,
 /// and no larger than [`MAX_FILE`].
 pub fn read_workbook(bytes: &[u8]) -> Result<Workbook, XlsFormError> {
+    // The spreadsheet reader is not known to be free of panics on every
+    // malformed file; one is a refusal of that file, never a crash.
+    std::panic::catch_unwind(|| read_sheets(bytes)).unwrap_or_else(|_| {
+        Err(XlsFormError::NotAWorkbook(
+            "the spreadsheet reader could not make sense of it".into(),
+        ))
+    })
+}
+
+fn read_sheets(bytes: &[u8]) -> Result<Workbook, XlsFormError> {
     use calamine::Reader;
     if bytes.len() > MAX_FILE {
         return Err(XlsFormError::TooLarge {
@@ -841,13 +851,7 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
             }
             k => k,
         };
-        for key in [
-            "repeat_count",
-            "default",
-            "trigger",
-            "read_only",
-            "parameters",
-        ] {
+        for key in ["repeat_count", "trigger", "read_only", "parameters"] {
             if let Some(v) = cells.get(key) {
                 if key == "read_only"
                     && !matches!(v.to_lowercase().as_str(), "yes" | "true" | "true()")
@@ -857,6 +861,21 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
                 note(&mut notes, format!("{key} {v:?} is not carried over yet"));
             }
         }
+        let default = match cells.get("default") {
+            None => None,
+            Some(v) => {
+                let literal = literal_default(&kind, v);
+                if literal.is_none() {
+                    note(
+                        &mut notes,
+                        format!(
+                            "default {v:?} is not a plain answer to this question: not carried over"
+                        ),
+                    );
+                }
+                literal
+            }
+        };
         let label = label.map(|(t, _)| t).unwrap_or(LocalText {
             en: name.clone(),
             fr: name.clone(),
@@ -914,6 +933,7 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
                 label,
                 help: cells.text("hint").map(|(t, _)| t),
                 example: Value::Null,
+                default,
                 relevant: None,
                 required_when: None,
                 constraint: None,
@@ -1188,6 +1208,37 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
         rules: Vec::new(),
         headquarters_only: false,
     };
+    // A default the question itself refuses (out of its range, against its
+    // constraint) is left out, with its row, rather than the whole form.
+    let mut form = form;
+    let far = crate::Timestamp::from_millis(32_503_680_000_000);
+    let refused: Vec<crate::Problem> = crate::validate::validate_answers(
+        &form,
+        &form.defaults(),
+        far,
+        Lang::En,
+        crate::validate::Completeness::Draft,
+    );
+    for p in refused {
+        if let Some(f) = form
+            .fields
+            .iter_mut()
+            .find(|f| f.id == p.field && f.default.is_some())
+        {
+            f.default = None;
+            notes.push(Note {
+                row: drafts
+                    .iter()
+                    .find(|d| d.field.id == p.field)
+                    .map_or(0, |d| d.row),
+                name: p.field.clone(),
+                what: format!(
+                    "default refused by the question itself ({}): not carried over",
+                    p.message
+                ),
+            });
+        }
+    }
     form.check()?;
     // In the order of the sheet; notes on the whole form first.
     notes.sort_by_key(|n| n.row);
@@ -1196,6 +1247,43 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
         notes,
         rows: book.survey.len(),
     })
+}
+
+/// A default written as a plain answer of `kind` (not an expression):
+/// the JSON answer it stands for.
+fn literal_default(kind: &FieldKind, v: &str) -> Option<Value> {
+    if v.contains("${") || v.contains('(') {
+        return None;
+    }
+    match kind {
+        FieldKind::Text { .. } | FieldKind::Narrative { .. } => Some(Value::String(v.to_string())),
+        FieldKind::Integer { .. } => v.trim().parse::<i64>().ok().map(Value::from),
+        FieldKind::Decimal { .. } => v
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .map(Value::from),
+        FieldKind::Choice { options } => options
+            .iter()
+            .any(|o| o.value == v.trim())
+            .then(|| Value::String(v.trim().to_string())),
+        FieldKind::Choices { options } => {
+            let values: Vec<&str> = v.split_whitespace().collect();
+            (!values.is_empty() && values.iter().all(|x| options.iter().any(|o| o.value == *x)))
+                .then(|| Value::from(values))
+        }
+        FieldKind::Datetime { .. } => {
+            let t = v.trim();
+            let full = if t.len() == 10 {
+                format!("{t}T00:00:00Z")
+            } else {
+                t.to_string()
+            };
+            crate::Timestamp::parse_rfc3339(&full).map(|_| Value::String(full))
+        }
+        _ => None,
+    }
 }
 
 /// A step id from a group's name (unique by its position).
