@@ -69,7 +69,8 @@ fn create_list_show_and_export_round_trip() {
         ))
         .expect("t");
         assert_eq!(
-            show["answers"], template,
+            util::written(&show["answers"]),
+            template,
             "{kind}: the stored answers are the ones given"
         );
         assert_eq!(show["meta"]["classification"], "CONFIDENTIAL");
@@ -540,7 +541,11 @@ fn an_answers_file_that_is_not_utf8_gets_its_own_code_and_a_bom_is_accepted() {
     let shown = run_ok(outpost(data).args(["report", "show", "--json", id.trim()]));
     let shown: Value = serde_json::from_str(&shown).expect("json");
     let template: Value = serde_json::from_str(&template).expect("json");
-    assert_eq!(shown["answers"], template, "the BOM changed nothing");
+    assert_eq!(
+        util::written(&shown["answers"]),
+        template,
+        "the BOM changed nothing"
+    );
 }
 
 /// A photo answer could name any id, so a report listed photos nobody could

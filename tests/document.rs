@@ -269,7 +269,21 @@ fn garbage_and_foreign_documents_are_refused_with_a_reason() {
 /// that schema; it is never rewritten): every later version proves it still
 /// reads what the field already holds.
 fn fixture_doc() -> ReportDoc {
-    let mut doc = util::template_report("patrol", util::report_id(42), util::device(1));
+    // The fixture was made with the first version of the patrol form.
+    let form = util::catalog().version("patrol", 1).expect("held").clone();
+    assert_eq!(form.version, 1);
+    let mut doc = ReportDoc::create(
+        &form,
+        &util::generate::new_report(
+            util::report_id(42),
+            util::device(1),
+            outpost_report::Classification::Unclassified,
+        ),
+        util::T0,
+    )
+    .expect("created");
+    doc.set_answers(&form.template(), util::T0)
+        .expect("answers");
     doc.set_status(ReviewStatus::NeedsInformation, at(10))
         .expect("status");
     doc.add_comment(&Comment {

@@ -17,6 +17,7 @@ mod full_disk;
 mod migration;
 mod policy;
 mod projection;
+mod repeats;
 mod review;
 mod review_flow;
 mod store;

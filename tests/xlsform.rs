@@ -65,17 +65,28 @@ fn a_large_real_assessment_imports_with_every_row_accounted_for() {
     let form = &imported.form;
     assert_eq!(form.id, "liberia_urban_resilience");
     assert_eq!(imported.rows, 296, "survey rows with content");
-    assert_eq!(form.fields.len(), 223);
+    // 222 questions, and the household roster that holds 15 of them.
+    assert_eq!(form.fields.len(), 224);
     assert_every_row_accounted_for("slum_assessment_survey.xlsx", &imported);
-    // Its household roster is a repeat: said, with its row.
-    assert!(
-        imported
-            .notes
-            .iter()
-            .any(|n| n.row == 54 && n.name == "hhmemb_repeat" && n.what.contains("repeat")),
-        "{:#?}",
-        imported.notes
+    // Its household roster is a repeat: one entry per member, asked when
+    // there are more people to list, its questions in no step of their own.
+    let roster = form.field("hhmemb_repeat").expect("the roster is imported");
+    let FieldKind::Repeat { fields, .. } = &roster.kind else {
+        panic!("the roster is a repeat: {:?}", roster.kind);
+    };
+    assert_eq!(fields.len(), 15, "{fields:?}");
+    assert_eq!(&fields[..3], ["b1_relation_to_hhead", "b2_name", "b4_age"]);
+    assert_eq!(
+        roster.relevant.as_ref().map(|e| e.source()),
+        Some("selected(${hh_roster_more_people},'yes')")
     );
+    for m in fields {
+        assert!(form.steps.iter().all(|s| !s.fields.contains(m)), "{m}");
+        assert_eq!(
+            form.repeat_of(m).map(|r| r.id.as_str()),
+            Some("hhmemb_repeat")
+        );
+    }
     // Typographic quotes in its conditions are read as plain ones, and the
     // condition then works: "other" asks for the other structure.
     let other = form.field("a12a_other").expect("imported");
@@ -153,7 +164,9 @@ fn french_labels_and_skip_logic_come_over_from_a_multilingual_form() {
 fn other_real_forms_import_too() {
     for (name, questions) in [
         ("building_natural_risks_survey.xlsx", 30),
-        ("unhcr_demo.xlsx", 38),
+        // Its roster is a repeat whose count, heads and names are worked
+        // out with count(), sum() and join() over the entries.
+        ("unhcr_demo.xlsx", 43),
     ] {
         let imported = import(name);
         assert_eq!(imported.form.fields.len(), questions, "{name}");
@@ -409,11 +422,11 @@ fn the_command_line_imports_a_form_lists_forms_and_never_overwrites() {
     );
     let err = stderr(&run);
     assert!(
-        err.contains("223 question(s)") && err.contains("296 ligne(s) survey"),
+        err.contains("224 question(s)") && err.contains("296 ligne(s) survey"),
         "{err}"
     );
     assert!(
-        err.contains("  - row 54 (hhmemb_repeat): a repeat"),
+        err.contains("  - row 54 (hhmemb_repeat): appearance \"minimal\" is not carried over"),
         "{err}"
     );
     let written = std::fs::read_to_string(&out).expect("written");

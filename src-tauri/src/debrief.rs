@@ -268,7 +268,9 @@ pub fn save_answer(
     let (mut store, id, lang) = report_command(&store, &id, &lang)?;
     let doc = store.load(id).map_err(|e| UiError::store(e, lang))?;
     let form = form_of(&store, &doc, lang)?.clone();
-    if form.field(&field).is_none() {
+    // A question of a repeat is answered inside its entries: the repeat's
+    // answer is the list of them.
+    if form.field(&field).is_none() || form.repeat_of(&field).is_some() {
         return Err(UiError::app(lang, "app.unknown_field", &[("field", field)]));
     }
     let at = now();
@@ -281,7 +283,7 @@ pub fn save_answer(
     }
     let problems: Vec<Problem> = validate_answers(&form, &answers, at, lang, Completeness::Draft)
         .into_iter()
-        .filter(|p| p.field == field)
+        .filter(|p| p.concerns(&field))
         .collect();
     let run = |store: &mut Store| -> Result<(bool, Map<String, Value>), StoreError> {
         if problems.is_empty() {
@@ -385,13 +387,13 @@ pub fn submit_report(
     // has an older valid answer (unless the question is no longer asked).
     let flow = Flow::of(&form, &doc.answers(), &at.to_rfc3339());
     for field in pending.keys().filter(|f| flow.asks(f)) {
-        if !problems.iter().any(|p| &p.field == field) {
+        if !problems.iter().any(|p| p.concerns(field)) {
             let mut answers = doc.answers();
             answers.insert(field.clone(), pending[field].clone());
             problems.extend(
                 validate_answers(&form, &answers, at, lang, Completeness::Draft)
                     .into_iter()
-                    .filter(|p| &p.field == field),
+                    .filter(|p| p.concerns(field)),
             );
         }
     }

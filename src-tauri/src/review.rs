@@ -633,7 +633,7 @@ pub fn review_export(
     let (store, who, lang) = reviewer_command(&store, &lang)?;
     let filter = query.filter(who.clearance, lang)?;
     let extension = match format.as_str() {
-        "csv" => "csv",
+        "csv" | "answers" => "csv",
         "geojson" => "geojson",
         other => {
             return Err(UiError::app(
@@ -653,7 +653,8 @@ pub fn review_export(
     })?;
     let dir = exports_dir(&app);
     let path = dir.join(format!(
-        "outpost-{}.{extension}",
+        "outpost-{}{}.{extension}",
+        if format == "answers" { "answers-" } else { "" },
         now()
             .to_rfc3339()
             .replace([':', '-'], "")
@@ -669,8 +670,9 @@ pub fn review_export(
     };
     std::fs::create_dir_all(&dir).map_err(|e| failed(e.to_string()))?;
     let file = std::fs::File::create(&path).map_err(|e| failed(e.to_string()))?;
-    let written = match extension {
+    let written = match format.as_str() {
         "csv" => outpost_export::write_csv(&rows, file),
+        "answers" => outpost_export::write_answers_csv(&store, &rows, store.catalog(), lang, file),
         _ => outpost_export::write_geojson(&rows, file),
     }
     .map_err(|e| failed(e.to_string()))?;

@@ -1,4 +1,5 @@
-//! `outpost export`: a filtered set of reports as CSV or GeoJSON.
+//! `outpost export`: a filtered set of reports as CSV, their answers as CSV
+//! (one row per answer, a repeat's entries included), or GeoJSON.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,10 @@ use super::store::open;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Format {
+    /// One row per report.
     Csv,
+    /// One row per answer: report, form version, repeat and entry, field, value.
+    Answers,
     Geojson,
 }
 
@@ -30,7 +34,7 @@ pub struct ExportArgs {
     clearance: Option<String>,
 }
 
-pub fn run(args: ExportArgs, dir: &Path) -> Result<()> {
+pub fn run(args: ExportArgs, dir: &Path, lang: outpost_report::Lang) -> Result<()> {
     let store = open(dir)?;
     let clearance = viewer_clearance(&store, args.clearance.as_deref())?;
     let filter = args.filter.filter(ReportOrder::Happened)?;
@@ -41,6 +45,9 @@ pub fn run(args: ExportArgs, dir: &Path) -> Result<()> {
     let out = file;
     let written = match args.format {
         Format::Csv => outpost_export::write_csv(&rows, out),
+        Format::Answers => {
+            outpost_export::write_answers_csv(&store, &rows, store.catalog(), lang, out)
+        }
         Format::Geojson => outpost_export::write_geojson(&rows, out),
     }
     .with_context(|| format!("writing {}", args.out.display()))?;

@@ -169,7 +169,8 @@ pub fn render(err: &anyhow::Error, lang: Lang) -> String {
         err.chain().find_map(|c| c.downcast_ref::<CliError>())
     {
         for p in problems {
-            let _ = writeln!(out, "  - {}: {} [{}]", p.field, p.message, p.code);
+            // "members 2: age: …" names the entry of a repeat.
+            let _ = writeln!(out, "  - {p} [{}]", p.code);
         }
         return out;
     }

@@ -159,7 +159,7 @@ pub fn run(args: Args) -> Result<()> {
         Command::Report(cmd) => report::run(cmd, &dir, lang),
         Command::Photo(cmd) => photo::run(cmd, &dir, lang),
         Command::Form(cmd) => form::run(cmd, &dir, lang),
-        Command::Export(args) => export::run(args, &dir),
+        Command::Export(args) => export::run(args, &dir, lang),
         Command::Summary(args) => summary::run(args, &dir, lang),
         Command::Profile {
             author,

@@ -96,8 +96,36 @@ pub fn report(form: &Form, new: &NewReport, rng: &mut impl Rng, now: Timestamp) 
 pub fn answers(form: &Form, rng: &mut impl Rng, before: Timestamp) -> Map<String, Value> {
     let mut t = before.as_millis() - rng.random_range(10..300) * 86_400_000;
     let mut out = Map::new();
-    for field in &form.fields {
+    for field in form
+        .fields
+        .iter()
+        .filter(|f| form.repeat_of(&f.id).is_none())
+    {
         let value = match &field.kind {
+            // A few entries, each answering every field of the repeat.
+            FieldKind::Repeat { .. } => {
+                let entries: Vec<Value> = (0..rng.random_range(0..4))
+                    .map(|_| {
+                        let entry: Map<String, Value> = form
+                            .members(field)
+                            .map(|m| (m.id.clone(), value(m, rng, &mut t)))
+                            .collect();
+                        Value::Object(entry)
+                    })
+                    .collect();
+                json!(entries)
+            }
+            _ => value(field, rng, &mut t),
+        };
+        out.insert(field.id.clone(), value);
+    }
+    out
+}
+
+/// A random answer of `field`'s kind; datetimes go on from `t`.
+fn value(field: &outpost_report::form::Field, rng: &mut impl Rng, t: &mut i64) -> Value {
+    {
+        match &field.kind {
             FieldKind::Text { max_length } => {
                 let n = rng.random_range(2..6);
                 let s = words(rng, n);
@@ -131,8 +159,8 @@ pub fn answers(form: &Form, rng: &mut impl Rng, before: Timestamp) -> Map<String
                 json!(picked)
             }
             FieldKind::Datetime { .. } => {
-                t += rng.random_range(10..600) * 60_000;
-                json!(Timestamp::from_millis(t).to_rfc3339())
+                *t += rng.random_range(10..600) * 60_000;
+                json!(Timestamp::from_millis(*t).to_rfc3339())
             }
             FieldKind::Location => {
                 let (place, lat, lon) = *PLACES.choose(rng).unwrap_or(&PLACES[0]);
@@ -152,11 +180,10 @@ pub fn answers(form: &Form, rng: &mut impl Rng, before: Timestamp) -> Map<String
             }
             FieldKind::Photos { .. }
             | FieldKind::VoiceNotes { .. }
-            | FieldKind::ReportLinks { .. } => json!([]),
-        };
-        out.insert(field.id.clone(), value);
+            | FieldKind::ReportLinks { .. }
+            | FieldKind::Repeat { .. } => json!([]),
+        }
     }
-    out
 }
 
 /// A `w`×`h` frame with sky, ground texture and sensor-like noise: it

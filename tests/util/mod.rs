@@ -59,6 +59,31 @@ pub fn template_report(kind: &str, id: ReportId, dev: DeviceId) -> ReportDoc {
     doc
 }
 
+/// Answers as they were written: without the key the document gives each
+/// entry of a repeat.
+pub fn as_written(
+    mut answers: serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Map<String, serde_json::Value> {
+    for value in answers.values_mut() {
+        if let serde_json::Value::Array(items) = value {
+            for item in items {
+                if let serde_json::Value::Object(entry) = item {
+                    entry.remove(outpost_report::flow::ENTRY_KEY);
+                }
+            }
+        }
+    }
+    answers
+}
+
+/// [`as_written`] of answers in JSON (as `report show --json` prints them).
+pub fn written(answers: &serde_json::Value) -> serde_json::Value {
+    match answers {
+        serde_json::Value::Object(m) => serde_json::Value::Object(as_written(m.clone())),
+        other => other.clone(),
+    }
+}
+
 /// The passphrase every test store is set up with.
 pub const PASSPHRASE: &str = "test passphrase";
 

@@ -35,6 +35,8 @@ export interface AppState {
 
 export interface Problem {
   field: string;
+  /** For a question of a repeat: which entry (from 1). */
+  entry?: { repeat: string; position: number };
   code: string;
   message: string;
 }
@@ -123,6 +125,19 @@ export interface Flow {
   /** Calculated answers (null: nothing to show). */
   calculated: Record<string, unknown>;
   /** The options offered, for choices whose list depends on other answers. */
+  options: Record<string, string[]>;
+  /** For each repeat asked, what each of its entries asks, in order. */
+  entries: Record<string, EntryFlow[]>;
+  /** For each repeat with a count, how many entries it is to have. */
+  counts: Record<string, number>;
+}
+
+/** What one entry of a repeat asks: as `Flow`, for the repeat's questions. */
+export interface EntryFlow {
+  entry: string;
+  hidden_fields: string[];
+  required: string[];
+  calculated: Record<string, unknown>;
   options: Record<string, string[]>;
 }
 

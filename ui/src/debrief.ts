@@ -94,6 +94,7 @@ export class Session {
       autosave: this.autosave,
       otherReports: this.otherReports,
       fileUrl: (sha) => fileUrl(sha, this.lang),
+      redraw: () => this.redraw(),
       addPhoto: (file) => void this.attach("photos", () => fileBytes(file).then((b) => api.addPhoto(this.report.id, b, this.lang))),
       addVoiceNote: (step, audio) =>
         void this.attach(`voice:${step}`, () =>

@@ -27,6 +27,20 @@ export interface FieldContext {
   fileUrl: (sha256: string) => Promise<string>;
   addPhoto: (file: File) => void;
   addVoiceNote: (step: string, audio: Blob) => void;
+  /** Draws the screen again (after an entry is added or removed). */
+  redraw: () => void;
+  /** Inside a repeat: the entry whose questions these are. */
+  entry?: { repeat: string; position: number };
+}
+
+/** The element id of a field's control (unique per entry inside a repeat). */
+function domId(ctx: FieldContext, id: string): string {
+  return ctx.entry ? `answer-${ctx.entry.repeat}-${ctx.entry.position}-${id}` : `answer-${id}`;
+}
+
+/** Where a field's problems are shown (per entry inside a repeat). */
+function problemsKey(ctx: FieldContext, id: string): string {
+  return ctx.entry ? `${ctx.entry.repeat}.${ctx.entry.position}.${id}` : id;
 }
 
 /** The value shown for a field: what was typed and not yet valid, else the answer. */
@@ -35,8 +49,22 @@ function current(ctx: FieldContext, id: string): unknown {
 }
 
 export function showProblems(root: ParentNode, field: string, problems: Problem[]): void {
+  // A repeat's problems go under the question of the entry they are in;
+  // each of its entries' boxes is cleared first.
+  for (const inner of root.querySelectorAll<HTMLElement>(`[data-problems-for^="${field}."]`)) {
+    const [position, id] = (inner.dataset.problemsFor ?? "").slice(field.length + 1).split(".");
+    const own = problems.filter((p) => p.entry?.repeat === field && String(p.entry.position) === position && p.field === id);
+    showProblemsIn(inner, own);
+  }
   const box = root.querySelector<HTMLElement>(`[data-problems-for="${field}"]`);
   if (!box) return;
+  showProblemsIn(
+    box,
+    problems.filter((p) => !p.entry || !root.querySelector(`[data-problems-for="${field}.${p.entry.position}.${p.field}"]`)),
+  );
+}
+
+function showProblemsIn(box: HTMLElement, problems: Problem[]): void {
   box.replaceChildren(
     ...problems.map((p) => {
       const line = el("p", "problem", p.message);
@@ -51,7 +79,7 @@ export function showProblems(root: ParentNode, field: string, problems: Problem[
 function textInput(ctx: FieldContext, field: Field, parse: (raw: string) => unknown, mode?: string): HTMLElement {
   const input = el("input", "answer");
   input.type = "text";
-  input.id = `answer-${field.id}`;
+  input.id = domId(ctx, field.id);
   input.dataset.field = field.id;
   if (mode) input.inputMode = mode;
   input.value = inputText(field, current(ctx, field.id));
@@ -131,7 +159,7 @@ function location(ctx: FieldContext, field: Field): HTMLElement {
     );
   for (const [key, input] of Object.entries(inputs)) {
     input.type = "text";
-    input.id = `answer-${field.id}-${key}`;
+    input.id = `${domId(ctx, field.id)}-${key}`;
     input.value = value[key] === undefined ? "" : String(value[key]);
     if (key !== "place") input.inputMode = "decimal";
     input.addEventListener("input", changed);
@@ -175,7 +203,7 @@ function peopleCount(ctx: FieldContext, field: Field): HTMLElement {
       const input = el("input", "answer count");
       input.type = "text";
       input.inputMode = "numeric";
-      input.id = `answer-${field.id}-${sex.value}-${band.value}`;
+      input.id = `${domId(ctx, field.id)}-${sex.value}-${band.value}`;
       input.setAttribute("aria-label", `${sex.label[ctx.lang]} ${band.label[ctx.lang]}`);
       const v = value[sex.value]?.[band.value];
       input.value = v === undefined ? "" : String(v);
@@ -295,7 +323,7 @@ export function renderField(ctx: FieldContext, id: string, asked: boolean): HTML
   const box = el("div", `field type-${field.type}`);
   box.dataset.field = field.id;
   const label = el("label", "field-label", (asked ? field.prompt : field.label)[ctx.lang]);
-  label.htmlFor = `answer-${field.id}`;
+  label.htmlFor = domId(ctx, field.id);
   // Whether it is asked and needed follows the answers: see `showFlow`.
   label.append(el("span", "required", ` ${t(ctx.lang, "field.required")}`));
   box.append(label);
@@ -304,7 +332,7 @@ export function renderField(ctx: FieldContext, id: string, asked: boolean): HTML
   if (field.calculate) {
     // Worked out from other answers: shown, never typed.
     control = el("output", "calculated");
-    control.id = `answer-${field.id}`;
+    control.id = domId(ctx, field.id);
     control.textContent = calculatedText(field, ctx.report.flow.calculated[field.id], ctx.lang);
     box.append(control);
     showFlow(box, ctx);
@@ -316,7 +344,7 @@ export function renderField(ctx: FieldContext, id: string, asked: boolean): HTML
       break;
     case "narrative": {
       const v = current(ctx, field.id);
-      control = narrative(ctx, `answer:${field.id}`, `answer-${field.id}`, typeof v === "string" ? v : "", (raw) => raw);
+      control = narrative(ctx, `answer:${field.id}`, domId(ctx, field.id), typeof v === "string" ? v : "", (raw) => raw);
       break;
     }
     case "integer":
@@ -347,11 +375,14 @@ export function renderField(ctx: FieldContext, id: string, asked: boolean): HTML
     case "report_links":
       control = reportLinks(ctx, field);
       break;
+    case "repeat":
+      control = repeatEntries(ctx, field);
+      break;
     default:
       control = el("p", "hint", field.type);
   }
   const problems = el("div", "problems");
-  problems.dataset.problemsFor = field.id;
+  problems.dataset.problemsFor = problemsKey(ctx, field.id);
   box.append(control, problems);
   showFlow(box, ctx);
   if (field.id in ctx.report.pending) {
@@ -380,7 +411,17 @@ export function showFlow(root: HTMLElement, ctx: FieldContext): void {
   const { flow } = ctx.report;
   const hidden = new Set(flow.hidden_fields);
   const required = new Set(flow.required);
-  const boxes = root.matches(".field[data-field]") ? [root] : [...root.querySelectorAll<HTMLElement>(".field[data-field]")];
+  // The questions at this level: those of an entry follow the entry's flow.
+  const level = root.closest(".entry");
+  const boxes = (root.matches(".field[data-field]") ? [root] : [...root.querySelectorAll<HTMLElement>(".field[data-field]")]).filter(
+    (b) => b === root || b.parentElement?.closest(".entry") === level,
+  );
+  for (const entry of root.querySelectorAll<HTMLElement>(".entry[data-repeat]")) {
+    if (entry.parentElement?.closest(".entry") !== level) continue;
+    const repeat = fieldOf(ctx.form, entry.dataset.repeat ?? "");
+    const position = Number(entry.dataset.position);
+    if (repeat) showFlow(entry, entryContext(ctx, repeat, position, entriesOf(ctx, repeat.id)));
+  }
   for (const box of boxes) {
     const id = box.dataset.field ?? "";
     const wasShown = !box.hidden;
@@ -412,6 +453,106 @@ export function showFlow(root: HTMLElement, ctx: FieldContext): void {
   for (const group of root.querySelectorAll<HTMLElement>("fieldset.form-step[data-step]")) {
     group.hidden = steps.has(group.dataset.step ?? "");
   }
+}
+
+/** The entries of a repeat as shown: what was typed and not yet valid, else the answer. */
+function entriesOf(ctx: FieldContext, id: string): Record<string, unknown>[] {
+  const value = current(ctx, id);
+  return Array.isArray(value) ? value.filter((e): e is Record<string, unknown> => typeof e === "object" && e !== null) : [];
+}
+
+/**
+ * The context of one entry's questions: they read and write the entry's
+ * answers, and every change saves the repeat's whole list of entries (each
+ * with its key, so only what changed is written to the report).
+ */
+function entryContext(ctx: FieldContext, repeat: Field, position: number, entries: Record<string, unknown>[]): FieldContext {
+  const index = position - 1;
+  const flow = ctx.report.flow.entries?.[repeat.id]?.[index];
+  const key = `answer:${repeat.id}`;
+  const autosave = {
+    change(k: string, value: unknown) {
+      const id = k.slice(k.indexOf(":") + 1);
+      const entry = entries[index] ?? {};
+      if (value === null || value === undefined) delete entry[id];
+      else entry[id] = value;
+      entries[index] = entry;
+      ctx.autosave.change(key, entries);
+    },
+    flushKey: () => ctx.autosave.flushKey(key),
+    flush: () => ctx.autosave.flush(),
+  } as unknown as Autosave;
+  return {
+    ...ctx,
+    autosave,
+    entry: { repeat: repeat.id, position },
+    report: {
+      ...ctx.report,
+      answers: entries[index] ?? {},
+      pending: {},
+      flow: {
+        hidden_steps: [],
+        hidden_fields: flow?.hidden_fields ?? [],
+        required: flow?.required ?? [],
+        calculated: flow?.calculated ?? {},
+        options: flow?.options ?? {},
+        entries: {},
+        counts: {},
+      },
+    },
+  };
+}
+
+/**
+ * A repeat: each entry as a card of its questions, with a way to remove
+ * it (asked twice: a slip must not throw away what a person said), then
+ * "Another person met?" to add one. Adding and removing save at once and
+ * draw the step again, so every entry on screen has its key.
+ */
+function repeatEntries(ctx: FieldContext, field: Field): HTMLElement {
+  const box = el("div", "entries");
+  const entries = entriesOf(ctx, field.id).map((e) => ({ ...e }));
+  const members = (field.fields ?? []).map((id) => fieldOf(ctx.form, id)).filter((f): f is Field => !!f);
+  const save = async (next: Record<string, unknown>[]) => {
+    ctx.autosave.change(`answer:${field.id}`, next.length ? next : null);
+    await ctx.autosave.flushKey(`answer:${field.id}`);
+    ctx.redraw();
+  };
+  entries.forEach((_, index) => {
+    const position = index + 1;
+    const card = el("fieldset", "entry");
+    card.dataset.repeat = field.id;
+    card.dataset.position = String(position);
+    card.append(el("legend", "entry-title", t(ctx.lang, "repeat.entry", { label: field.label[ctx.lang], n: position })));
+    const sub = entryContext(ctx, field, position, entries);
+    for (const m of members) {
+      const child = renderField(sub, m.id, false);
+      if (child) card.append(child);
+    }
+    const remove = button(t(ctx.lang, "repeat.remove"), "secondary remove-entry", () => {
+      if (remove.dataset.confirm !== "yes") {
+        remove.dataset.confirm = "yes";
+        remove.textContent = t(ctx.lang, "repeat.remove_confirm", { n: position });
+        return;
+      }
+      void save(entries.filter((__, i) => i !== index));
+    });
+    card.append(remove);
+    box.append(card);
+  });
+  const count = ctx.report.flow.counts?.[field.id];
+  const full = (field.max_items !== undefined && entries.length >= field.max_items) || (count !== undefined && entries.length >= count);
+  if (!full) {
+    const another = entries.length === 0 ? t(ctx.lang, "repeat.add_first") : (field.another?.[ctx.lang] ?? t(ctx.lang, "repeat.add_another"));
+    box.append(
+      button(another, "add-entry", () => {
+        const entry: Record<string, unknown> = {};
+        for (const m of members) if (m.default !== undefined && m.default !== null) entry[m.id] = m.default;
+        void save([...entries, entry]);
+      }),
+    );
+  }
+  return box;
 }
 
 /** The free narrative of a step: "in your own words", on every step. */

@@ -27,7 +27,8 @@ export interface Field {
     | "people_count"
     | "photos"
     | "voice_notes"
-    | "report_links";
+    | "report_links"
+    | "repeat";
   /** Always (true), or an expression saying when; `Flow.required` says whether now. */
   required?: boolean | string;
   label: LocalText;
@@ -43,6 +44,12 @@ export interface Field {
   sexes?: Choice[];
   age_bands?: Choice[];
   max_items?: number;
+  /** A repeat's questions, asked once per entry. */
+  fields?: string[];
+  /** How the debrief asks for one more entry of a repeat. */
+  another?: LocalText;
+  /** A new report's (or entry's) first answer. */
+  default?: unknown;
   // Form logic, worked out on the Rust side: the interface reads `Flow`.
   relevant?: string;
   constraint?: string;

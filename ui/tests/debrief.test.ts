@@ -35,7 +35,7 @@ function view(over: Partial<ReportView> = {}): ReportView {
     readback: [],
     confirmed: null,
     problems: [],
-    flow: { hidden_steps: [], hidden_fields: [], required: ["patrol_unit"], calculated: {}, options: {} },
+    flow: { hidden_steps: [], hidden_fields: [], required: ["patrol_unit"], calculated: {}, options: {}, entries: {}, counts: {} },
     delivery: "local",
     photo_files_waiting: 0,
     ...over,
@@ -94,7 +94,7 @@ describe("the debrief", () => {
 
   it("asks only what the flow asks: hidden steps are skipped both ways and not counted, hidden questions not shown", async () => {
     const root = document.createElement("div");
-    const flow = { hidden_steps: ["task", "people"], hidden_fields: ["vehicles"], required: ["patrol_leader"], calculated: {}, options: {} };
+    const flow = { hidden_steps: ["task", "people"], hidden_fields: ["vehicles"], required: ["patrol_leader"], calculated: {}, options: {}, entries: {}, counts: {} };
     const session = new Session("en", form, view({ flow }), [], () => {});
     went.length = 0;
     renderStep(root, session, 0, nav, false);
@@ -120,7 +120,7 @@ describe("the debrief", () => {
   it("offers only the options the flow offers, pressed as the report holds them", () => {
     const qip = JSON.parse(readFileSync(resolve(__dirname, "../../forms/qip.json"), "utf8")) as Form;
     const root = document.createElement("div");
-    const flow = { hidden_steps: [], hidden_fields: [], required: [], calculated: {}, options: { cercle: ["gao", "ansongo", "bourem"] } };
+    const flow = { hidden_steps: [], hidden_fields: [], required: [], calculated: {}, options: { cercle: ["gao", "ansongo", "bourem"] }, entries: {}, counts: {} };
     const session = new Session("fr", qip, view({ form: "qip", answers: { region: "gao" }, flow }), [], () => {});
     renderPlainForm(root, session, nav);
     const shown = [...root.querySelectorAll<HTMLButtonElement>('[data-field="cercle"] .option')]

@@ -1,14 +1,17 @@
 //! Exports of a filtered set of reports, for analysts' spreadsheets and GIS:
-//! CSV (one row per report) and GeoJSON (one point per report that has
-//! coordinates). Every row carries its classification, and nothing above the
-//! exporter's clearance is written, whatever the filter asks for.
+//! CSV (one row per report), the answers CSV (one row per answer, the
+//! answers of a repeat's entries among them) and GeoJSON (one point per
+//! report that has coordinates). Every row carries its classification, and
+//! nothing above the exporter's clearance is written, whatever the filter
+//! asks for.
 
 pub mod print;
 pub mod summary;
 
 use std::io::Write;
 
-use outpost_report::Classification;
+use outpost_report::form::FieldKind;
+use outpost_report::{Catalog, Classification, Flow, Lang};
 use outpost_store::{ReportFilter, ReportSummary, Store, StoreError};
 use serde::Serialize;
 
@@ -117,6 +120,119 @@ pub fn write_csv(rows: &[ReportSummary], out: impl Write) -> Result<Exported, Ex
     w.write_record(COLUMNS)?;
     for r in rows {
         w.write_record(fields(r))?;
+    }
+    w.flush().map_err(ExportError::Write)?;
+    Ok(Exported {
+        rows: rows.len(),
+        without_place: 0,
+    })
+}
+
+/// The columns of the answers CSV. One row per answer ("long" form): a
+/// pivot table or `pivot_wider` makes a sheet per form from it, and the
+/// answers of a repeat's entries come one row each, with the repeat and
+/// the entry's place (from 1), so that "people met" is as easy to count
+/// as any other answer. Reports of every form and version go in one file.
+pub const ANSWER_COLUMNS: [&str; 9] = [
+    "report_id",
+    "form",
+    "form_version",
+    "classification",
+    "repeat",
+    "entry",
+    "field",
+    "label",
+    "value",
+];
+
+/// An answer as one cell: text as typed (made safe), several choices
+/// separated by spaces as ODK writes them, anything structured (a place,
+/// a count by sex and age) as JSON.
+fn answer_cell(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => text_cell(s),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Array(items) if items.iter().all(Value::is_string) => text_cell(
+            &items
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        Value::Null => String::new(),
+        other => text_cell(&other.to_string()),
+    }
+}
+
+/// Writes the answers of `rows` as CSV, one row per answer (see
+/// [`ANSWER_COLUMNS`]), labels in `lang`. Each report is read with the
+/// form version it was made with; only what that form asks is written
+/// (as the read-back shows it), calculations included.
+pub fn write_answers_csv(
+    store: &Store,
+    rows: &[ReportSummary],
+    catalog: &Catalog,
+    lang: Lang,
+    out: impl Write,
+) -> Result<Exported, ExportError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(ANSWER_COLUMNS)?;
+    for r in rows {
+        let doc = store.load(r.id)?;
+        let id = r.id.to_string();
+        let form_id = doc.form_id();
+        let version = doc.form_version().to_string();
+        let mut record =
+            |repeat: &str, entry: String, field: &str, label: &str, value: &serde_json::Value| {
+                w.write_record([
+                    id.as_str(),
+                    form_id.as_str(),
+                    version.as_str(),
+                    r.classification.as_str(),
+                    repeat,
+                    entry.as_str(),
+                    field,
+                    text_cell(label).as_str(),
+                    answer_cell(value).as_str(),
+                ])
+            };
+        let Some(form) = catalog.form_of(&doc) else {
+            // A form this device does not hold: the answers as stored.
+            for (field, value) in doc.answers() {
+                record("", String::new(), &field, "", &value)?;
+            }
+            continue;
+        };
+        let flow = Flow::of(form, &doc.answers(), &doc.meta().updated_at.to_rfc3339());
+        for field in form
+            .fields
+            .iter()
+            .filter(|f| flow.asks(&f.id) && form.repeat_of(&f.id).is_none())
+        {
+            let Some(value) = flow.effective.get(&field.id) else {
+                continue;
+            };
+            let FieldKind::Repeat { .. } = field.kind else {
+                record("", String::new(), &field.id, field.label.get(lang), value)?;
+                continue;
+            };
+            let entries = value.as_array().map(Vec::as_slice).unwrap_or_default();
+            for (index, entry) in entries.iter().enumerate() {
+                for member in form.members(field) {
+                    if let Some(v) = entry.get(&member.id).filter(|v| !v.is_null()) {
+                        record(
+                            &field.id,
+                            (index + 1).to_string(),
+                            &member.id,
+                            member.label.get(lang),
+                            v,
+                        )?;
+                    }
+                }
+            }
+        }
     }
     w.flush().map_err(ExportError::Write)?;
     Ok(Exported {

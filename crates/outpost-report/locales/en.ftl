@@ -28,6 +28,7 @@ validation-count-unknown-group = { $field }: "{ $group }" is not a group of this
 validation-too-many-items = { $field }: at most { $max } items.
 validation-bad-reference = { $field }: "{ $value }" is not a valid reference.
 validation-unknown-attachment = { $field }: "{ $value }" is not a file attached to this report.
+validation-entry-count = { $field }: { $count } entries are expected, { $entries } given.
 
 expected-text = text
 expected-number = a number
@@ -38,6 +39,7 @@ expected-datetime = a date and time
 expected-location = a location
 expected-people-count = counts by sex and age band
 expected-list = a list
+expected-entries = a list of entries
 
 ## Photos
 photo-empty = The photo file is empty.
@@ -67,7 +69,7 @@ app-not-cleared = This report is above your clearance.
 app-unknown-status = Unknown review status "{ $given }".
 app-empty-question = Write the question first.
 app-no-target = Say which unit or sector the question is for.
-app-unknown-format = Unknown export format "{ $given }". Use csv or geojson.
+app-unknown-format = Unknown export format "{ $given }". Use csv, answers or geojson.
 app-export-failed = The export could not be written to { $path } ({ $detail }).
 app-unknown-language = Unknown language "{ $given }". Use en or fr.
 

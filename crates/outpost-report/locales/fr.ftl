@@ -27,6 +27,7 @@ validation-count-unknown-group = { $field } : « { $group } » n'est pas une cat
 validation-too-many-items = { $field } : { $max } éléments au plus.
 validation-bad-reference = { $field } : « { $value } » n'est pas une référence valide.
 validation-unknown-attachment = { $field } : « { $value } » n'est pas un fichier joint à ce rapport.
+validation-entry-count = { $field } : { $count } entrées sont attendues, { $entries } données.
 
 expected-text = du texte
 expected-number = un nombre
@@ -37,6 +38,7 @@ expected-datetime = une date et une heure
 expected-location = un lieu
 expected-people-count = des effectifs par sexe et tranche d'âge
 expected-list = une liste
+expected-entries = une liste d'entrées
 
 ## Photos
 photo-empty = Le fichier photo est vide.
@@ -66,7 +68,7 @@ app-not-cleared = Ce rapport dépasse votre habilitation.
 app-unknown-status = Statut d'examen inconnu « { $given } ».
 app-empty-question = Écrivez d'abord la question.
 app-no-target = Indiquez l'unité ou le secteur à qui s'adresse la question.
-app-unknown-format = Format d'export inconnu « { $given } ». Utilisez csv ou geojson.
+app-unknown-format = Format d'export inconnu « { $given } ». Utilisez csv, answers ou geojson.
 app-export-failed = L'export n'a pas pu être écrit dans { $path } ({ $detail }).
 app-unknown-language = Langue inconnue « { $given } ». Utilisez en ou fr.
 

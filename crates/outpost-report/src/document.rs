@@ -13,7 +13,11 @@
 //!                                classification, status (Str);
 //!                                created_at, updated_at (Timestamp)
 //!   answers       Map            field id -> answer (scalars; objects/lists
-//!                                for locations, counts and id lists)
+//!                                for locations, counts and id lists); a
+//!                                repeat is a map entry key ("#...") ->
+//!                                {field id -> answer}, read as a list of
+//!                                entries in key order (an empty map reads
+//!                                as no answer)
 //!   comments      Map            comment id -> {author, device, at, lang, text}
 //!   links         Map            report id -> {relation, at, by}
 //!   photos        Map            photo id -> {field, added_at, original,
@@ -37,7 +41,12 @@
 //! field concurrently leave two values at that key; [`ReportDoc::conflicts`]
 //! shows both and [`ReportDoc::set_answer`] by a person resolves them.
 //! Collections are maps keyed by id, so the same comment or photo added twice
-//! (a retried sync) is still one entry.
+//! (a retried sync) is still one entry. A repeat's entries are such a map
+//! too: two devices that each add a person met both keep theirs, and an
+//! edit reaches only the answers it changes, so two people editing
+//! different entries (or different answers of one entry) never conflict.
+//! An entry's key starts with the time it was made, so entries read in the
+//! order they were added.
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{
@@ -567,16 +576,16 @@ impl ReportDoc {
             .keys(&answers)
             .filter_map(|k| {
                 let (v, id) = self.doc.get(&answers, k.as_str()).ok()??;
-                Some((k, to_json(&self.doc, v, &id)))
+                Some((k, answer_json(&self.doc, v, &id)))
             })
-            .filter(|(_, v)| !v.is_null())
+            .filter(|(_, v)| !says_nothing(v))
             .collect()
     }
 
     pub fn answer(&self, field: &str) -> Option<Value> {
         let answers = self.map("answers");
         let (v, id) = self.doc.get(&answers, field).ok()??;
-        Some(to_json(&self.doc, v, &id)).filter(|v| !v.is_null())
+        Some(answer_json(&self.doc, v, &id)).filter(|v| !says_nothing(v))
     }
 
     /// Sets (or, with `Value::Null`, clears) one answer. Writing the value a
@@ -591,13 +600,13 @@ impl ReportDoc {
         let current = self.doc.get_all(&answers, field)?;
         if current.len() == 1 {
             let (v, id) = &current[0];
-            if to_json(&self.doc, v.clone(), id) == *value {
+            if answer_json(&self.doc, v.clone(), id) == *value {
                 return Ok(false);
             }
         } else if current.is_empty() && value.is_null() {
             return Ok(false);
         }
-        put_json(&mut self.doc, &answers, field, value)?;
+        put_answer(&mut self.doc, &answers, field, value, now)?;
         self.record(&format!("answer {field}"), now)?;
         Ok(true)
     }
@@ -612,9 +621,9 @@ impl ReportDoc {
         for (field, value) in answers {
             let current = self.doc.get_all(&obj, field.as_str())?;
             let same = current.len() == 1
-                && to_json(&self.doc, current[0].0.clone(), &current[0].1) == *value;
+                && answer_json(&self.doc, current[0].0.clone(), &current[0].1) == *value;
             if !same {
-                put_json(&mut self.doc, &obj, field, value)?;
+                put_answer(&mut self.doc, &obj, field, value, now)?;
             }
         }
         self.record("answers", now)?;
@@ -638,6 +647,7 @@ impl ReportDoc {
                 .map(|id| (id.clone(), Value::Null))
                 .chain(settlement.calculated.iter().cloned())
                 .chain(settlement.narrowed.iter().cloned())
+                .chain(settlement.entries.iter().cloned())
                 .collect();
             self.set_answers(&changes, now)?;
         }
@@ -997,6 +1007,13 @@ impl ReportDoc {
             };
             for key in names {
                 let all = self.doc.get_all(&obj, key.as_str()).unwrap_or_default();
+                if section == "answers"
+                    && let [(AmValue::Object(ObjType::Map), entries)] = all.as_slice()
+                    && is_entries(&self.doc, entries)
+                {
+                    out.extend(self.entry_conflicts(&key, entries));
+                    continue;
+                }
                 if all.len() > 1 {
                     // automerge lists concurrent values winner last; the one
                     // shown meanwhile (`get`'s pick) comes first here.
@@ -1008,6 +1025,31 @@ impl ReportDoc {
                     out.push(Conflict {
                         path: format!("{section}.{key}"),
                         values,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Concurrent values of one answer inside one entry of repeat `field`.
+    fn entry_conflicts(&self, field: &str, entries: &ObjId) -> Vec<Conflict> {
+        let mut out = Vec::new();
+        for entry in self.doc.keys(entries) {
+            let Ok(Some((AmValue::Object(ObjType::Map), obj))) = self.doc.get(entries, &entry)
+            else {
+                continue;
+            };
+            for key in self.doc.keys(&obj) {
+                let all = self.doc.get_all(&obj, key.as_str()).unwrap_or_default();
+                if all.len() > 1 {
+                    out.push(Conflict {
+                        path: format!("answers.{field}.{entry}.{key}"),
+                        values: all
+                            .into_iter()
+                            .rev()
+                            .map(|(v, id)| to_json(&self.doc, v, &id))
+                            .collect(),
                     });
                 }
             }
@@ -1044,8 +1086,24 @@ impl ReportDoc {
             Some((section @ ("answers" | "meta"), _)) => section,
             _ => return Err(refused()),
         };
-        let key = &path[section.len() + 1..];
-        let obj = self.map(section);
+        let mut key = &path[section.len() + 1..];
+        let mut obj = self.map(section);
+        // An answer inside an entry: answers.<repeat>.<entry>.<field>.
+        if let Some((repeat, rest)) = key.split_once('.')
+            && let Some((entry, field)) = rest.split_once('.')
+        {
+            let inner = match self.doc.get(&obj, repeat)? {
+                Some((AmValue::Object(ObjType::Map), entries)) => {
+                    match self.doc.get(&entries, entry)? {
+                        Some((AmValue::Object(ObjType::Map), id)) => id,
+                        _ => return Err(refused()),
+                    }
+                }
+                _ => return Err(refused()),
+            };
+            obj = inner;
+            key = field;
+        }
         put_json(&mut self.doc, &obj, key, &value)?;
         self.record(&format!("resolve {path}"), now)?;
         Ok(())
@@ -1259,6 +1317,155 @@ fn scalar_i64(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<i64> {
         },
         _ => None,
     }
+}
+
+/// An answer that is no answer: null, or an empty map (a repeat whose
+/// entries were all removed).
+fn says_nothing(v: &Value) -> bool {
+    v.is_null() || v.as_object().is_some_and(Map::is_empty)
+}
+
+/// Whether the map `id` holds a repeat's entries: every key an entry's
+/// ("#..."), every value a map. Answers of no other kind are keyed so
+/// (a count's groups may not start with "#").
+fn is_entries(doc: &AutoCommit, id: &ObjId) -> bool {
+    let mut keys = doc.keys(id).peekable();
+    keys.peek().is_some()
+        && keys.all(|k| {
+            k.starts_with('#')
+                && matches!(
+                    doc.get(id, k.as_str()),
+                    Ok(Some((AmValue::Object(ObjType::Map), _)))
+                )
+        })
+}
+
+/// An answer as JSON: as [`to_json`], with a repeat's entries as a list in
+/// key order, each with its key at [`crate::flow::ENTRY_KEY`].
+fn answer_json(doc: &AutoCommit, value: AmValue<'_>, id: &ObjId) -> Value {
+    if matches!(value, AmValue::Object(ObjType::Map)) && is_entries(doc, id) {
+        let mut keys: Vec<String> = doc.keys(id).collect();
+        keys.sort();
+        return Value::Array(
+            keys.into_iter()
+                .filter_map(|k| {
+                    let (v, child) = doc.get(id, k.as_str()).ok()??;
+                    let mut entry = match to_json_within(doc, v, &child, 1) {
+                        Value::Object(m) => m,
+                        _ => return None,
+                    };
+                    entry.retain(|_, v| !v.is_null());
+                    entry.insert(crate::flow::ENTRY_KEY.into(), Value::String(k));
+                    Some(Value::Object(entry))
+                })
+                .collect(),
+        );
+    }
+    to_json(doc, value, id)
+}
+
+/// The longest entry key kept as given; a longer one is replaced.
+const MAX_ENTRY_KEY: usize = 64;
+
+/// Writes an answer at `answers[field]`: a repeat's entries (a list of
+/// objects, or an empty list where entries are stored) entry by entry and
+/// answer by answer, anything else whole (see [`put_json`]).
+fn put_answer(
+    doc: &mut AutoCommit,
+    answers: &ObjId,
+    field: &str,
+    value: &Value,
+    now: Timestamp,
+) -> Result<(), AutomergeError> {
+    let stored = match doc.get(answers, field)? {
+        Some((AmValue::Object(ObjType::Map), id))
+            if is_entries(doc, &id) || doc.keys(&id).next().is_none() =>
+        {
+            Some(id)
+        }
+        _ => None,
+    };
+    match value {
+        Value::Array(items)
+            if items.iter().all(Value::is_object) && (!items.is_empty() || stored.is_some()) =>
+        {
+            let map = match stored {
+                Some(id) => id,
+                None => doc.put_object(answers, field, ObjType::Map)?,
+            };
+            put_entries(doc, &map, items, now)
+        }
+        _ => put_json(doc, answers, field, value),
+    }
+}
+
+/// Brings the entries map `map` to `items`: an item with a known key
+/// (`_entry`) updates that entry's changed answers only, one without gets
+/// a new entry, and an entry no item names is removed.
+fn put_entries(
+    doc: &mut AutoCommit,
+    map: &ObjId,
+    items: &[Value],
+    now: Timestamp,
+) -> Result<(), AutomergeError> {
+    let mut kept: Vec<String> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let Some(answers) = item.as_object() else {
+            continue;
+        };
+        let given = answers
+            .get(crate::flow::ENTRY_KEY)
+            .and_then(Value::as_str)
+            .filter(|k| {
+                k.starts_with('#')
+                    && k.len() <= MAX_ENTRY_KEY
+                    && !k.contains('.')
+                    && !kept.iter().any(|c| c == k)
+            });
+        // A new key sorts after every entry made before it: the time, the
+        // place in this list, then random digits so that two devices never
+        // make the same key.
+        let key = match given {
+            Some(k) => k.to_string(),
+            None => format!(
+                "#{:013}-{:04}-{}",
+                now.as_millis().max(0),
+                i,
+                &uuid::Uuid::new_v4().simple().to_string()[..8]
+            ),
+        };
+        let entry = match doc.get(map, key.as_str())? {
+            Some((AmValue::Object(ObjType::Map), id)) => id,
+            _ => doc.put_object(map, key.as_str(), ObjType::Map)?,
+        };
+        for (k, v) in answers.iter().filter(|(k, _)| *k != crate::flow::ENTRY_KEY) {
+            let current = doc.get_all(&entry, k.as_str())?;
+            if v.is_null() {
+                if !current.is_empty() {
+                    doc.delete(&entry, k.as_str())?;
+                }
+                continue;
+            }
+            let same =
+                current.len() == 1 && to_json(doc, current[0].0.clone(), &current[0].1) == *v;
+            if !same {
+                put_json(doc, &entry, k, v)?;
+            }
+        }
+        let gone: Vec<String> = doc
+            .keys(&entry)
+            .filter(|k| !answers.contains_key(k))
+            .collect();
+        for k in gone {
+            doc.delete(&entry, k.as_str())?;
+        }
+        kept.push(key);
+    }
+    let removed: Vec<String> = doc.keys(map).filter(|k| !kept.contains(k)).collect();
+    for k in removed {
+        doc.delete(map, k.as_str())?;
+    }
+    Ok(())
 }
 
 /// A value as JSON. Nesting past [`crate::shape::MAX_DEPTH`] reads as null:

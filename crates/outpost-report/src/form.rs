@@ -91,6 +91,18 @@ pub enum FieldKind {
     ReportLinks {
         max_items: Option<usize>,
     },
+    /// A group of questions asked once per entry (each person met, each
+    /// vehicle): the answer is a list of entries, each the answers of
+    /// `fields` (fields of the form placed in no step of their own).
+    Repeat {
+        fields: Vec<String>,
+        max_items: Option<usize>,
+        /// How many entries there are to be (XLSForm `repeat_count`); open
+        /// ended ("add another") when `None`.
+        count: Option<Expression>,
+        /// How the debrief asks for one more entry ("Another person met?").
+        another: Option<LocalText>,
+    },
 }
 
 impl FieldKind {
@@ -108,6 +120,7 @@ impl FieldKind {
             FieldKind::Photos { .. } => "photos",
             FieldKind::VoiceNotes { .. } => "voice_notes",
             FieldKind::ReportLinks { .. } => "report_links",
+            FieldKind::Repeat { .. } => "repeat",
         }
     }
 
@@ -228,6 +241,12 @@ struct RawField {
     calculate: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     choice_filter: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fields: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    repeat_count: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    another: Option<LocalText>,
 }
 
 impl TryFrom<RawField> for Field {
@@ -276,6 +295,19 @@ impl TryFrom<RawField> for Field {
             "report_links" => FieldKind::ReportLinks {
                 max_items: raw.max_items.take(),
             },
+            "repeat" => FieldKind::Repeat {
+                fields: raw
+                    .fields
+                    .take()
+                    .ok_or_else(|| format!("field {id:?} of type \"repeat\" needs \"fields\""))?,
+                max_items: raw.max_items.take(),
+                count: expression(
+                    raw.repeat_count.take(),
+                    &format!("field {id:?}"),
+                    "repeat_count",
+                )?,
+                another: raw.another.take(),
+            },
             other => return Err(format!("field {id:?} has unknown type {other:?}")),
         };
         let leftovers = [
@@ -288,6 +320,9 @@ impl TryFrom<RawField> for Field {
             ("sexes", raw.sexes.is_some()),
             ("age_bands", raw.age_bands.is_some()),
             ("max_items", raw.max_items.is_some()),
+            ("fields", raw.fields.is_some()),
+            ("repeat_count", raw.repeat_count.is_some()),
+            ("another", raw.another.is_some()),
         ];
         if let Some((key, _)) = leftovers.iter().find(|(_, present)| *present) {
             return Err(format!(
@@ -384,6 +419,17 @@ impl From<Field> for RawField {
             FieldKind::Photos { max_items }
             | FieldKind::VoiceNotes { max_items }
             | FieldKind::ReportLinks { max_items } => raw.max_items = max_items,
+            FieldKind::Repeat {
+                fields,
+                max_items,
+                count,
+                another,
+            } => {
+                raw.fields = Some(fields);
+                raw.max_items = max_items;
+                raw.repeat_count = source(count);
+                raw.another = another;
+            }
         }
         raw
     }
@@ -496,6 +542,22 @@ impl Form {
         self.fields.iter().find(|f| f.id == id)
     }
 
+    /// The repeat whose entries hold field `id`, if it is in one.
+    pub fn repeat_of(&self, id: &str) -> Option<&Field> {
+        self.fields.iter().find(
+            |f| matches!(&f.kind, FieldKind::Repeat { fields, .. } if fields.iter().any(|m| m == id)),
+        )
+    }
+
+    /// The fields of each entry of `repeat`, in their order in the form.
+    pub fn members<'a>(&'a self, repeat: &'a Field) -> impl Iterator<Item = &'a Field> + 'a {
+        let ids: &[String] = match &repeat.kind {
+            FieldKind::Repeat { fields, .. } => fields,
+            _ => &[],
+        };
+        self.fields.iter().filter(move |f| ids.contains(&f.id))
+    }
+
     /// Parses and checks one definition.
     pub fn from_json(name: &str, json: &str) -> Result<Form, FormError> {
         let form: Form = serde_json::from_str(json).map_err(|source| FormError::Parse {
@@ -510,6 +572,7 @@ impl Form {
     pub fn template(&self) -> serde_json::Map<String, Value> {
         self.fields
             .iter()
+            .filter(|f| self.repeat_of(&f.id).is_none())
             .map(|f| (f.id.clone(), f.example.clone()))
             .collect()
     }
@@ -518,6 +581,14 @@ impl Form {
     pub fn defaults(&self) -> serde_json::Map<String, Value> {
         self.fields
             .iter()
+            .filter(|f| self.repeat_of(&f.id).is_none())
+            .filter_map(|f| Some((f.id.clone(), f.default.clone()?)))
+            .collect()
+    }
+
+    /// The answers a new entry of `repeat` starts with.
+    pub fn entry_defaults(&self, repeat: &Field) -> serde_json::Map<String, Value> {
+        self.members(repeat)
             .filter_map(|f| Some((f.id.clone(), f.default.clone()?)))
             .collect()
     }
@@ -549,6 +620,14 @@ impl Form {
                         return Err(bad(format!("{}: a count needs sexes and age bands", f.id)));
                     }
                     for c in sexes.iter().chain(age_bands) {
+                        // A count is stored as a map keyed by these values;
+                        // "#" starts the key of a repeat's entry.
+                        if c.value.starts_with('#') {
+                            return Err(bad(format!(
+                                "{}: group {:?} may not start with \"#\"",
+                                f.id, c.value
+                            )));
+                        }
                         texts.push((format!("{}.{}", f.id, c.value), &c.label));
                     }
                     &[]
@@ -589,10 +668,62 @@ impl Form {
                 }
             }
         }
+        let mut in_repeat: BTreeMap<&str, &str> = BTreeMap::new();
+        for f in &self.fields {
+            let FieldKind::Repeat {
+                fields, another, ..
+            } = &f.kind
+            else {
+                continue;
+            };
+            if let Some(another) = another {
+                texts.push((format!("{}.another", f.id), another));
+            }
+            if fields.is_empty() {
+                return Err(bad(format!("repeat {:?} has no fields", f.id)));
+            }
+            for m in fields {
+                let member = self
+                    .field(m)
+                    .ok_or_else(|| bad(format!("repeat {:?} names unknown field {m:?}", f.id)))?;
+                if let Some(prev) = in_repeat.insert(m.as_str(), f.id.as_str()) {
+                    return Err(bad(format!(
+                        "field {m:?} is in repeats {prev} and {}",
+                        f.id
+                    )));
+                }
+                match member.kind {
+                    FieldKind::Repeat { .. } => {
+                        return Err(bad(format!(
+                            "repeat {:?} holds repeat {m:?}: repeats do not nest",
+                            f.id
+                        )));
+                    }
+                    // Files and links belong to the report; an entry names
+                    // what it says, not what was attached.
+                    FieldKind::Photos { .. }
+                    | FieldKind::VoiceNotes { .. }
+                    | FieldKind::ReportLinks { .. } => {
+                        return Err(bad(format!(
+                            "repeat {:?} holds {m:?}, a {}: attachments and links belong to the report, not to an entry",
+                            f.id,
+                            member.kind.name()
+                        )));
+                    }
+                    _ => {}
+                }
+                if let Some(step) = placed.get(m.as_str()) {
+                    return Err(bad(format!(
+                        "field {m:?} is in repeat {} and also in step {step}",
+                        f.id
+                    )));
+                }
+            }
+        }
         if let Some(missing) = self
             .fields
             .iter()
-            .find(|f| !placed.contains_key(f.id.as_str()))
+            .find(|f| !placed.contains_key(f.id.as_str()) && !in_repeat.contains_key(f.id.as_str()))
         {
             return Err(bad(format!("field {:?} is in no debrief step", missing.id)));
         }
@@ -600,10 +731,18 @@ impl Form {
             if !ids.contains(sf.as_str()) {
                 return Err(bad(format!("summary field {sf:?} is not a field")));
             }
+            if in_repeat.contains_key(sf.as_str()) {
+                return Err(bad(format!(
+                    "summary field {sf:?} is in a repeat: it has one answer per entry"
+                )));
+            }
         }
         for rule in &self.rules {
             let Rule::NotBefore { field, other } = rule;
             for id in [field, other] {
+                if in_repeat.contains_key(id.as_str()) {
+                    return Err(bad(format!("rule names {id:?}, which is in a repeat")));
+                }
                 match self.field(id).map(|f| &f.kind) {
                     Some(FieldKind::Datetime { .. }) => {}
                     _ => {
@@ -668,13 +807,26 @@ impl Form {
             }
             Ok(())
         };
+        let in_repeat = |id: &str| self.repeat_of(id).is_some();
+        let position_outside = |at: String, key: &str, e: &Expression| {
+            if e.reads_position() {
+                return Err(format!(
+                    "{at}, {key} {:?}: position(..) means something only inside a repeat",
+                    e.source()
+                ));
+            }
+            Ok(())
+        };
+
         for s in &self.steps {
             if let Some(e) = &s.relevant {
                 check(format!("step {:?}", s.id), "relevant", e, false)?;
+                position_outside(format!("step {:?}", s.id), "relevant", e)?;
             }
         }
         for f in &self.fields {
             let at = || format!("field {:?}", f.id);
+            let inside = in_repeat(&f.id);
             for (key, e) in [
                 ("relevant", &f.relevant),
                 ("required", &f.required_when),
@@ -682,10 +834,36 @@ impl Form {
             ] {
                 if let Some(e) = e {
                     check(at(), key, e, false)?;
+                    if !inside {
+                        position_outside(at(), key, e)?;
+                    }
+                }
+            }
+            if let FieldKind::Repeat {
+                count: Some(e),
+                fields,
+                ..
+            } = &f.kind
+            {
+                check(at(), "repeat_count", e, false)?;
+                position_outside(at(), "repeat_count", e)?;
+                if let Some(m) = e
+                    .fields()
+                    .into_iter()
+                    .find(|r| fields.iter().any(|m| m == r))
+                {
+                    return Err(format!(
+                        "{}, repeat_count {:?}: ${{{m}}} is one of its own entries' fields",
+                        at(),
+                        e.source()
+                    ));
                 }
             }
             if let Some(c) = &f.constraint {
                 check(at(), "constraint", &c.condition, true)?;
+                if !inside {
+                    position_outside(at(), "constraint", &c.condition)?;
+                }
                 if let Some(m) = &c.message
                     && (m.en.trim().is_empty() || m.fr.trim().is_empty())
                 {
@@ -697,6 +875,9 @@ impl Form {
             }
             if let Some(e) = &f.choice_filter {
                 check(at(), "choice_filter", e, false)?;
+                if !inside {
+                    position_outside(at(), "choice_filter", e)?;
+                }
                 if !matches!(f.kind, FieldKind::Choice { .. } | FieldKind::Choices { .. }) {
                     return Err(format!("{}: only a choice can have a choice_filter", at()));
                 }

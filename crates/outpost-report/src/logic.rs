@@ -40,6 +40,8 @@ enum Node {
     Text(String),
     Field(String),
     Current,
+    /// `position(..)`: the place of the entry being evaluated in its repeat.
+    Position,
     /// A column of the choice being filtered (`region` in a choice_filter).
     Column(String),
     Negate(Box<Node>),
@@ -83,6 +85,10 @@ enum Function {
     String,
     Number,
     Boolean,
+    Sum,
+    Count,
+    IndexedRepeat,
+    Join,
 }
 
 impl Function {
@@ -105,6 +111,10 @@ impl Function {
             "string" => Function::String,
             "number" => Function::Number,
             "boolean" => Function::Boolean,
+            "sum" => Function::Sum,
+            "count" => Function::Count,
+            "indexed-repeat" => Function::IndexedRepeat,
+            "join" => Function::Join,
             _ => return None,
         })
     }
@@ -119,10 +129,12 @@ impl Function {
             | Function::Int
             | Function::String
             | Function::Number
-            | Function::Boolean => (1, 1),
-            Function::Selected | Function::Regex => (2, 2),
+            | Function::Boolean
+            | Function::Sum
+            | Function::Count => (1, 1),
+            Function::Selected | Function::Regex | Function::Join => (2, 2),
             Function::Round => (1, 2),
-            Function::If => (3, 3),
+            Function::If | Function::IndexedRepeat => (3, 3),
             Function::Coalesce => (2, 2),
             Function::Concat => (0, 64),
         }
@@ -151,6 +163,8 @@ enum Token {
     Field(String),
     Name(String),
     Dot,
+    /// `..`, in `position(..)`.
+    Parent,
     Open,
     Close,
     Comma,
@@ -223,6 +237,10 @@ fn tokens(source: &str) -> Result<Vec<(usize, Token)>, ExpressionError> {
                 let text: String = chars[i..end].iter().collect();
                 out.push((start, Token::Number(text.parse().unwrap_or(f64::NAN))));
                 i = end;
+            }
+            '.' if chars.get(i + 1) == Some(&'.') => {
+                out.push((start, Token::Parent));
+                i += 2;
             }
             '.' => {
                 out.push((start, Token::Dot));
@@ -363,6 +381,18 @@ impl Parser {
                 self.expect_close()?;
                 Ok(inner)
             }
+            Token::Name(name) if name == "position" && self.peek() == Some(&Token::Open) => {
+                self.next += 1;
+                if self.peek() != Some(&Token::Parent) {
+                    return refuse(
+                        self.at(),
+                        "position() is written position(..): the place of this entry",
+                    );
+                }
+                self.next += 1;
+                self.expect_close()?;
+                Ok(Node::Position)
+            }
             Token::Name(name) if self.peek() == Some(&Token::Open) => {
                 let Some(function) = Function::named(&name) else {
                     return refuse(at, format!("{name}() is not a function Outpost knows"));
@@ -389,6 +419,23 @@ impl Parser {
                             arity_text(least, most),
                             args.len()
                         ),
+                    );
+                }
+                // These read every entry of a repeat: they take the field
+                // itself, not a value worked out from it.
+                let fields_at: &[usize] = match function {
+                    Function::Sum | Function::Count => &[0],
+                    Function::IndexedRepeat => &[0, 1],
+                    Function::Join => &[1],
+                    _ => &[],
+                };
+                if fields_at
+                    .iter()
+                    .any(|&i| !matches!(args.get(i), Some(Node::Field(_))))
+                {
+                    return refuse(
+                        at,
+                        format!("{name}() takes a field here (written ${{name}})"),
                     );
                 }
                 Ok(Node::Call(function, args))
@@ -493,6 +540,20 @@ impl Expression {
         walk(&self.root)
     }
 
+    /// Whether this expression reads the place of its entry (`position(..)`).
+    pub fn reads_position(&self) -> bool {
+        fn walk(node: &Node) -> bool {
+            match node {
+                Node::Position => true,
+                Node::Negate(n) => walk(n),
+                Node::Binary(_, a, b) => walk(a) || walk(b),
+                Node::Call(_, args) => args.iter().any(walk),
+                _ => false,
+            }
+        }
+        walk(&self.root)
+    }
+
     /// The value of this expression over `scope`.
     pub fn evaluate(&self, scope: &dyn Scope) -> Value {
         evaluate(&self.root, scope)
@@ -569,6 +630,25 @@ pub trait Scope {
     fn now(&self) -> String;
     /// A column of the choice being filtered, in a choice_filter.
     fn column(&self, _name: &str) -> Option<String> {
+        None
+    }
+    /// Every value of `field`, as `sum()` and `count()` read it: one per
+    /// entry for a field of a repeat (and for the repeat itself), else the
+    /// one answer. Blank values are `None`.
+    fn values(&self, field: &str) -> Vec<Option<Json>> {
+        match self.answer(field) {
+            Some(Json::Array(items)) if !items.is_empty() && items.iter().all(Json::is_object) => {
+                items.into_iter().map(Some).collect()
+            }
+            other => vec![other],
+        }
+    }
+    /// The place (from 1) of the entry being evaluated, inside a repeat.
+    fn position(&self) -> Option<usize> {
+        None
+    }
+    /// The answer of `field` in entry `n` (from 1) of `repeat`.
+    fn entry_answer(&self, _repeat: &str, _n: usize, _field: &str) -> Option<Json> {
         None
     }
 }
@@ -687,6 +767,7 @@ fn evaluate(node: &Node, scope: &dyn Scope) -> Value {
         Node::Text(t) => Value::Text(t.clone()),
         Node::Field(f) => Value::of_answer(scope.answer(f)),
         Node::Current => Value::of_answer(scope.current()),
+        Node::Position => Value::Number(scope.position().map_or(f64::NAN, |p| p as f64)),
         Node::Column(c) => Value::Text(scope.column(c).unwrap_or_default()),
         Node::Negate(n) => Value::Number(-evaluate(n, scope).number()),
         Node::Binary(Op::Or, a, b) => {
@@ -782,6 +863,57 @@ fn call(function: Function, args: &[Node], scope: &dyn Scope) -> Value {
         Function::String => Value::Text(arg(0).text()),
         Function::Number => Value::Number(arg(0).number()),
         Function::Boolean => Value::Bool(arg(0).truth()),
+        // XPath: the sum of each value as a number (a blank one makes it
+        // NaN, as in ODK), and the number of nodes.
+        Function::Sum => Value::Number(
+            field_arg(args, 0)
+                .map(|f| {
+                    scope
+                        .values(f)
+                        .into_iter()
+                        .map(|v| Value::of_answer(v).number())
+                        .sum()
+                })
+                .unwrap_or(f64::NAN),
+        ),
+        Function::Count => {
+            Value::Number(field_arg(args, 0).map_or(0.0, |f| scope.values(f).len() as f64))
+        }
+        // The values of every entry, blank ones left out, with `arg(0)`
+        // between them.
+        Function::Join => {
+            let separator = arg(0).text();
+            Value::Text(
+                field_arg(args, 1)
+                    .map(|f| {
+                        scope
+                            .values(f)
+                            .into_iter()
+                            .map(|v| Value::of_answer(v).text())
+                            .filter(|t| !t.is_empty())
+                            .collect::<Vec<_>>()
+                            .join(&separator)
+                    })
+                    .unwrap_or_default(),
+            )
+        }
+        Function::IndexedRepeat => {
+            let n = arg(2).number();
+            match (field_arg(args, 0), field_arg(args, 1)) {
+                (Some(field), Some(repeat)) if n.is_finite() && n >= 1.0 => {
+                    Value::of_answer(scope.entry_answer(repeat, n as usize, field))
+                }
+                _ => Value::Text(String::new()),
+            }
+        }
+    }
+}
+
+/// The field an argument names (`sum(${age})`), as the parser made sure.
+fn field_arg(args: &[Node], i: usize) -> Option<&str> {
+    match args.get(i) {
+        Some(Node::Field(f)) => Some(f),
+        _ => None,
     }
 }
 

@@ -20,6 +20,9 @@ pub struct ReadbackLine {
     /// The answer in words; `None` when not answered.
     pub value: Option<String>,
     pub required: bool,
+    /// For an answer inside a repeat: the entry's place, from 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<usize>,
 }
 
 /// One debrief step as read back: its question, its answers, and the free
@@ -53,19 +56,58 @@ pub fn sections(form: &Form, doc: &ReportDoc, lang: Lang) -> Vec<ReadbackSection
                 .iter()
                 .filter(|id| flow.asks(id))
                 .filter_map(|id| form.field(id))
-                .map(|field| ReadbackLine {
-                    field: field.id.clone(),
-                    label: field.label.get(lang).to_string(),
-                    value: answers
-                        .get(&field.id)
-                        .map(|v| display_value(field, v, lang))
-                        .filter(|s| !s.is_empty()),
-                    required: flow.required.contains(&field.id),
+                .flat_map(|field| {
+                    let mut lines = vec![ReadbackLine {
+                        field: field.id.clone(),
+                        label: field.label.get(lang).to_string(),
+                        value: answers
+                            .get(&field.id)
+                            .map(|v| display_value(field, v, lang))
+                            .filter(|s| !s.is_empty()),
+                        required: flow.required.contains(&field.id),
+                        entry: None,
+                    }];
+                    lines.extend(entry_lines(form, &flow, field, lang));
+                    lines
                 })
                 .collect(),
             note: notes.get(&step.id).cloned(),
         })
         .collect()
+}
+
+/// Each entry of a repeat, answer by answer ("People met 2 · Role: …"),
+/// only what the entry asks.
+fn entry_lines(form: &Form, flow: &Flow, repeat: &Field, lang: Lang) -> Vec<ReadbackLine> {
+    let Some(entries) = flow.entries.get(&repeat.id) else {
+        return Vec::new();
+    };
+    let values = flow.effective.get(&repeat.id).and_then(Value::as_array);
+    let mut out = Vec::new();
+    for (index, ef) in entries.iter().enumerate() {
+        let answers = values.and_then(|v| v.get(index)).and_then(Value::as_object);
+        for field in form
+            .members(repeat)
+            .filter(|f| !ef.hidden_fields.contains(&f.id))
+        {
+            out.push(ReadbackLine {
+                field: field.id.clone(),
+                label: format!(
+                    "{} {} · {}",
+                    repeat.label.get(lang),
+                    index + 1,
+                    field.label.get(lang)
+                ),
+                value: answers
+                    .and_then(|a| a.get(&field.id))
+                    .map(|v| display_value(field, v, lang))
+                    .filter(|s| !s.is_empty()),
+                required: ef.required.contains(&field.id),
+                entry: Some(index + 1),
+            });
+        }
+    }
+    out
 }
 
 /// The read-back as plain text: what is stored when the author confirms.
@@ -183,6 +225,14 @@ pub fn display_value(field: &Field, value: &Value, lang: Lang) -> String {
             };
             format!("{n} {what}")
         }
+        (FieldKind::Repeat { .. }, Value::Array(items)) => match lang {
+            Lang::En => format!(
+                "{} entr{}",
+                items.len(),
+                if items.len() == 1 { "y" } else { "ies" }
+            ),
+            Lang::Fr => format!("{} entrée(s)", items.len()),
+        },
         (_, Value::String(s)) => s.clone(),
         (_, other) => other.to_string(),
     }

@@ -11,15 +11,43 @@ use serde_json::{Map, Value};
 use crate::flow::Flow;
 use crate::form::{Choice, Constraint, Field, FieldKind, Form, Rule};
 use crate::i18n::{self, Lang};
-use crate::logic::Answers;
 use crate::time::Timestamp;
 
 /// One thing wrong with one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     pub field: String,
+    /// For a field of a repeat: which entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<EntryRef>,
     pub code: &'static str,
     pub message: String,
+}
+
+/// One entry of a repeat, as a problem names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EntryRef {
+    pub repeat: String,
+    /// From 1, as a person counts entries.
+    pub position: usize,
+}
+
+impl Problem {
+    /// Whether this problem is with the answer of `field` (for a repeat:
+    /// with any of its entries).
+    pub fn concerns(&self, field: &str) -> bool {
+        self.field == field || self.entry.as_ref().is_some_and(|e| e.repeat == field)
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.entry {
+            Some(e) => write!(f, "{} {}: {}", e.repeat, e.position, self.field)?,
+            None => f.write_str(&self.field)?,
+        }
+        write!(f, ": {}", self.message)
+    }
 }
 
 /// Whether missing required answers count: a draft may be incomplete, a
@@ -33,14 +61,25 @@ pub enum Completeness {
 struct Check<'a> {
     lang: Lang,
     field: &'a Field,
+    entry: Option<EntryRef>,
     problems: Vec<Problem>,
 }
 
-impl Check<'_> {
+impl<'a> Check<'a> {
+    fn new(lang: Lang, field: &'a Field) -> Check<'a> {
+        Check {
+            lang,
+            field,
+            entry: None,
+            problems: Vec::new(),
+        }
+    }
+
     fn push(&mut self, code: &'static str, mut args: Vec<(&str, String)>) {
         args.push(("field", self.field.label.get(self.lang).to_string()));
         self.problems.push(Problem {
             field: self.field.id.clone(),
+            entry: self.entry.clone(),
             code,
             message: i18n::message(self.lang, code, &args),
         });
@@ -52,6 +91,7 @@ impl Check<'_> {
         match &constraint.message {
             Some(text) => self.problems.push(Problem {
                 field: self.field.id.clone(),
+                entry: self.entry.clone(),
                 code: "validation.constraint",
                 message: text.get(self.lang).to_string(),
             }),
@@ -143,13 +183,14 @@ pub fn validate_answers(
     lang: Lang,
     completeness: Completeness,
 ) -> Vec<Problem> {
-    const SKEW_MS: i64 = 5 * 60 * 1000;
     let mut problems = Vec::new();
 
     for id in answers.keys() {
-        if form.field(id).is_none() {
+        // A field of a repeat is answered inside its entries only.
+        if form.field(id).is_none() || form.repeat_of(id).is_some() {
             problems.push(Problem {
                 field: id.clone(),
+                entry: None,
                 code: "validation.unknown_field",
                 message: i18n::message(lang, "validation.unknown_field", &[("field", id.clone())]),
             });
@@ -162,63 +203,34 @@ pub fn validate_answers(
     let flow = Flow::of(form, answers, &now_text);
     let given = answers;
     let answers = &flow.effective;
-    for field in form.fields.iter().filter(|f| flow.asks(&f.id)) {
-        let mut check = Check {
-            lang,
-            field,
-            problems: Vec::new(),
+    let asked = Asked {
+        options: &flow.options,
+        required: &flow.required,
+    };
+    for field in form
+        .fields
+        .iter()
+        .filter(|f| flow.asks(&f.id) && form.repeat_of(&f.id).is_none())
+    {
+        let mut check = Check::new(lang, field);
+        let at = Answered {
+            given: given.get(&field.id),
+            effective: answers.get(&field.id),
         };
-        // A choice the other answers no longer offer (a cercle of another
-        // region): said as such, not as a missing answer.
-        if let Some(offered) = flow.options.get(&field.id) {
-            let values: Vec<&str> = match given.get(&field.id) {
-                Some(Value::String(v)) => vec![v.as_str()],
-                Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
-                _ => Vec::new(),
-            };
-            for v in values
-                .into_iter()
-                .filter(|v| !offered.iter().any(|o| o == v))
-            {
-                let known = match &field.kind {
-                    FieldKind::Choice { options } | FieldKind::Choices { options } => {
-                        options.iter().any(|o| o.value == v)
-                    }
-                    _ => false,
-                };
-                let code = if known {
-                    "validation.option_not_offered"
-                } else {
-                    "validation.unknown_option"
-                };
-                check.push(code, vec![("value", v.to_string())]);
-            }
-        }
-        match answers.get(&field.id).filter(|v| !is_blank(v)) {
-            None => {
-                if flow.required.contains(&field.id)
-                    && completeness == Completeness::Complete
-                    && check.problems.is_empty()
-                {
-                    check.push("validation.required", vec![]);
-                }
-            }
-            Some(value) => {
-                check_value(&mut check, value, now, SKEW_MS);
-                // A constraint speaks of a well-formed answer only.
-                if let Some(constraint) = field.constraint.as_ref()
-                    && check.problems.is_empty()
-                    && !constraint.condition.holds(&Answers {
-                        answers,
-                        current: Some(value),
-                        now: now_text.clone(),
-                    })
-                {
-                    check.constraint(constraint);
-                }
-            }
-        }
+        check_field(&mut check, &flow, at, &asked, None, completeness, now);
         problems.extend(check.problems);
+        if let Some(entries) = flow.entries.get(&field.id) {
+            problems.extend(check_entries(
+                form,
+                &flow,
+                field,
+                entries,
+                given.get(&field.id),
+                lang,
+                completeness,
+                now,
+            ));
+        }
     }
 
     for rule in &form.rules {
@@ -232,14 +244,173 @@ pub fn validate_answers(
         let out_of_order =
             matches!((at(field), at(other)), (Some(later), Some(earlier)) if later < earlier);
         if let (true, Some(f), Some(o)) = (out_of_order, form.field(field), form.field(other)) {
-            let mut check = Check {
-                lang,
-                field: f,
-                problems: Vec::new(),
-            };
+            let mut check = Check::new(lang, f);
             check.push(
                 "validation.before_other",
                 vec![("other", o.label.get(lang).to_string())],
+            );
+            problems.extend(check.problems);
+        }
+    }
+    problems
+}
+
+/// A field's answer as given and as the form's logic leaves it.
+#[derive(Clone, Copy)]
+struct Answered<'a> {
+    given: Option<&'a Value>,
+    effective: Option<&'a Value>,
+}
+
+/// What the flow says is offered and needed, at the level being checked
+/// (the report's own fields, or one entry's).
+struct Asked<'a> {
+    options: &'a std::collections::BTreeMap<String, Vec<String>>,
+    required: &'a std::collections::BTreeSet<String>,
+}
+
+/// The checks of one asked field: the options offered, a missing answer,
+/// the answer's type and range, then its constraint.
+fn check_field(
+    check: &mut Check<'_>,
+    flow: &Flow,
+    at: Answered<'_>,
+    asked: &Asked<'_>,
+    entry: Option<(&str, usize)>,
+    completeness: Completeness,
+    now: Timestamp,
+) {
+    const SKEW_MS: i64 = 5 * 60 * 1000;
+    let field = check.field;
+    // A choice the other answers no longer offer (a cercle of another
+    // region): said as such, not as a missing answer.
+    if let Some(offered) = asked.options.get(&field.id) {
+        let values: Vec<&str> = match at.given {
+            Some(Value::String(v)) => vec![v.as_str()],
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for v in values
+            .into_iter()
+            .filter(|v| !offered.iter().any(|o| o == v))
+        {
+            let known = match &field.kind {
+                FieldKind::Choice { options } | FieldKind::Choices { options } => {
+                    options.iter().any(|o| o.value == v)
+                }
+                _ => false,
+            };
+            let code = if known {
+                "validation.option_not_offered"
+            } else {
+                "validation.unknown_option"
+            };
+            check.push(code, vec![("value", v.to_string())]);
+        }
+    }
+    match at.effective.filter(|v| !is_blank(v)) {
+        None => {
+            if asked.required.contains(&field.id)
+                && completeness == Completeness::Complete
+                && check.problems.is_empty()
+            {
+                check.push("validation.required", vec![]);
+            }
+        }
+        Some(value) => {
+            check_value(check, value, now, SKEW_MS);
+            // A constraint speaks of a well-formed answer only.
+            if let Some(constraint) = field.constraint.as_ref()
+                && check.problems.is_empty()
+                && !flow.holds(&constraint.condition, entry, Some(value), &now.to_rfc3339())
+            {
+                check.constraint(constraint);
+            }
+        }
+    }
+}
+
+/// The checks of a repeat's entries: how many there are against its
+/// count, what each holds that is no field of the repeat, and each asked
+/// field of each entry.
+#[allow(clippy::too_many_arguments)]
+fn check_entries(
+    form: &Form,
+    flow: &Flow,
+    repeat: &Field,
+    entries: &[crate::flow::EntryFlow],
+    given: Option<&Value>,
+    lang: Lang,
+    completeness: Completeness,
+    now: Timestamp,
+) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if let Some(&count) = flow.counts.get(&repeat.id)
+        && completeness == Completeness::Complete
+        && count != entries.len()
+    {
+        let mut check = Check::new(lang, repeat);
+        check.push(
+            "validation.entry_count",
+            vec![
+                ("count", count.to_string()),
+                ("entries", entries.len().to_string()),
+            ],
+        );
+        problems.extend(check.problems);
+    }
+    let given: &[Value] = given.and_then(Value::as_array).map_or(&[], Vec::as_slice);
+    let effective: &[Value] = flow
+        .effective
+        .get(&repeat.id)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice);
+    for (index, ef) in entries.iter().enumerate() {
+        let entry = EntryRef {
+            repeat: repeat.id.clone(),
+            position: index + 1,
+        };
+        let given = given.get(index).and_then(Value::as_object);
+        let effective = effective.get(index).and_then(Value::as_object);
+        for key in given.into_iter().flat_map(|g| g.keys()) {
+            let member = form
+                .field(key)
+                .filter(|f| form.repeat_of(&f.id).is_some_and(|r| r.id == repeat.id));
+            if member.is_none() && key != crate::flow::ENTRY_KEY {
+                problems.push(Problem {
+                    field: key.clone(),
+                    entry: Some(entry.clone()),
+                    code: "validation.unknown_field",
+                    message: i18n::message(
+                        lang,
+                        "validation.unknown_field",
+                        &[("field", key.clone())],
+                    ),
+                });
+            }
+        }
+        let asked = Asked {
+            options: &ef.options,
+            required: &ef.required,
+        };
+        for field in form
+            .members(repeat)
+            .filter(|f| !ef.hidden_fields.contains(&f.id))
+        {
+            let mut check = Check::new(lang, field);
+            check.entry = Some(entry.clone());
+            let at = Answered {
+                given: given.and_then(|g| g.get(&field.id)),
+                effective: effective.and_then(|e| e.get(&field.id)),
+            };
+            check_field(
+                &mut check,
+                flow,
+                at,
+                &asked,
+                Some((&repeat.id, index)),
+                completeness,
+                now,
             );
             problems.extend(check.problems);
         }
@@ -272,11 +443,7 @@ pub fn validate_report(
         let Some(items) = answers.get(&field.id).and_then(Value::as_array) else {
             continue;
         };
-        let mut check = Check {
-            lang,
-            field,
-            problems: Vec::new(),
-        };
+        let mut check = Check::new(lang, field);
         for id in items.iter().filter_map(Value::as_str) {
             if is_uuid(id) && !held.contains(id) {
                 check.push("validation.unknown_attachment", vec![("value", id.into())]);
@@ -371,6 +538,14 @@ fn check_value(check: &mut Check<'_>, value: &Value, now: Timestamp, skew_ms: i6
         FieldKind::Photos { max_items }
         | FieldKind::VoiceNotes { max_items }
         | FieldKind::ReportLinks { max_items } => check.item_list(value, *max_items, is_uuid),
+        FieldKind::Repeat { max_items, .. } => {
+            let Some(items) = value.as_array().filter(|i| i.iter().all(Value::is_object)) else {
+                return check.wrong_type("expected.entries");
+            };
+            if let Some(max) = max_items.filter(|m| items.len() > *m) {
+                check.push("validation.too_many_items", vec![("max", max.to_string())]);
+            }
+        }
     }
 }
 

@@ -559,6 +559,7 @@ struct Draft {
     required: Option<String>,
     calculate: Option<String>,
     choice_filter: Option<String>,
+    repeat_count: Option<String>,
 }
 
 /// An identifier Outpost accepts for a form, from a name of the workbook.
@@ -691,6 +692,8 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
     let mut steps: Vec<Step> = Vec::new();
     // Open groups: (name, label, relevant, is_repeat, top-level step index).
     let mut open: Vec<(String, Option<LocalText>, Option<String>, bool)> = Vec::new();
+    // The open repeat: its draft, and its place in `open`.
+    let mut repeat_open: Option<(usize, usize)> = None;
     let mut loose = 0usize;
     let mut no_french = 0usize;
     let mut help_of_step: BTreeMap<usize, Vec<LocalText>> = BTreeMap::new();
@@ -723,14 +726,14 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
         let kind_of = row_kind(kind, &lists, &mut notes, at);
         match kind_of {
             RowKind::BeginGroup | RowKind::BeginRepeat => {
-                let repeat = matches!(kind_of, RowKind::BeginRepeat);
-                if repeat {
+                let mut repeat = matches!(kind_of, RowKind::BeginRepeat);
+                if repeat && repeat_open.is_some() {
                     note(
                         &mut notes,
-                        "a repeat: its questions are asked once, not once per entry".into(),
+                        "a repeat inside a repeat: its questions join each entry of the enclosing one".into(),
                     );
-                }
-                if !open.is_empty() {
+                    repeat = false;
+                } else if !open.is_empty() && !repeat {
                     note(
                         &mut notes,
                         "a group inside a group: its questions join the enclosing step, each keeping the group's relevance".into(),
@@ -758,13 +761,72 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
                         ));
                     }
                 }
+                if repeat {
+                    // The repeat is a question of its step whose answer is
+                    // its entries; the questions up to its end are its own.
+                    let mut relevant: Vec<String> = open
+                        .iter()
+                        .skip(1)
+                        .filter_map(|(_, _, r, _)| r.clone())
+                        .collect();
+                    if !open.is_empty()
+                        && let Some(r) = cells.get("relevant")
+                    {
+                        relevant.push(r.to_string());
+                    }
+                    let label = label.clone().map(|(t, _)| t).unwrap_or(LocalText {
+                        en: name.clone(),
+                        fr: name.clone(),
+                    });
+                    if name.is_empty() || drafts.iter().any(|d| d.field.id == name) {
+                        note(
+                            &mut notes,
+                            "a repeat without a name of its own: its questions are asked once"
+                                .into(),
+                        );
+                        repeat = false;
+                    } else {
+                        let step = steps.len() - 1;
+                        steps[step].fields.push(name.clone());
+                        repeat_open = Some((drafts.len(), open.len()));
+                        drafts.push(Draft {
+                            field: Field {
+                                id: name.clone(),
+                                kind: FieldKind::Repeat {
+                                    fields: Vec::new(),
+                                    max_items: None,
+                                    count: None,
+                                    another: None,
+                                },
+                                required: false,
+                                prompt: label.clone(),
+                                label,
+                                help: cells.text("hint").map(|(t, _)| t),
+                                example: Value::Null,
+                                default: None,
+                                relevant: None,
+                                required_when: None,
+                                constraint: None,
+                                calculate: None,
+                                choice_filter: None,
+                            },
+                            row: row.number,
+                            relevant,
+                            constraint: None,
+                            required: None,
+                            calculate: None,
+                            choice_filter: None,
+                            repeat_count: cells.get("repeat_count").map(str::to_string),
+                        });
+                    }
+                }
                 open.push((
                     name.clone(),
                     label.map(|(t, _)| t),
                     cells.get("relevant").map(str::to_string),
                     repeat,
                 ));
-                for key in ["repeat_count", "appearance"] {
+                for key in ["appearance"] {
                     if let Some(v) = cells.get(key) {
                         if key == "appearance" && v == "field-list" {
                             continue;
@@ -777,6 +839,9 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
             RowKind::EndGroup | RowKind::EndRepeat => {
                 if open.pop().is_none() {
                     note(&mut notes, "an end without its begin: ignored".into());
+                }
+                if repeat_open.is_some_and(|(_, depth)| open.len() <= depth) {
+                    repeat_open = None;
                 }
                 continue;
             }
@@ -880,10 +945,28 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
             en: name.clone(),
             fr: name.clone(),
         });
-        // Relevance inherited from the groups below the top one.
+        // A question of an open repeat is asked in each entry; a file is
+        // the report's, asked once.
+        let member_of = match (repeat_open, &kind) {
+            (
+                Some(_),
+                FieldKind::Photos { .. }
+                | FieldKind::VoiceNotes { .. }
+                | FieldKind::ReportLinks { .. },
+            ) => {
+                note(
+                    &mut notes,
+                    "a file inside a repeat: asked once for the report, not for each entry".into(),
+                );
+                None
+            }
+            (open_repeat, _) => open_repeat,
+        };
+        // Relevance inherited from the groups below the top one (inside
+        // a repeat: below the repeat, whose own relevance hides them all).
         let mut relevant: Vec<String> = open
             .iter()
-            .skip(1)
+            .skip(member_of.map_or(1, |(_, depth)| depth + 1))
             .filter_map(|(_, _, r, _)| r.clone())
             .collect();
         if let Some(r) = cells.get("relevant") {
@@ -923,7 +1006,14 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
             );
             continue;
         }
-        steps[step_index].fields.push(name.clone());
+        match member_of {
+            Some((r, _)) => {
+                if let FieldKind::Repeat { fields, .. } = &mut drafts[r].field.kind {
+                    fields.push(name.clone());
+                }
+            }
+            None => steps[step_index].fields.push(name.clone()),
+        }
         drafts.push(Draft {
             field: Field {
                 id: name.clone(),
@@ -946,6 +1036,7 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
             required,
             calculate,
             choice_filter: cells.get("choice_filter").map(str::to_string),
+            repeat_count: None,
         });
     }
     if !open.is_empty() {
@@ -1077,6 +1168,15 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
                 });
             }
         }
+        if let (Some(c), FieldKind::Repeat { count, .. }) = (&d.repeat_count, &mut field.kind) {
+            *count = parse(
+                c,
+                &mut notes,
+                at,
+                "repeat_count",
+                "entries are added one by one",
+            );
+        }
         if let Some(c) = &d.calculate {
             match parse(
                 c,
@@ -1128,6 +1228,30 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
         }
         fields.retain(|f| !(f.calculate.is_none() && dropped_calculations.contains(&f.id)));
     }
+    // A repeat keeps the questions that were imported; one left with none
+    // is no question.
+    let kept: BTreeSet<String> = fields.iter().map(|f| f.id.clone()).collect();
+    let mut empty_repeats = BTreeSet::new();
+    for f in &mut fields {
+        if let FieldKind::Repeat {
+            fields: members, ..
+        } = &mut f.kind
+        {
+            members.retain(|m| kept.contains(m));
+            if members.is_empty() {
+                empty_repeats.insert(f.id.clone());
+                notes.push(Note {
+                    row: drafts
+                        .iter()
+                        .find(|d| d.field.id == f.id)
+                        .map_or(0, |d| d.row),
+                    name: f.id.clone(),
+                    what: "a repeat with no question Outpost can ask: not imported".into(),
+                });
+            }
+        }
+    }
+    fields.retain(|f| !empty_repeats.contains(&f.id));
     let field_ids: BTreeSet<&str> = fields.iter().map(|f| f.id.as_str()).collect();
     for s in &mut steps {
         s.fields.retain(|f| field_ids.contains(f.as_str()));
@@ -1185,11 +1309,19 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
     if fields.is_empty() {
         return Err(XlsFormError::NoQuestions);
     }
+    let members: BTreeSet<&str> = fields
+        .iter()
+        .flat_map(|f| match &f.kind {
+            FieldKind::Repeat { fields, .. } => fields.iter().map(String::as_str).collect(),
+            _ => Vec::new(),
+        })
+        .collect();
     let summary_fields = fields
         .iter()
         .filter(|f| {
             matches!(f.kind, FieldKind::Text { .. } | FieldKind::Choice { .. })
                 && f.calculate.is_none()
+                && !members.contains(f.id.as_str())
         })
         .take(2)
         .map(|f| f.id.clone())
