@@ -14,6 +14,8 @@ use outpost_report::{Form, Lang, Timestamp};
 use serde_json::{Map, Value, json};
 
 const SECTIONS: usize = 100;
+/// Entries of the household roster.
+const ROSTER: usize = 40;
 
 fn text(s: &str) -> Value {
     json!({"en": s, "fr": s})
@@ -105,6 +107,33 @@ fn assessment(logic: bool) -> Form {
         }
         steps.push(step);
     }
+    // A household roster: one entry per member, each asking school
+    // attendance of children only, and totals over every entry outside.
+    let member = |id: &str, extra: Value| {
+        let mut f = json!({"id": id, "label": text(id), "prompt": text(id), "example": null});
+        f.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        f
+    };
+    fields.push(member(
+        "members",
+        json!({"type": "repeat", "fields": ["m_age", "m_school", "m_place"]}),
+    ));
+    fields.push(member("m_age", json!({"type": "integer", "min": 0})));
+    let mut school = json!({"type": "choice",
+        "options": [{"value": "yes", "label": text("yes")}, {"value": "no", "label": text("no")}]});
+    let mut place = json!({"type": "text"});
+    let mut total = json!({"type": "integer"});
+    if logic {
+        school["relevant"] = json!("${m_age} >= 6 and ${m_age} < 18");
+        place["calculate"] = json!("concat('member ', position(..))");
+        total["calculate"] = json!("sum(${m_age}) + count(${members})");
+    }
+    fields.push(member("m_school", school));
+    fields.push(member("m_place", place));
+    fields.push(member("m_years", total));
+    steps.push(json!({"id": "roster", "question": text("Who lives here?"), "fields": ["members", "m_years"]}));
     let def = json!({
         "id": "large_assessment", "version": 1,
         "title": text("Large assessment"), "description": text("Benchmark"),
@@ -127,6 +156,10 @@ fn answers() -> Map<String, Value> {
         );
         a.insert(format!("s{s}_disabled"), json!(s % 3));
     }
+    let members: Vec<Value> = (0..ROSTER)
+        .map(|i| json!({"m_age": (i * 7) % 80, "m_school": "yes"}))
+        .collect();
+    a.insert("members".into(), json!(members));
     a
 }
 
@@ -166,7 +199,7 @@ fn main() {
     let now = "2026-12-01T08:00:00Z";
     let at = Timestamp::parse_rfc3339(now).expect("a time");
     println!(
-        "  form: {} questions in {} sections; loaded and checked in {}",
+        "  form: {} questions in {} sections, and a roster of {ROSTER} entries; loaded and checked in {}",
         form.fields.len(),
         form.steps.len(),
         ms(load)
