@@ -268,11 +268,11 @@ pub fn save_answer(
     let (mut store, id, lang) = report_command(&store, &id, &lang)?;
     let doc = store.load(id).map_err(|e| UiError::store(e, lang))?;
     let form = form_of(&store, &doc, lang)?.clone();
-    // A question of a repeat is answered inside its entries: the repeat's
-    // answer is the list of them.
-    if form.field(&field).is_none() || form.repeat_of(&field).is_some() {
+    if form.report_field(&field).is_none() {
         return Err(UiError::app(lang, "app.unknown_field", &[("field", field)]));
     }
+    let mut value = value;
+    form.default_new_entries(&field, &mut value);
     let at = now();
     let empty = is_blank(&value);
     let mut answers = doc.answers();

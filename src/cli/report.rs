@@ -199,6 +199,9 @@ pub fn run(cmd: ReportCommand, dir: &Path, lang: Lang) -> Result<()> {
             // The form's defaults, under what the file answers.
             let mut given = form.defaults();
             given.extend(read_answers(&answers)?);
+            for (id, value) in given.iter_mut() {
+                form.default_new_entries(id, value);
+            }
             let answers = given;
             let now = SystemClock.now();
             let completeness = if draft {

@@ -96,11 +96,7 @@ pub fn report(form: &Form, new: &NewReport, rng: &mut impl Rng, now: Timestamp) 
 pub fn answers(form: &Form, rng: &mut impl Rng, before: Timestamp) -> Map<String, Value> {
     let mut t = before.as_millis() - rng.random_range(10..300) * 86_400_000;
     let mut out = Map::new();
-    for field in form
-        .fields
-        .iter()
-        .filter(|f| form.repeat_of(&f.id).is_none())
-    {
+    for field in form.report_fields() {
         let value = match &field.kind {
             // A few entries, each answering every field of the repeat.
             FieldKind::Repeat { .. } => {

@@ -545,11 +545,8 @@ function repeatEntries(ctx: FieldContext, field: Field): HTMLElement {
   if (!full) {
     const another = entries.length === 0 ? t(ctx.lang, "repeat.add_first") : (field.another?.[ctx.lang] ?? t(ctx.lang, "repeat.add_another"));
     box.append(
-      button(another, "add-entry", () => {
-        const entry: Record<string, unknown> = {};
-        for (const m of members) if (m.default !== undefined && m.default !== null) entry[m.id] = m.default;
-        void save([...entries, entry]);
-      }),
+      // A new entry's defaults are filled in by the report's library.
+      button(another, "add-entry", () => void save([...entries, {}])),
     );
   }
   return box;

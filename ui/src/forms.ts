@@ -48,8 +48,6 @@ export interface Field {
   fields?: string[];
   /** How the debrief asks for one more entry of a repeat. */
   another?: LocalText;
-  /** A new report's (or entry's) first answer. */
-  default?: unknown;
   // Form logic, worked out on the Rust side: the interface reads `Flow`.
   relevant?: string;
   constraint?: string;

@@ -206,11 +206,7 @@ pub fn write_answers_csv(
             continue;
         };
         let flow = Flow::of(form, &doc.answers(), &doc.meta().updated_at.to_rfc3339());
-        for field in form
-            .fields
-            .iter()
-            .filter(|f| flow.asks(&f.id) && form.repeat_of(&f.id).is_none())
-        {
+        for field in form.report_fields().filter(|f| flow.asks(&f.id)) {
             let Some(value) = flow.effective.get(&field.id) else {
                 continue;
             };

@@ -377,12 +377,8 @@ impl Scope for FormScope<'_> {
                 .map(|e| e.and_then(|e| e.get(field).cloned()))
                 .collect();
         }
-        match self.answers.get(field) {
-            Some(Json::Array(items)) if items.iter().all(Json::is_object) => {
-                items.iter().cloned().map(Some).collect()
-            }
-            other => vec![other.cloned()],
-        }
+        // Any other field is one node, answered or not.
+        vec![self.answers.get(field).cloned()]
     }
 
     fn position(&self) -> Option<usize> {
@@ -494,8 +490,6 @@ fn work_out<'a>(field: &'a Field, answer: Option<&Json>, scope: &mut FormScope<'
         worked.options = Some(offered);
         worked.answer = kept;
     }
-    // What the calculation reads must see the narrowed answer of the field
-    // itself no more than any other; calculations read other fields.
     if let Some(calculation) = &field.calculate {
         let value = as_answer(field, calculation.evaluate(&*scope));
         worked.answer = Some((!value.is_null()).then(|| value.clone()));
@@ -507,6 +501,35 @@ fn work_out<'a>(field: &'a Field, answer: Option<&Json>, scope: &mut FormScope<'
             .as_ref()
             .is_some_and(|_| holds(&field.required_when, scope));
     worked
+}
+
+/// Where what a field comes to is kept: the report's own sets in [`Flow`],
+/// or one entry's in [`EntryFlow`].
+struct Level<'a> {
+    hidden: &'a mut BTreeSet<String>,
+    required: &'a mut BTreeSet<String>,
+    calculated: &'a mut Map<String, Json>,
+    options: &'a mut BTreeMap<String, Vec<String>>,
+}
+
+impl Worked {
+    /// Keeps what field `id` came to in `level`; whether it is asked.
+    fn record(self, id: &str, level: Level<'_>) -> bool {
+        if !self.asked {
+            level.hidden.insert(id.to_string());
+            return false;
+        }
+        if let Some(offered) = self.options {
+            level.options.insert(id.to_string(), offered);
+        }
+        if let Some(value) = self.calculated {
+            level.calculated.insert(id.to_string(), value);
+        }
+        if self.needed {
+            level.required.insert(id.to_string());
+        }
+        true
+    }
 }
 
 fn apply(answers: &mut Map<String, Json>, id: &str, change: Option<Option<Json>>) {
@@ -545,12 +568,11 @@ impl Flow {
                 })
                 .collect(),
         });
-        let mut repeat_of = HashMap::new();
-        for f in &form.fields {
-            for m in form.members(f) {
-                repeat_of.insert(m.id.clone(), f.id.clone());
-            }
-        }
+        let repeat_of = form
+            .in_repeats()
+            .into_iter()
+            .map(|(m, r)| (m.to_string(), r.to_string()))
+            .collect();
         let mut step_of: HashMap<&str, usize> = HashMap::new();
         for (s, step) in form.steps.iter().enumerate() {
             for id in &step.fields {
@@ -580,25 +602,21 @@ impl Flow {
                     let in_step = step_of
                         .get(field.id.as_str())
                         .is_none_or(|&s| step_asked[s]);
-                    let worked = if in_step {
+                    let mut worked = if in_step {
                         let answer = flow.effective.get(&field.id).cloned();
                         work_out(field, answer.as_ref(), &mut flow.scope(None, now))
                     } else {
                         Worked::not_asked()
                     };
-                    apply(&mut flow.effective, &field.id, worked.answer);
-                    if !worked.asked {
-                        flow.hidden_fields.insert(field.id.clone());
+                    apply(&mut flow.effective, &field.id, worked.answer.take());
+                    let level = Level {
+                        hidden: &mut flow.hidden_fields,
+                        required: &mut flow.required,
+                        calculated: &mut flow.calculated,
+                        options: &mut flow.options,
+                    };
+                    if !worked.record(&field.id, level) {
                         continue;
-                    }
-                    if let Some(offered) = worked.options {
-                        flow.options.insert(field.id.clone(), offered);
-                    }
-                    if let Some(value) = worked.calculated {
-                        flow.calculated.insert(field.id.clone(), value);
-                    }
-                    if worked.needed {
-                        flow.required.insert(field.id.clone());
                     }
                     if let FieldKind::Repeat { count, .. } = &field.kind {
                         if let Some(count) = count {
@@ -655,7 +673,7 @@ impl Flow {
             for &m in members {
                 let field = &form.fields[m];
                 let answer = entry.get(&field.id).cloned();
-                let worked = work_out(
+                let mut worked = work_out(
                     field,
                     answer.as_ref(),
                     &mut self.scope(
@@ -667,20 +685,16 @@ impl Flow {
                         now,
                     ),
                 );
-                apply(&mut entry, &field.id, worked.answer);
-                if !worked.asked {
-                    ef.hidden_fields.insert(field.id.clone());
-                    continue;
-                }
-                if let Some(offered) = worked.options {
-                    ef.options.insert(field.id.clone(), offered);
-                }
-                if let Some(value) = worked.calculated {
-                    ef.calculated.insert(field.id.clone(), value);
-                }
-                if worked.needed {
-                    ef.required.insert(field.id.clone());
-                }
+                apply(&mut entry, &field.id, worked.answer.take());
+                worked.record(
+                    &field.id,
+                    Level {
+                        hidden: &mut ef.hidden_fields,
+                        required: &mut ef.required,
+                        calculated: &mut ef.calculated,
+                        options: &mut ef.options,
+                    },
+                );
             }
             if let Some(Json::Array(items)) = self.effective.get_mut(&repeat.id) {
                 items[index] = Json::Object(entry);
@@ -715,6 +729,11 @@ impl Flow {
         let mut scope = self.scope(entry, now);
         scope.current = current;
         condition.holds(&scope)
+    }
+
+    /// The repeat whose entries ask `field`, if any.
+    pub fn repeat_of(&self, field: &str) -> Option<&str> {
+        self.repeat_of.get(field).map(String::as_str)
     }
 
     pub fn asks(&self, field: &str) -> bool {

@@ -7,7 +7,7 @@
 //! definition that would confuse the app (a field in no step, a missing French
 //! label, an example answer that the form itself would refuse).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -549,6 +549,35 @@ impl Form {
         )
     }
 
+    /// Each field asked in a repeat's entries, with its repeat's id.
+    pub fn in_repeats(&self) -> HashMap<&str, &str> {
+        self.fields
+            .iter()
+            .flat_map(|f| match &f.kind {
+                FieldKind::Repeat { fields, .. } => {
+                    fields.iter().map(|m| (m.as_str(), f.id.as_str())).collect()
+                }
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+
+    /// The field `id` if the report itself answers it: a field of the
+    /// form not asked inside a repeat's entries (those are answered in
+    /// the repeat's answer).
+    pub fn report_field(&self, id: &str) -> Option<&Field> {
+        self.field(id).filter(|f| self.repeat_of(&f.id).is_none())
+    }
+
+    /// The fields the report itself answers, in form order: every field
+    /// but those asked inside a repeat's entries.
+    pub fn report_fields(&self) -> impl Iterator<Item = &Field> {
+        let members = self.in_repeats();
+        self.fields
+            .iter()
+            .filter(move |f| !members.contains_key(f.id.as_str()))
+    }
+
     /// The fields of each entry of `repeat`, in their order in the form.
     pub fn members<'a>(&'a self, repeat: &'a Field) -> impl Iterator<Item = &'a Field> + 'a {
         let ids: &[String] = match &repeat.kind {
@@ -570,27 +599,37 @@ impl Form {
 
     /// The example answers of every field: a complete report to start from.
     pub fn template(&self) -> serde_json::Map<String, Value> {
-        self.fields
-            .iter()
-            .filter(|f| self.repeat_of(&f.id).is_none())
+        self.report_fields()
             .map(|f| (f.id.clone(), f.example.clone()))
             .collect()
     }
 
     /// The answers a new report starts with: each field's default.
     pub fn defaults(&self) -> serde_json::Map<String, Value> {
-        self.fields
-            .iter()
-            .filter(|f| self.repeat_of(&f.id).is_none())
+        self.report_fields()
             .filter_map(|f| Some((f.id.clone(), f.default.clone()?)))
             .collect()
     }
 
-    /// The answers a new entry of `repeat` starts with.
-    pub fn entry_defaults(&self, repeat: &Field) -> serde_json::Map<String, Value> {
-        self.members(repeat)
-            .filter_map(|f| Some((f.id.clone(), f.default.clone()?)))
-            .collect()
+    /// Gives each new entry in `value`, the answer of repeat `field` (an
+    /// entry without an entry key yet), the defaults of its questions,
+    /// under what it holds. Any other answer is left as it is.
+    pub fn default_new_entries(&self, field: &str, value: &mut Value) {
+        let (Some(repeat), Value::Array(entries)) = (self.field(field), value) else {
+            return;
+        };
+        for entry in entries.iter_mut().filter_map(Value::as_object_mut) {
+            if entry.contains_key(crate::flow::ENTRY_KEY) {
+                continue;
+            }
+            for m in self.members(repeat) {
+                if let Some(d) = &m.default
+                    && !entry.contains_key(&m.id)
+                {
+                    entry.insert(m.id.clone(), d.clone());
+                }
+            }
+        }
     }
 
     /// Rejects definitions the app could not present or validate coherently.
@@ -792,7 +831,10 @@ impl Form {
     /// chain of expressions goes round in a circle.
     fn check_logic(&self) -> Result<(), String> {
         let ids: BTreeSet<&str> = self.fields.iter().map(|f| f.id.as_str()).collect();
-        let check = |at: String, key: &str, e: &Expression, current_allowed: bool| {
+        let members = self.in_repeats();
+        // `inside`: the expression belongs to a field asked in a repeat's
+        // entries, where `position(..)` has a meaning.
+        let check = |at: String, key: &str, e: &Expression, current_allowed: bool, inside: bool| {
             if let Some(unknown) = e.fields().into_iter().find(|f| !ids.contains(f)) {
                 return Err(format!(
                     "{at}, {key} {:?}: ${{{unknown}}} is not a field of this form",
@@ -805,11 +847,7 @@ impl Form {
                     e.source()
                 ));
             }
-            Ok(())
-        };
-        let in_repeat = |id: &str| self.repeat_of(id).is_some();
-        let position_outside = |at: String, key: &str, e: &Expression| {
-            if e.reads_position() {
+            if !inside && e.reads_position() {
                 return Err(format!(
                     "{at}, {key} {:?}: position(..) means something only inside a repeat",
                     e.source()
@@ -820,23 +858,19 @@ impl Form {
 
         for s in &self.steps {
             if let Some(e) = &s.relevant {
-                check(format!("step {:?}", s.id), "relevant", e, false)?;
-                position_outside(format!("step {:?}", s.id), "relevant", e)?;
+                check(format!("step {:?}", s.id), "relevant", e, false, false)?;
             }
         }
         for f in &self.fields {
             let at = || format!("field {:?}", f.id);
-            let inside = in_repeat(&f.id);
+            let inside = members.contains_key(f.id.as_str());
             for (key, e) in [
                 ("relevant", &f.relevant),
                 ("required", &f.required_when),
                 ("calculate", &f.calculate),
             ] {
                 if let Some(e) = e {
-                    check(at(), key, e, false)?;
-                    if !inside {
-                        position_outside(at(), key, e)?;
-                    }
+                    check(at(), key, e, false, inside)?;
                 }
             }
             if let FieldKind::Repeat {
@@ -845,8 +879,7 @@ impl Form {
                 ..
             } = &f.kind
             {
-                check(at(), "repeat_count", e, false)?;
-                position_outside(at(), "repeat_count", e)?;
+                check(at(), "repeat_count", e, false, false)?;
                 if let Some(m) = e
                     .fields()
                     .into_iter()
@@ -860,10 +893,7 @@ impl Form {
                 }
             }
             if let Some(c) = &f.constraint {
-                check(at(), "constraint", &c.condition, true)?;
-                if !inside {
-                    position_outside(at(), "constraint", &c.condition)?;
-                }
+                check(at(), "constraint", &c.condition, true, inside)?;
                 if let Some(m) = &c.message
                     && (m.en.trim().is_empty() || m.fr.trim().is_empty())
                 {
@@ -874,10 +904,7 @@ impl Form {
                 }
             }
             if let Some(e) = &f.choice_filter {
-                check(at(), "choice_filter", e, false)?;
-                if !inside {
-                    position_outside(at(), "choice_filter", e)?;
-                }
+                check(at(), "choice_filter", e, false, inside)?;
                 if !matches!(f.kind, FieldKind::Choice { .. } | FieldKind::Choices { .. }) {
                     return Err(format!("{}: only a choice can have a choice_filter", at()));
                 }

@@ -49,6 +49,19 @@ enum Node {
     Call(Function, Vec<Node>),
 }
 
+impl Node {
+    /// Whether this node or any below it passes `is_it`.
+    fn any(&self, is_it: &dyn Fn(&Node) -> bool) -> bool {
+        is_it(self)
+            || match self {
+                Node::Negate(n) => n.any(is_it),
+                Node::Binary(_, a, b) => a.any(is_it) || b.any(is_it),
+                Node::Call(_, args) => args.iter().any(|a| a.any(is_it)),
+                _ => false,
+            }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
     Or,
@@ -528,30 +541,12 @@ impl Expression {
 
     /// Whether this expression reads the answer being checked (`.`).
     pub fn reads_current(&self) -> bool {
-        fn walk(node: &Node) -> bool {
-            match node {
-                Node::Current => true,
-                Node::Negate(n) => walk(n),
-                Node::Binary(_, a, b) => walk(a) || walk(b),
-                Node::Call(_, args) => args.iter().any(walk),
-                _ => false,
-            }
-        }
-        walk(&self.root)
+        self.root.any(&|n| matches!(n, Node::Current))
     }
 
     /// Whether this expression reads the place of its entry (`position(..)`).
     pub fn reads_position(&self) -> bool {
-        fn walk(node: &Node) -> bool {
-            match node {
-                Node::Position => true,
-                Node::Negate(n) => walk(n),
-                Node::Binary(_, a, b) => walk(a) || walk(b),
-                Node::Call(_, args) => args.iter().any(walk),
-                _ => false,
-            }
-        }
-        walk(&self.root)
+        self.root.any(&|n| matches!(n, Node::Position))
     }
 
     /// The value of this expression over `scope`.

@@ -57,16 +57,14 @@ pub fn sections(form: &Form, doc: &ReportDoc, lang: Lang) -> Vec<ReadbackSection
                 .filter(|id| flow.asks(id))
                 .filter_map(|id| form.field(id))
                 .flat_map(|field| {
-                    let mut lines = vec![ReadbackLine {
-                        field: field.id.clone(),
-                        label: field.label.get(lang).to_string(),
-                        value: answers
-                            .get(&field.id)
-                            .map(|v| display_value(field, v, lang))
-                            .filter(|s| !s.is_empty()),
-                        required: flow.required.contains(&field.id),
-                        entry: None,
-                    }];
+                    let mut lines = vec![line(
+                        field,
+                        field.label.get(lang).to_string(),
+                        answers.get(&field.id),
+                        flow.required.contains(&field.id),
+                        None,
+                        lang,
+                    )];
                     lines.extend(entry_lines(form, &flow, field, lang));
                     lines
                 })
@@ -74,6 +72,26 @@ pub fn sections(form: &Form, doc: &ReportDoc, lang: Lang) -> Vec<ReadbackSection
             note: notes.get(&step.id).cloned(),
         })
         .collect()
+}
+
+/// One answer's line: its value in words, none when not answered.
+fn line(
+    field: &Field,
+    label: String,
+    answer: Option<&Value>,
+    required: bool,
+    entry: Option<usize>,
+    lang: Lang,
+) -> ReadbackLine {
+    ReadbackLine {
+        field: field.id.clone(),
+        label,
+        value: answer
+            .map(|v| display_value(field, v, lang))
+            .filter(|s| !s.is_empty()),
+        required,
+        entry,
+    }
 }
 
 /// Each entry of a repeat, answer by answer ("People met 2 · Role: …"),
@@ -90,21 +108,19 @@ fn entry_lines(form: &Form, flow: &Flow, repeat: &Field, lang: Lang) -> Vec<Read
             .members(repeat)
             .filter(|f| !ef.hidden_fields.contains(&f.id))
         {
-            out.push(ReadbackLine {
-                field: field.id.clone(),
-                label: format!(
+            out.push(line(
+                field,
+                format!(
                     "{} {} · {}",
                     repeat.label.get(lang),
                     index + 1,
                     field.label.get(lang)
                 ),
-                value: answers
-                    .and_then(|a| a.get(&field.id))
-                    .map(|v| display_value(field, v, lang))
-                    .filter(|s| !s.is_empty()),
-                required: ef.required.contains(&field.id),
-                entry: Some(index + 1),
-            });
+                answers.and_then(|a| a.get(&field.id)),
+                ef.required.contains(&field.id),
+                Some(index + 1),
+                lang,
+            ));
         }
     }
     out

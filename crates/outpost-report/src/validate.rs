@@ -183,53 +183,40 @@ pub fn validate_answers(
     lang: Lang,
     completeness: Completeness,
 ) -> Vec<Problem> {
-    let mut problems = Vec::new();
-
-    for id in answers.keys() {
-        // A field of a repeat is answered inside its entries only.
-        if form.field(id).is_none() || form.repeat_of(id).is_some() {
-            problems.push(Problem {
-                field: id.clone(),
-                entry: None,
-                code: "validation.unknown_field",
-                message: i18n::message(lang, "validation.unknown_field", &[("field", id.clone())]),
-            });
-        }
-    }
-
     // Questions not asked are not checked: their answers count as blank,
     // as every other expression of the form sees them.
     let now_text = now.to_rfc3339();
     let flow = Flow::of(form, answers, &now_text);
+    // A field of a repeat is answered inside its entries only.
+    let mut problems: Vec<Problem> = answers
+        .keys()
+        .filter(|id| form.field(id).is_none() || flow.repeat_of(id).is_some())
+        .map(|id| unknown_field(lang, id, None))
+        .collect();
+    let checking = Checking {
+        form,
+        flow: &flow,
+        lang,
+        completeness,
+        now,
+        now_text: &now_text,
+    };
     let given = answers;
     let answers = &flow.effective;
     let asked = Asked {
         options: &flow.options,
         required: &flow.required,
     };
-    for field in form
-        .fields
-        .iter()
-        .filter(|f| flow.asks(&f.id) && form.repeat_of(&f.id).is_none())
-    {
+    for field in form.report_fields().filter(|f| flow.asks(&f.id)) {
         let mut check = Check::new(lang, field);
         let at = Answered {
             given: given.get(&field.id),
             effective: answers.get(&field.id),
         };
-        check_field(&mut check, &flow, at, &asked, None, completeness, now);
+        checking.field(&mut check, at, &asked, None);
         problems.extend(check.problems);
         if let Some(entries) = flow.entries.get(&field.id) {
-            problems.extend(check_entries(
-                form,
-                &flow,
-                field,
-                entries,
-                given.get(&field.id),
-                lang,
-                completeness,
-                now,
-            ));
+            problems.extend(checking.entries(field, entries, given.get(&field.id)));
         }
     }
 
@@ -271,151 +258,154 @@ struct Asked<'a> {
 
 /// The checks of one asked field: the options offered, a missing answer,
 /// the answer's type and range, then its constraint.
-fn check_field(
-    check: &mut Check<'_>,
-    flow: &Flow,
-    at: Answered<'_>,
-    asked: &Asked<'_>,
-    entry: Option<(&str, usize)>,
-    completeness: Completeness,
-    now: Timestamp,
-) {
-    const SKEW_MS: i64 = 5 * 60 * 1000;
-    let field = check.field;
-    // A choice the other answers no longer offer (a cercle of another
-    // region): said as such, not as a missing answer.
-    if let Some(offered) = asked.options.get(&field.id) {
-        let values: Vec<&str> = match at.given {
-            Some(Value::String(v)) => vec![v.as_str()],
-            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
-            _ => Vec::new(),
-        };
-        for v in values
-            .into_iter()
-            .filter(|v| !offered.iter().any(|o| o == v))
-        {
-            let known = match &field.kind {
-                FieldKind::Choice { options } | FieldKind::Choices { options } => {
-                    options.iter().any(|o| o.value == v)
-                }
-                _ => false,
-            };
-            let code = if known {
-                "validation.option_not_offered"
-            } else {
-                "validation.unknown_option"
-            };
-            check.push(code, vec![("value", v.to_string())]);
-        }
-    }
-    match at.effective.filter(|v| !is_blank(v)) {
-        None => {
-            if asked.required.contains(&field.id)
-                && completeness == Completeness::Complete
-                && check.problems.is_empty()
-            {
-                check.push("validation.required", vec![]);
-            }
-        }
-        Some(value) => {
-            check_value(check, value, now, SKEW_MS);
-            // A constraint speaks of a well-formed answer only.
-            if let Some(constraint) = field.constraint.as_ref()
-                && check.problems.is_empty()
-                && !flow.holds(&constraint.condition, entry, Some(value), &now.to_rfc3339())
-            {
-                check.constraint(constraint);
-            }
-        }
+/// "Not a field of this form" (or of this entry's repeat).
+fn unknown_field(lang: Lang, key: &str, entry: Option<EntryRef>) -> Problem {
+    Problem {
+        field: key.to_string(),
+        entry,
+        code: "validation.unknown_field",
+        message: i18n::message(
+            lang,
+            "validation.unknown_field",
+            &[("field", key.to_string())],
+        ),
     }
 }
 
-/// The checks of a repeat's entries: how many there are against its
-/// count, what each holds that is no field of the repeat, and each asked
-/// field of each entry.
-#[allow(clippy::too_many_arguments)]
-fn check_entries(
-    form: &Form,
-    flow: &Flow,
-    repeat: &Field,
-    entries: &[crate::flow::EntryFlow],
-    given: Option<&Value>,
+/// What every check of one validation shares: the form, its flow over the
+/// answers, the reader's language, how complete the report must be and when.
+struct Checking<'a> {
+    form: &'a Form,
+    flow: &'a Flow,
     lang: Lang,
     completeness: Completeness,
     now: Timestamp,
-) -> Vec<Problem> {
-    let mut problems = Vec::new();
-    if let Some(&count) = flow.counts.get(&repeat.id)
-        && completeness == Completeness::Complete
-        && count != entries.len()
-    {
-        let mut check = Check::new(lang, repeat);
-        check.push(
-            "validation.entry_count",
-            vec![
-                ("count", count.to_string()),
-                ("entries", entries.len().to_string()),
-            ],
-        );
-        problems.extend(check.problems);
-    }
-    let given: &[Value] = given.and_then(Value::as_array).map_or(&[], Vec::as_slice);
-    let effective: &[Value] = flow
-        .effective
-        .get(&repeat.id)
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice);
-    for (index, ef) in entries.iter().enumerate() {
-        let entry = EntryRef {
-            repeat: repeat.id.clone(),
-            position: index + 1,
-        };
-        let given = given.get(index).and_then(Value::as_object);
-        let effective = effective.get(index).and_then(Value::as_object);
-        for key in given.into_iter().flat_map(|g| g.keys()) {
-            let member = form
-                .field(key)
-                .filter(|f| form.repeat_of(&f.id).is_some_and(|r| r.id == repeat.id));
-            if member.is_none() && key != crate::flow::ENTRY_KEY {
-                problems.push(Problem {
-                    field: key.clone(),
-                    entry: Some(entry.clone()),
-                    code: "validation.unknown_field",
-                    message: i18n::message(
-                        lang,
-                        "validation.unknown_field",
-                        &[("field", key.clone())],
-                    ),
-                });
+    now_text: &'a str,
+}
+
+impl Checking<'_> {
+    fn field(
+        &self,
+        check: &mut Check<'_>,
+        at: Answered<'_>,
+        asked: &Asked<'_>,
+        entry: Option<(&str, usize)>,
+    ) {
+        const SKEW_MS: i64 = 5 * 60 * 1000;
+        let (flow, completeness, now) = (self.flow, self.completeness, self.now);
+        let field = check.field;
+        // A choice the other answers no longer offer (a cercle of another
+        // region): said as such, not as a missing answer.
+        if let Some(offered) = asked.options.get(&field.id) {
+            let values: Vec<&str> = match at.given {
+                Some(Value::String(v)) => vec![v.as_str()],
+                Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+                _ => Vec::new(),
+            };
+            for v in values
+                .into_iter()
+                .filter(|v| !offered.iter().any(|o| o == v))
+            {
+                let known = match &field.kind {
+                    FieldKind::Choice { options } | FieldKind::Choices { options } => {
+                        options.iter().any(|o| o.value == v)
+                    }
+                    _ => false,
+                };
+                let code = if known {
+                    "validation.option_not_offered"
+                } else {
+                    "validation.unknown_option"
+                };
+                check.push(code, vec![("value", v.to_string())]);
             }
         }
-        let asked = Asked {
-            options: &ef.options,
-            required: &ef.required,
-        };
-        for field in form
-            .members(repeat)
-            .filter(|f| !ef.hidden_fields.contains(&f.id))
+        match at.effective.filter(|v| !is_blank(v)) {
+            None => {
+                if asked.required.contains(&field.id)
+                    && completeness == Completeness::Complete
+                    && check.problems.is_empty()
+                {
+                    check.push("validation.required", vec![]);
+                }
+            }
+            Some(value) => {
+                check_value(check, value, now, SKEW_MS);
+                // A constraint speaks of a well-formed answer only.
+                if let Some(constraint) = field.constraint.as_ref()
+                    && check.problems.is_empty()
+                    && !flow.holds(&constraint.condition, entry, Some(value), self.now_text)
+                {
+                    check.constraint(constraint);
+                }
+            }
+        }
+    }
+
+    /// The checks of a repeat's entries: how many there are against its
+    /// count, what each holds that is no field of the repeat, and each asked
+    /// field of each entry.
+    fn entries(
+        &self,
+        repeat: &Field,
+        entries: &[crate::flow::EntryFlow],
+        given: Option<&Value>,
+    ) -> Vec<Problem> {
+        let (form, flow, lang, completeness) = (self.form, self.flow, self.lang, self.completeness);
+        let mut problems = Vec::new();
+        if let Some(&count) = flow.counts.get(&repeat.id)
+            && completeness == Completeness::Complete
+            && count != entries.len()
         {
-            let mut check = Check::new(lang, field);
-            check.entry = Some(entry.clone());
-            let at = Answered {
-                given: given.and_then(|g| g.get(&field.id)),
-                effective: effective.and_then(|e| e.get(&field.id)),
-            };
-            check_field(
-                &mut check,
-                flow,
-                at,
-                &asked,
-                Some((&repeat.id, index)),
-                completeness,
-                now,
+            let mut check = Check::new(lang, repeat);
+            check.push(
+                "validation.entry_count",
+                vec![
+                    ("count", count.to_string()),
+                    ("entries", entries.len().to_string()),
+                ],
             );
             problems.extend(check.problems);
         }
+        let given: &[Value] = given.and_then(Value::as_array).map_or(&[], Vec::as_slice);
+        let effective: &[Value] = flow
+            .effective
+            .get(&repeat.id)
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice);
+        for (index, ef) in entries.iter().enumerate() {
+            let entry = EntryRef {
+                repeat: repeat.id.clone(),
+                position: index + 1,
+            };
+            let given = given.get(index).and_then(Value::as_object);
+            let effective = effective.get(index).and_then(Value::as_object);
+            for key in given.into_iter().flat_map(|g| g.keys()) {
+                if key != crate::flow::ENTRY_KEY && flow.repeat_of(key) != Some(repeat.id.as_str())
+                {
+                    problems.push(unknown_field(lang, key, Some(entry.clone())));
+                }
+            }
+            let asked = Asked {
+                options: &ef.options,
+                required: &ef.required,
+            };
+            for field in form
+                .members(repeat)
+                .filter(|f| !ef.hidden_fields.contains(&f.id))
+            {
+                let mut check = Check::new(lang, field);
+                check.entry = Some(entry.clone());
+                let at = Answered {
+                    given: given.and_then(|g| g.get(&field.id)),
+                    effective: effective.and_then(|e| e.get(&field.id)),
+                };
+                self.field(&mut check, at, &asked, Some((&repeat.id, index)));
+                problems.extend(check.problems);
+            }
+        }
+        problems
     }
-    problems
 }
 
 /// Validates a report whole: its answers, and that every photo and voice note

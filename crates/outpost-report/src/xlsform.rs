@@ -790,26 +790,18 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
                         steps[step].fields.push(name.clone());
                         repeat_open = Some((drafts.len(), open.len()));
                         drafts.push(Draft {
-                            field: Field {
-                                id: name.clone(),
-                                kind: FieldKind::Repeat {
+                            field: question(
+                                &name,
+                                FieldKind::Repeat {
                                     fields: Vec::new(),
                                     max_items: None,
                                     count: None,
                                     another: None,
                                 },
-                                required: false,
-                                prompt: label.clone(),
                                 label,
-                                help: cells.text("hint").map(|(t, _)| t),
-                                example: Value::Null,
-                                default: None,
-                                relevant: None,
-                                required_when: None,
-                                constraint: None,
-                                calculate: None,
-                                choice_filter: None,
-                            },
+                                cells.text("hint").map(|(t, _)| t),
+                                None,
+                            ),
                             row: row.number,
                             relevant,
                             constraint: None,
@@ -826,13 +818,8 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
                     cells.get("relevant").map(str::to_string),
                     repeat,
                 ));
-                for key in ["appearance"] {
-                    if let Some(v) = cells.get(key) {
-                        if key == "appearance" && v == "field-list" {
-                            continue;
-                        }
-                        note(&mut notes, format!("{key} {v:?} is not carried over"));
-                    }
+                if let Some(v) = cells.get("appearance").filter(|v| *v != "field-list") {
+                    note(&mut notes, format!("appearance {v:?} is not carried over"));
                 }
                 continue;
             }
@@ -1015,21 +1002,13 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
             None => steps[step_index].fields.push(name.clone()),
         }
         drafts.push(Draft {
-            field: Field {
-                id: name.clone(),
+            field: question(
+                &name,
                 kind,
-                required: false,
-                prompt: label.clone(),
                 label,
-                help: cells.text("hint").map(|(t, _)| t),
-                example: Value::Null,
+                cells.text("hint").map(|(t, _)| t),
                 default,
-                relevant: None,
-                required_when: None,
-                constraint: None,
-                calculate: None,
-                choice_filter: None,
-            },
+            ),
             row: row.number,
             relevant,
             constraint,
@@ -1309,24 +1288,7 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
     if fields.is_empty() {
         return Err(XlsFormError::NoQuestions);
     }
-    let members: BTreeSet<&str> = fields
-        .iter()
-        .flat_map(|f| match &f.kind {
-            FieldKind::Repeat { fields, .. } => fields.iter().map(String::as_str).collect(),
-            _ => Vec::new(),
-        })
-        .collect();
-    let summary_fields = fields
-        .iter()
-        .filter(|f| {
-            matches!(f.kind, FieldKind::Text { .. } | FieldKind::Choice { .. })
-                && f.calculate.is_none()
-                && !members.contains(f.id.as_str())
-        })
-        .take(2)
-        .map(|f| f.id.clone())
-        .collect();
-    let form = Form {
+    let mut form = Form {
         description: LocalText {
             en: format!("{} (imported from an XLSForm)", title.en),
             fr: format!("{} (importé d'un XLSForm)", title.fr),
@@ -1334,15 +1296,25 @@ pub fn convert(book: &Workbook, fallback_id: &str) -> Result<Imported, XlsFormEr
         id,
         version,
         title,
-        summary_fields,
+        summary_fields: Vec::new(),
         fields,
         steps,
         rules: Vec::new(),
         headquarters_only: false,
     };
+    // A report's title: its first two typed texts or choices (not those of
+    // a repeat's entries, which have one answer each).
+    form.summary_fields = form
+        .report_fields()
+        .filter(|f| {
+            matches!(f.kind, FieldKind::Text { .. } | FieldKind::Choice { .. })
+                && f.calculate.is_none()
+        })
+        .take(2)
+        .map(|f| f.id.clone())
+        .collect();
     // A default the question itself refuses (out of its range, against its
     // constraint) is left out, with its row, rather than the whole form.
-    let mut form = form;
     let far = crate::Timestamp::from_millis(32_503_680_000_000);
     let refused: Vec<crate::Problem> = crate::validate::validate_answers(
         &form,
@@ -1415,6 +1387,32 @@ fn literal_default(kind: &FieldKind, v: &str) -> Option<Value> {
             crate::Timestamp::parse_rfc3339(&full).map(|_| Value::String(full))
         }
         _ => None,
+    }
+}
+
+/// A question as a row makes it, before its logic is read (its label is
+/// also how the debrief asks it).
+fn question(
+    id: &str,
+    kind: FieldKind,
+    label: LocalText,
+    help: Option<LocalText>,
+    default: Option<Value>,
+) -> Field {
+    Field {
+        id: id.to_string(),
+        kind,
+        required: false,
+        prompt: label.clone(),
+        label,
+        help,
+        example: Value::Null,
+        default,
+        relevant: None,
+        required_when: None,
+        constraint: None,
+        calculate: None,
+        choice_filter: None,
     }
 }
 
