@@ -647,3 +647,112 @@ async fn entries_added_on_two_tablets_reach_hq_through_a_hub_and_export_one_row_
     assert_eq!(groups, ["2"]);
     hub.stop().await;
 }
+
+/// Another device's document may key entries and answers as it likes. An
+/// entry key or an answer name with a "." makes the path of a conflict
+/// inside it read more than one way: every conflict listed must still be
+/// one a person can resolve at its path, and an answer that is no question
+/// of the repeat is named by validation.
+#[test]
+fn keys_from_another_device_never_make_a_conflict_that_cannot_be_resolved() {
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ObjType, ROOT, ReadDoc};
+
+    let form = util::form("patrol");
+    let doc = util::template_report("patrol", util::report_id(7), util::device(1));
+    // A hostile tablet writes, with plain automerge, an entry keyed "#1.x"
+    // and in a real entry an answer named "met.name"; two of its actors
+    // write each concurrently, so each is a conflict.
+    let key = entry_keys(&doc, "people_met")[0].clone();
+    let mut base = AutoCommit::load(&doc.clone().save()).unwrap();
+    let mut edit = |actor: u8, said: &str| {
+        let mut am = base.fork();
+        am.set_actor(automerge::ActorId::from(vec![actor; 16]));
+        let answers = match am.get(ROOT, "answers").unwrap() {
+            Some((_, id)) => id,
+            None => panic!("answers"),
+        };
+        let entries = match am.get(&answers, "people_met").unwrap() {
+            Some((_, id)) => id,
+            None => panic!("entries"),
+        };
+        let odd = am.put_object(&entries, "#1.x", ObjType::Map).unwrap();
+        am.put(&odd, "met_name", said).unwrap();
+        let real = match am.get(&entries, key.as_str()).unwrap() {
+            Some((_, id)) => id,
+            None => panic!("entry"),
+        };
+        am.put(&real, "met.name", said).unwrap();
+        am.put(&real, "met_said", said).unwrap();
+        am.save()
+    };
+    let (a, b) = (edit(1, "one"), edit(2, "two"));
+    base.load_incremental(&a).unwrap();
+    base.load_incremental(&b).unwrap();
+    let mut received = ReportDoc::load(&base.save()).expect("the document loads");
+
+    // "met.name" is no question of the repeat: validation says so.
+    let problems = validate_answers(
+        &form,
+        &received.answers(),
+        T0,
+        Lang::En,
+        Completeness::Draft,
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.field == "met.name" && p.code == "validation.unknown_field"),
+        "{problems:#?}"
+    );
+    // Every conflict it lists can be resolved where it says it is.
+    // The odd entry written twice, its name twice, and both answers of the
+    // real entry written twice: each a conflict.
+    let conflicts = received.conflicts();
+    let mut paths: Vec<&str> = conflicts.iter().map(|c| c.path.as_str()).collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "answers.people_met.#1.x".to_string(),
+            format!("answers.people_met.{key}.met.name"),
+            format!("answers.people_met.{key}.met_said"),
+        ]
+    );
+    for c in conflicts {
+        received
+            .resolve(&c.path, &c.values[0], util::at(1))
+            .unwrap_or_else(|e| panic!("{} cannot be resolved: {e}", c.path));
+    }
+    assert!(received.conflicts().is_empty());
+}
+
+#[test]
+fn two_devices_adding_the_first_entry_at_once_keep_both() {
+    let form = util::form("patrol");
+    let new = util::generate::new_report(
+        util::report_id(8),
+        util::device(1),
+        outpost_report::Classification::Unclassified,
+    );
+    let mut a = ReportDoc::create(&form, &new, T0).unwrap();
+    assert_eq!(a.answer("people_met"), None, "no one met yet");
+    let mut b = a.fork_as(util::device(2));
+    a.set_answer(
+        "people_met",
+        &json!([{"met_name": "Mayor of Bourem"}]),
+        util::at(1),
+    )
+    .unwrap();
+    b.set_answer(
+        "people_met",
+        &json!([{"met_name": "Imam of Bourem"}]),
+        util::at(2),
+    )
+    .unwrap();
+    a.merge(&mut b).unwrap();
+    let mut got = names(&a);
+    got.sort();
+    assert_eq!(got, ["Imam of Bourem", "Mayor of Bourem"]);
+    assert!(a.conflicts().is_empty(), "{:?}", a.conflicts());
+}

@@ -277,6 +277,19 @@ impl ReportDoc {
         for key in ["answers", "comments", "links", "photos", "shares"] {
             doc.put_object(ROOT, key, ObjType::Map)?;
         }
+        // Each repeat's map of entries is made here, once: two devices that
+        // each add the first entry then add to the same map. Made by each on
+        // first use, the two maps would be a conflict and one device's
+        // entries would be hidden behind the other's.
+        let answers = match doc.get(ROOT, "answers")? {
+            Some((_, id)) => id,
+            None => return Err(DocumentError::NotAReport { missing: "answers" }),
+        };
+        for f in &form.fields {
+            if matches!(f.kind, crate::FieldKind::Repeat { .. }) {
+                doc.put_object(&answers, f.id.as_str(), ObjType::Map)?;
+            }
+        }
         let mut report = ReportDoc { doc, id: new.id };
         report.commit("create", now);
         Ok(report)
@@ -597,13 +610,9 @@ impl ReportDoc {
         now: Timestamp,
     ) -> Result<bool, DocumentError> {
         let answers = self.map("answers");
-        let current = self.doc.get_all(&answers, field)?;
-        if current.len() == 1 {
-            let (v, id) = &current[0];
-            if answer_json(&self.doc, v.clone(), id) == *value {
-                return Ok(false);
-            }
-        } else if current.is_empty() && value.is_null() {
+        if holds_only(&self.doc, &answers, field, value)?
+            || (value.is_null() && self.doc.get_all(&answers, field)?.is_empty())
+        {
             return Ok(false);
         }
         put_answer(&mut self.doc, &answers, field, value, now)?;
@@ -619,10 +628,7 @@ impl ReportDoc {
     ) -> Result<(), DocumentError> {
         let obj = self.map("answers");
         for (field, value) in answers {
-            let current = self.doc.get_all(&obj, field.as_str())?;
-            let same = current.len() == 1
-                && answer_json(&self.doc, current[0].0.clone(), &current[0].1) == *value;
-            if !same {
+            if !holds_only(&self.doc, &obj, field, value)? {
                 put_answer(&mut self.doc, &obj, field, value, now)?;
             }
         }
@@ -1014,47 +1020,81 @@ impl ReportDoc {
                     out.extend(self.entry_conflicts(&key, entries));
                     continue;
                 }
-                if all.len() > 1 {
-                    // automerge lists concurrent values winner last; the one
-                    // shown meanwhile (`get`'s pick) comes first here.
-                    let values = all
-                        .into_iter()
-                        .rev()
-                        .map(|(v, id)| to_json(&self.doc, v, &id))
-                        .collect();
-                    out.push(Conflict {
-                        path: format!("{section}.{key}"),
-                        values,
-                    });
-                }
+                out.extend(self.conflict(format!("{section}.{key}"), all));
             }
         }
         out
     }
 
-    /// Concurrent values of one answer inside one entry of repeat `field`.
+    /// The conflict at `path` when `all` (every concurrent value of one
+    /// key) holds more than one value.
+    fn conflict(&self, path: String, all: Vec<(AmValue<'_>, ObjId)>) -> Option<Conflict> {
+        // automerge lists concurrent values winner last; the one shown
+        // meanwhile (`get`'s pick) comes first here.
+        (all.len() > 1).then(|| Conflict {
+            path,
+            values: all
+                .into_iter()
+                .rev()
+                .map(|(v, id)| to_json(&self.doc, v, &id))
+                .collect(),
+        })
+    }
+
+    /// Concurrent values inside repeat `field`: of a whole entry (two
+    /// written at one key), or of one answer inside one entry.
     fn entry_conflicts(&self, field: &str, entries: &ObjId) -> Vec<Conflict> {
         let mut out = Vec::new();
         for entry in self.doc.keys(entries) {
-            let Ok(Some((AmValue::Object(ObjType::Map), obj))) = self.doc.get(entries, &entry)
-            else {
-                continue;
+            let all = self
+                .doc
+                .get_all(entries, entry.as_str())
+                .unwrap_or_default();
+            let obj = match all.as_slice() {
+                [(AmValue::Object(ObjType::Map), obj)] => obj.clone(),
+                _ => {
+                    out.extend(self.conflict(format!("answers.{field}.{entry}"), all));
+                    continue;
+                }
             };
             for key in self.doc.keys(&obj) {
                 let all = self.doc.get_all(&obj, key.as_str()).unwrap_or_default();
-                if all.len() > 1 {
-                    out.push(Conflict {
-                        path: format!("answers.{field}.{entry}.{key}"),
-                        values: all
-                            .into_iter()
-                            .rev()
-                            .map(|(v, id)| to_json(&self.doc, v, &id))
-                            .collect(),
-                    });
-                }
+                out.extend(self.conflict(format!("answers.{field}.{entry}.{key}"), all));
             }
         }
         out
+    }
+
+    /// The map and key a conflict's path names, found among the keys the
+    /// document holds: a key written by another device may itself hold a
+    /// ".", so the path is not simply split. Answers go at most two maps
+    /// deep (a repeat, then an entry).
+    fn locate(&self, path: &str) -> Option<(ObjId, String)> {
+        let (section, rest) = path.split_once('.')?;
+        let depth = match section {
+            "answers" => 2,
+            "meta" => 0,
+            _ => return None,
+        };
+        self.locate_in(&self.map(section), rest, depth)
+    }
+
+    fn locate_in(&self, obj: &ObjId, rest: &str, depth: usize) -> Option<(ObjId, String)> {
+        if self.doc.get_all(obj, rest).is_ok_and(|all| !all.is_empty()) {
+            return Some((obj.clone(), rest.to_string()));
+        }
+        if depth == 0 {
+            return None;
+        }
+        self.doc.keys(obj).find_map(|k| {
+            let tail = rest.strip_prefix(k.as_str())?.strip_prefix('.')?;
+            match self.doc.get(obj, k.as_str()) {
+                Ok(Some((AmValue::Object(ObjType::Map), child))) => {
+                    self.locate_in(&child, tail, depth - 1)
+                }
+                _ => None,
+            }
+        })
     }
 
     /// A person chose `value` among the concurrent values at `path` (as
@@ -1082,29 +1122,8 @@ impl ReportDoc {
             .find(|v| same_value(v, value))
             .cloned()
             .ok_or_else(refused)?;
-        let section = match path.split_once('.') {
-            Some((section @ ("answers" | "meta"), _)) => section,
-            _ => return Err(refused()),
-        };
-        let mut key = &path[section.len() + 1..];
-        let mut obj = self.map(section);
-        // An answer inside an entry: answers.<repeat>.<entry>.<field>.
-        if let Some((repeat, rest)) = key.split_once('.')
-            && let Some((entry, field)) = rest.split_once('.')
-        {
-            let inner = match self.doc.get(&obj, repeat)? {
-                Some((AmValue::Object(ObjType::Map), entries)) => {
-                    match self.doc.get(&entries, entry)? {
-                        Some((AmValue::Object(ObjType::Map), id)) => id,
-                        _ => return Err(refused()),
-                    }
-                }
-                _ => return Err(refused()),
-            };
-            obj = inner;
-            key = field;
-        }
-        put_json(&mut self.doc, &obj, key, &value)?;
+        let (obj, key) = self.locate(path).ok_or_else(refused)?;
+        put_json(&mut self.doc, &obj, &key, &value)?;
         self.record(&format!("resolve {path}"), now)?;
         Ok(())
     }
@@ -1319,6 +1338,20 @@ fn scalar_i64(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<i64> {
     }
 }
 
+/// Whether `obj[key]` holds `value` and nothing concurrent with it (a
+/// write of the same value is then no change; one that settles a conflict is).
+fn holds_only(
+    doc: &AutoCommit,
+    obj: &ObjId,
+    key: &str,
+    value: &Value,
+) -> Result<bool, AutomergeError> {
+    Ok(match doc.get_all(obj, key)?.as_slice() {
+        [(v, id)] => answer_json(doc, v.clone(), id) == *value,
+        _ => false,
+    })
+}
+
 /// An answer that is no answer: null, or an empty map (a repeat whose
 /// entries were all removed).
 fn says_nothing(v: &Value) -> bool {
@@ -1439,16 +1472,11 @@ fn put_entries(
             _ => doc.put_object(map, key.as_str(), ObjType::Map)?,
         };
         for (k, v) in answers.iter().filter(|(k, _)| *k != crate::flow::ENTRY_KEY) {
-            let current = doc.get_all(&entry, k.as_str())?;
             if v.is_null() {
-                if !current.is_empty() {
+                if !doc.get_all(&entry, k.as_str())?.is_empty() {
                     doc.delete(&entry, k.as_str())?;
                 }
-                continue;
-            }
-            let same =
-                current.len() == 1 && to_json(doc, current[0].0.clone(), &current[0].1) == *v;
-            if !same {
+            } else if !holds_only(doc, &entry, k, v)? {
                 put_json(doc, &entry, k, v)?;
             }
         }
